@@ -1,0 +1,355 @@
+package frameworks
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// checkEdition applies the rules that tags cannot express: unique ids,
+// a contiguous scale, options that fit their type, conditions that point
+// backwards, and every text in every declared language.
+func checkEdition(pl *problemList, e *Edition) {
+	langs := e.Languages
+	unique(pl, "languages", len(langs), func(i int) string { return langs[i] })
+	tx := texts{pl: pl, langs: langs}
+	tx.check("title", e.Title)
+	tx.check("description", e.Description)
+	tx.check("publisher", e.Publisher)
+
+	unique(pl, "perspectives", len(e.Perspectives), func(i int) string { return e.Perspectives[i].ID })
+	for i, p := range e.Perspectives {
+		at := fmt.Sprintf("perspectives[%d]", i)
+		tx.check(at+".title", p.Title)
+		tx.check(at+".description", p.Description)
+	}
+
+	checkLevels(pl, &tx, e.Levels)
+
+	unique(pl, "dimensions", len(e.Dimensions), func(i int) string { return e.Dimensions[i].ID })
+	// Indicator ids are unique across the edition: answers are keyed by them.
+	seen := map[string]string{}
+	earlier := map[string]*Indicator{}
+	for d := range e.Dimensions {
+		dim := &e.Dimensions[d]
+		at := fmt.Sprintf("dimensions[%d]", d)
+		tx.check(at+".title", dim.Title)
+		tx.check(at+".description", dim.Description)
+		unique(pl, at+".wsis", len(dim.WSIS), func(i int) string { return dim.WSIS[i] })
+		unique(pl, at+".perspectives", len(dim.Perspectives), func(i int) string { return dim.Perspectives[i] })
+		for i, p := range dim.Perspectives {
+			if _, ok := e.Perspective(p); !ok {
+				pl.add(fmt.Sprintf("%s.perspectives[%d]", at, i), "perspective %q is not defined under perspectives", p)
+			}
+		}
+		scored := 0
+		for i := range dim.Indicators {
+			ind := &dim.Indicators[i]
+			iat := fmt.Sprintf("%s.indicators[%d]", at, i)
+			if ind.ID != "" {
+				if first, dup := seen[ind.ID]; dup {
+					pl.add(iat+".id", "indicator id %q is already used at %s; indicator ids must be unique in the edition", ind.ID, first)
+				} else {
+					seen[ind.ID] = iat
+				}
+			}
+			if ind.Scored() {
+				scored++
+			}
+			checkIndicator(pl, &tx, iat, ind, len(e.Levels))
+			checkCondition(pl, iat, ind, earlier)
+			earlier[ind.ID] = ind
+		}
+		if scored == 0 && len(dim.Indicators) > 0 {
+			pl.add(at+".indicators", "a dimension needs at least one scored indicator (all of them are text)")
+		}
+	}
+}
+
+// checkLevels requires levels 1..L in order whose lower bounds start at 0
+// and rise strictly below 100, so that every score falls in exactly one band.
+func checkLevels(pl *problemList, tx *texts, levels []Level) {
+	for i, lv := range levels {
+		at := fmt.Sprintf("levels[%d]", i)
+		tx.check(at+".label", lv.Label)
+		tx.check(at+".description", lv.Description)
+		if lv.Level != i+1 {
+			pl.add(at+".level", "levels must be numbered 1, 2, 3… in order; expected %d, found %d", i+1, lv.Level)
+		}
+		switch {
+		case i == 0 && lv.Min != 0:
+			pl.add(at+".min", "the first level must start at 0 so that every score has a level (found %v)", lv.Min)
+		case i > 0 && lv.Min <= levels[i-1].Min:
+			pl.add(at+".min", "thresholds must rise: %v is not above the previous level's %v", lv.Min, levels[i-1].Min)
+		case lv.Min >= 100:
+			pl.add(at+".min", "a level must start below 100 (found %v)", lv.Min)
+		}
+	}
+}
+
+func checkIndicator(pl *problemList, tx *texts, at string, ind *Indicator, scaleLevels int) {
+	tx.check(at+".question", ind.Question)
+	tx.check(at+".help", ind.Help)
+	unique(pl, at+".options", len(ind.Options), func(i int) string { return ind.Options[i].ID })
+	for i, o := range ind.Options {
+		tx.check(fmt.Sprintf("%s.options[%d].label", at, i), o.Label)
+	}
+	for i, r := range ind.Recommendations {
+		tx.check(fmt.Sprintf("%s.recommendations[%d].text", at, i), r.Text)
+	}
+	if ind.Scored() && ind.Weight <= 0 {
+		pl.add(at+".weight", "a scored indicator needs a positive weight (found %v)", ind.Weight)
+	}
+	if ind.Type != TypeNumber && len(ind.Bands) > 0 {
+		pl.add(at+".bands", "only number indicators have bands")
+	}
+	switch ind.Type {
+	case TypeLevel:
+		checkLevelOptions(pl, at, ind)
+		checkRecommendations(pl, at, ind, len(ind.Options), true)
+	case TypeChecklist:
+		checkChecklist(pl, at, ind)
+		checkRecommendations(pl, at, ind, scaleLevels, false)
+	case TypeYesNo:
+		ids := make([]string, len(ind.Options))
+		for i, o := range ind.Options {
+			ids[i] = o.ID
+			if o.Level != 0 || o.Score != nil || o.Exclusive {
+				pl.add(fmt.Sprintf("%s.options[%d]", at, i), "yes/no options take only an id and a label (yes scores 100, no scores 0)")
+			}
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, []string{"no", "yes"}) {
+			pl.add(at+".options", "a yesno indicator has exactly two options, with ids yes and no (found %s)", quoteList(ids))
+		}
+		checkRecommendations(pl, at, ind, scaleLevels, false)
+	case TypeNumber:
+		if len(ind.Options) > 0 {
+			pl.add(at+".options", "a number indicator has bands, not options")
+		}
+		if len(ind.Bands) == 0 {
+			pl.add(at+".bands", "a number indicator needs at least one band {min, score}")
+		}
+		for i := 1; i < len(ind.Bands); i++ {
+			b, prev := ind.Bands[i], ind.Bands[i-1]
+			if b.Min <= prev.Min {
+				pl.add(fmt.Sprintf("%s.bands[%d].min", at, i), "band minimums must rise: %v is not above %v", b.Min, prev.Min)
+			}
+			if b.Score < prev.Score {
+				pl.add(fmt.Sprintf("%s.bands[%d].score", at, i), "band scores must not fall as values rise: %v is below %v", b.Score, prev.Score)
+			}
+		}
+		checkRecommendations(pl, at, ind, scaleLevels, false)
+	case TypeText:
+		if len(ind.Options) > 0 {
+			pl.add(at+".options", "a text indicator has no options")
+		}
+		if ind.Weight != 0 {
+			pl.add(at+".weight", "a text indicator is not scored; remove its weight")
+		}
+		if ind.NotApplicable {
+			pl.add(at+".not_applicable", "a text indicator is never required, so not_applicable does not apply")
+		}
+		if len(ind.Recommendations) > 0 {
+			pl.add(at+".recommendations", "a text indicator is not scored, so it has no recommendations")
+		}
+	}
+}
+
+// checkLevelOptions requires one option per level 1..n (n ≥ 2) and explicit
+// scores that never fall as the level rises, so a better answer never
+// scores lower.
+func checkLevelOptions(pl *problemList, at string, ind *Indicator) {
+	n := len(ind.Options)
+	if n < 2 {
+		pl.add(at+".options", "a level indicator needs at least two options, one per level (found %d)", n)
+		return
+	}
+	byLevel := map[int]int{}
+	for i, o := range ind.Options {
+		oat := fmt.Sprintf("%s.options[%d]", at, i)
+		if o.Exclusive {
+			pl.add(oat+".exclusive", "only checklist items can be exclusive")
+		}
+		if o.Level < 1 || o.Level > n {
+			pl.add(oat+".level", "level must be between 1 and %d, the number of options (found %d)", n, o.Level)
+			continue
+		}
+		if j, dup := byLevel[o.Level]; dup {
+			pl.add(oat+".level", "level %d is already used by options[%d]; each level has one option", o.Level, j)
+			continue
+		}
+		byLevel[o.Level] = i
+	}
+	prev := -1.0
+	for k := 1; k <= n; k++ {
+		if _, ok := byLevel[k]; !ok {
+			return // already reported above
+		}
+		s, _ := ind.LevelScore(k)
+		if s < prev {
+			pl.add(fmt.Sprintf("%s.options[%d].score", at, byLevel[k]), "scores must not fall as the level rises: level %d scores %v, below level %d's %v", k, s, k-1, prev)
+		}
+		prev = s
+	}
+}
+
+func checkChecklist(pl *problemList, at string, ind *Indicator) {
+	exclusive, items := 0, 0
+	for i, o := range ind.Options {
+		oat := fmt.Sprintf("%s.options[%d]", at, i)
+		if o.Level != 0 || o.Score != nil {
+			pl.add(oat, "checklist items take no level or score: the score is the share of items selected")
+		}
+		if o.Exclusive {
+			exclusive++
+		} else {
+			items++
+		}
+	}
+	if items == 0 {
+		pl.add(at+".options", "a checklist needs at least one item that is not exclusive")
+	}
+	if exclusive > 1 {
+		pl.add(at+".options", "a checklist has at most one exclusive \"none of these\" item (found %d)", exclusive)
+	}
+}
+
+// checkRecommendations: a level indicator advises how to leave each level
+// below the top; other scored types need at least one piece of advice for
+// a level of the edition's scale below the top.
+func checkRecommendations(pl *problemList, at string, ind *Indicator, top int, everyLevel bool) {
+	have := map[int]bool{}
+	for i, r := range ind.Recommendations {
+		rat := fmt.Sprintf("%s.recommendations[%d].level", at, i)
+		switch {
+		case r.Level < 1 || r.Level >= top:
+			pl.add(rat, "a recommendation moves from a level to the next, so its level is between 1 and %d (found %d)", top-1, r.Level)
+		case have[r.Level]:
+			pl.add(rat, "level %d already has a recommendation", r.Level)
+		}
+		have[r.Level] = true
+	}
+	if everyLevel {
+		var missing []string
+		for k := 1; k < top; k++ {
+			if !have[k] {
+				missing = append(missing, fmt.Sprint(k))
+			}
+		}
+		if len(missing) > 0 {
+			pl.add(at+".recommendations", "missing the recommendation for moving up from level %s", strings.Join(missing, ", "))
+		}
+	} else if len(ind.Recommendations) == 0 {
+		pl.add(at+".recommendations", "needs at least one recommendation for moving up")
+	}
+}
+
+// checkCondition: a condition may only look back, at an indicator with
+// options, and name options that exist; this keeps visibility computable in
+// one pass and free of cycles.
+func checkCondition(pl *problemList, at string, ind *Indicator, earlier map[string]*Indicator) {
+	c := ind.Condition
+	if c == nil || c.Indicator == "" {
+		return
+	}
+	target, ok := earlier[c.Indicator]
+	if !ok {
+		pl.add(at+".condition.indicator", "condition points at %q, which is not an earlier indicator (conditions may only refer to indicators above them)", c.Indicator)
+		return
+	}
+	if len(target.Options) == 0 {
+		pl.add(at+".condition.indicator", "condition points at %q, a %s indicator without options", c.Indicator, target.Type)
+		return
+	}
+	for i, id := range c.In {
+		if _, ok := target.Option(id); !ok {
+			pl.add(fmt.Sprintf("%s.condition.in[%d]", at, i), "indicator %q has no option %q", c.Indicator, id)
+		}
+	}
+}
+
+func checkReference(pl *problemList, r *Reference) {
+	tx := texts{pl: pl, langs: r.Languages}
+	unique(pl, "languages", len(r.Languages), func(i int) string { return r.Languages[i] })
+	tx.check("source.title", r.Source.Title)
+	for i, al := range r.ActionLines {
+		at := fmt.Sprintf("action_lines[%d]", i)
+		if want := fmt.Sprintf("C%d", i+1); i < 11 && al.ID != want {
+			pl.add(at+".id", "action lines are listed C1 to C11 in order; expected %s, found %q", want, al.ID)
+		}
+		tx.check(at+".title", al.Title)
+		tx.check(at+".summary", al.Summary)
+	}
+	unique(pl, "action_lines", len(r.ActionLines), func(i int) string { return r.ActionLines[i].ID })
+	unique(pl, "topics", len(r.Topics), func(i int) string { return r.Topics[i].ID })
+	for i, t := range r.Topics {
+		at := fmt.Sprintf("topics[%d]", i)
+		tx.check(at+".title", t.Title)
+		tx.check(at+".summary", t.Summary)
+		for j, f := range t.Facts {
+			fat := fmt.Sprintf("%s.facts[%d]", at, j)
+			tx.check(fat+".title", f.Title)
+			tx.check(fat+".text", f.Text)
+			tx.check(fat+".place", f.Place)
+			if f.End != "" && f.End < f.Date {
+				pl.add(fat+".end", "ends (%s) before it starts (%s)", f.End, f.Date)
+			}
+		}
+	}
+}
+
+// texts checks that each text has every declared language and no other.
+type texts struct {
+	pl    *problemList
+	langs []string
+}
+
+func (tx *texts) check(at string, t Text) {
+	if len(t) == 0 {
+		return // absence is the validator's concern (required or optional)
+	}
+	var missing, extra []string
+	for _, l := range tx.langs {
+		if strings.TrimSpace(t[l]) == "" {
+			missing = append(missing, l)
+		}
+	}
+	for l := range t {
+		if !slices.Contains(tx.langs, l) {
+			extra = append(extra, l)
+		}
+	}
+	if len(missing) > 0 {
+		tx.pl.add(at, "text missing in %s (the edition declares languages %s)", quoteList(missing), quoteList(tx.langs))
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		tx.pl.add(at, "text in %s, which the file does not declare under languages", quoteList(extra))
+	}
+}
+
+// unique reports each repeated id in a list.
+func unique(pl *problemList, at string, n int, id func(int) string) {
+	first := map[string]int{}
+	for i := 0; i < n; i++ {
+		v := id(i)
+		if v == "" {
+			continue
+		}
+		if j, dup := first[v]; dup {
+			pl.add(fmt.Sprintf("%s[%d]", at, i), "%q is used twice (first at %s[%d]); ids must be unique", v, at, j)
+			continue
+		}
+		first[v] = i
+	}
+}
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

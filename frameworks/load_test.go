@@ -1,0 +1,203 @@
+package frameworks_test
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/unescap/dmf/frameworks"
+)
+
+func readTestdata(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestParseValidEdition(t *testing.T) {
+	ed, err := frameworks.Parse("all-types.yaml", []byte(readTestdata(t, "all-types.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ed.IndicatorCount() != 7 {
+		t.Errorf("indicators = %d, want 7", ed.IndicatorCount())
+	}
+	if !strings.HasPrefix(ed.Digest, "sha256:") || len(ed.Digest) != len("sha256:")+64 {
+		t.Errorf("digest = %q", ed.Digest)
+	}
+	if !strings.HasPrefix(ed.DigestSRI(), "sha384-") {
+		t.Errorf("sri = %q", ed.DigestSRI())
+	}
+	ind, ref, ok := ed.Indicator("B.1")
+	if !ok || ind.Type != frameworks.TypeNumber || ref.Dimension != 1 || ref.Ordinal != 4 {
+		t.Errorf("Indicator(B.1) = %+v %+v %v", ind, ref, ok)
+	}
+}
+
+// TestDigestIgnoresFormatting: the digest is over canonical content, so
+// comments, key order and layout do not change it, but a text does.
+func TestDigestIgnoresFormatting(t *testing.T) {
+	src := readTestdata(t, "all-types.yaml")
+	a, err := frameworks.Parse("a.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reformatted := "# another comment\n" + strings.Replace(src,
+		"title: {en: All indicator types, ru: Все типы индикаторов}",
+		"title:\n  ru: Все типы индикаторов\n  en: All indicator types", 1)
+	b, err := frameworks.Parse("b.yaml", []byte(reformatted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Digest != b.Digest || a.DigestSRI() != b.DigestSRI() {
+		t.Errorf("formatting changed the digest: %s vs %s", a.Digest, b.Digest)
+	}
+	c, err := frameworks.Parse("c.yaml", []byte(strings.Replace(src, "Is there an API?", "Is there an open API?", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Digest == a.Digest {
+		t.Error("a changed question kept the digest")
+	}
+}
+
+// TestParseBrokenEditions feeds one broken edition per rule and checks that
+// the error names the path and says what is wrong.
+func TestParseBrokenEditions(t *testing.T) {
+	valid := readTestdata(t, "all-types.yaml")
+	cases := []struct {
+		name      string
+		old, new  string // replace old with new in the valid edition
+		path, msg string
+	}{
+		{"bad id", "id: test-all-types", "id: Test All", "id", "lowercase letters"},
+		{"bad version", "version: 0.1.0", "version: one", "version", "semantic version"},
+		{"duplicate dimension id", "  - id: B\n", "  - id: A\n", "dimensions[1]", "used twice"},
+		{"duplicate indicator id", "id: B.3", "id: A.1", "dimensions[1].indicators[2].id", "must be unique"},
+		{"duplicate option id", "{id: L2, level: 2, label: {en: two, ru: два}}\n          - {id: L3, level: 3, label: {en: three, ru: три}}\n          - {id: L4",
+			"{id: L2, level: 2, label: {en: two, ru: два}}\n          - {id: L2, level: 3, label: {en: three, ru: три}}\n          - {id: L4",
+			"dimensions[0].indicators[0].options[2]", "used twice"},
+		{"zero dimension weight", "    weight: 2\n    title: {en: Dimension A", "    weight: 0\n    title: {en: Dimension A",
+			"dimensions[0].weight", "greater than 0"},
+		{"negative indicator weight", "id: B.1\n        weight: 1", "id: B.1\n        weight: -1", "dimensions[1].indicators[0].weight", "at least 0"},
+		{"first level not at 0", "{level: 1, min: 0,", "{level: 1, min: 5,", "levels[0].min", "start at 0"},
+		{"thresholds not rising", "{level: 3, min: 40,", "{level: 3, min: 15,", "levels[2].min", "must rise"},
+		{"levels out of order", "{level: 2, min: 20,", "{level: 7, min: 20,", "levels[1].level", "expected 2"},
+		{"level option missing a level", "{id: L5, level: 5, label: {en: five, ru: пять}}\n        recommendations:\n          - {level: 1, text: {en: go to two",
+			"{id: L5, level: 4, label: {en: five, ru: пять}}\n        recommendations:\n          - {level: 1, text: {en: go to two",
+			"dimensions[0].indicators[0].options[4].level", "already used"},
+		{"exclusive on a level option", "{id: L1, level: 1, label: {en: one, ru: один}}\n          - {id: L2, level: 2, label: {en: two, ru: два}}\n          - {id: L3, level: 3, label: {en: three, ru: три}}\n          - {id: L4",
+			"{id: L1, level: 1, exclusive: true, label: {en: one, ru: один}}\n          - {id: L2, level: 2, label: {en: two, ru: два}}\n          - {id: L3, level: 3, label: {en: three, ru: три}}\n          - {id: L4",
+			"dimensions[0].indicators[0].options[0].exclusive", "only checklist items"},
+		{"two exclusive items", "{id: agent, label", "{id: agent, exclusive: true, label", "dimensions[0].indicators[1].options", "at most one exclusive"},
+		{"checklist item with a level", "{id: web, label", "{id: web, level: 2, label", "dimensions[0].indicators[1].options[0]", "no level or score"},
+		{"yesno with a third option", "{id: no, label: {en: \"No\", ru: Нет}}", "{id: no, label: {en: \"No\", ru: Нет}}\n          - {id: maybe, label: {en: Maybe, ru: Может быть}}",
+			"dimensions[0].indicators[2].options", "exactly two options"},
+		{"number bands falling", "{min: 5, score: 100}", "{min: 0.5, score: 100}", "dimensions[1].indicators[0].bands[2].min", "must rise"},
+		{"number band scores falling", "{min: 5, score: 100}", "{min: 5, score: 20}", "dimensions[1].indicators[0].bands[2].score", "must not fall"},
+		{"explicit scores falling", "{id: L4, level: 4, score: 90,", "{id: L4, level: 4, score: 30,", "dimensions[1].indicators[2].options[3].score", "must not fall"},
+		{"score above 100", "{id: L5, level: 5, score: 100,", "{id: L5, level: 5, score: 120,", "dimensions[1].indicators[2].options[4].score", "at most 100"},
+		{"text with weight", "id: B.2\n", "id: B.2\n        weight: 1\n", "dimensions[1].indicators[1].weight", "not scored"},
+		{"condition points forward", "condition: {indicator: A.3, in: [yes]}", "condition: {indicator: B.1, in: [yes]}",
+			"dimensions[0].indicators[3].condition.indicator", "not an earlier indicator"},
+		{"condition on unknown option", "condition: {indicator: A.3, in: [yes]}", "condition: {indicator: A.3, in: [perhaps]}",
+			"dimensions[0].indicators[3].condition.in[0]", "has no option \"perhaps\""},
+		{"condition on a number", "type: number", "type: number\n        condition: {indicator: A.1, in: [L1]}\n", "", ""}, // valid: pointing at a level indicator
+		{"missing Russian text", `question: {en: "Is there an API?", ru: "Есть ли API?"}`, `question: {en: "Is there an API?"}`,
+			"dimensions[0].indicators[2].question", "missing in \"ru\""},
+		{"undeclared language", `question: {en: "Days to a decision?", ru: "Дней до решения?"}`, `question: {en: "Days to a decision?", ru: "Дней до решения?", kk: "Шешімге дейінгі күндер?"}`,
+			"dimensions[1].indicators[0].question", "does not declare"},
+		{"missing recommendation", "          - {level: 3, text: {en: go to four, ru: к четырём}}\n", "",
+			"dimensions[0].indicators[0].recommendations", "from level 3"},
+		{"unknown perspective", "    perspectives: [SME]\n    indicators:\n      - id: B.1", "    perspectives: [SME, BANKS]\n    indicators:\n      - id: B.1",
+			"dimensions[1].perspectives[1]", "not defined"},
+		{"bad WSIS line", "wsis: [C5, C11]", "wsis: [C5, C12]", "dimensions[1].wsis[1]", "C1 to C11"},
+		{"unknown type", "type: yesno", "type: boolean", "dimensions[0].indicators[2].type", "one of level, checklist"},
+		{"misspelt key", "not_applicable: true", "not_aplicable: true", "dimensions[0].indicators[0].not_aplicable", "unknown key"},
+		{"wrong value type", "id: B.1\n        weight: 1", "id: B.1\n        weight: heavy", "dimensions[1].indicators[0].weight", "expected a number"},
+		{"misspelt dimensions: unknown key", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimension", "unknown key"},
+		{"misspelt dimensions: missing", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimensions", "is required"},
+	}
+	if n := len(cases); n < 15 {
+		t.Fatalf("only %d broken editions", n)
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(valid, tc.old) {
+				t.Fatalf("test case does not apply: %q not in the valid edition", tc.old)
+			}
+			_, err := frameworks.Parse("broken.yaml", []byte(strings.Replace(valid, tc.old, tc.new, 1)))
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatalf("want no error, got %v", err)
+				}
+				return
+			}
+			var ps frameworks.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					if p.File != "broken.yaml" || p.Line == 0 {
+						t.Errorf("problem lacks file or line: %+v", p)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%v", tc.path, tc.msg, err)
+		})
+	}
+}
+
+// TestParseReportsEveryProblem: an editor fixes a file in one pass.
+func TestParseReportsEveryProblem(t *testing.T) {
+	src := readTestdata(t, "all-types.yaml")
+	src = strings.Replace(src, "{level: 3, min: 40,", "{level: 3, min: 15,", 1)
+	src = strings.Replace(src, "wsis: [C5, C11]", "wsis: [C5, C12]", 1)
+	src = strings.Replace(src, `question: {en: "Is there an API?", ru: "Есть ли API?"}`, `question: {en: "Is there an API?"}`, 1)
+	_, err := frameworks.Parse("x.yaml", []byte(src))
+	var ps frameworks.Problems
+	if !errors.As(err, &ps) || len(ps) < 3 {
+		t.Fatalf("want at least 3 problems, got %v", err)
+	}
+	if !strings.Contains(err.Error(), "x.yaml:") {
+		t.Errorf("message lacks the file name: %v", err)
+	}
+}
+
+func TestParseGarbage(t *testing.T) {
+	for _, src := range []string{"", "not: [valid", "- a\n- b\n", "id: [1, 2]\n", "\x00\x01"} {
+		if _, err := frameworks.Parse("g.yaml", []byte(src)); err == nil {
+			t.Errorf("Parse(%q) succeeded", src)
+		}
+	}
+}
+
+func TestEmbeddedEditionsLoad(t *testing.T) {
+	cat, ref, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dmf, ok := cat.Edition("escap-dmf-dps-sme", "")
+	if !ok {
+		t.Fatal("the DMF edition is missing")
+	}
+	if dmf.Version != "1.0.0" || len(dmf.Dimensions) != 7 || dmf.IndicatorCount() != 26 || len(dmf.Levels) != 5 {
+		t.Errorf("DMF edition: version %s, %d dimensions, %d indicators, %d levels", dmf.Version, len(dmf.Dimensions), dmf.IndicatorCount(), len(dmf.Levels))
+	}
+	for _, d := range dmf.Dimensions {
+		for _, ind := range d.Indicators {
+			if ind.Type != frameworks.TypeLevel || len(ind.Options) != 5 || len(ind.Recommendations) != 4 || len(ind.Help) == 0 {
+				t.Errorf("%s: every DMF indicator has five level descriptors, four recommendations and help", ind.ID)
+			}
+		}
+	}
+	if len(ref.ActionLines) != 11 {
+		t.Errorf("reference has %d action lines", len(ref.ActionLines))
+	}
+}
