@@ -1,0 +1,84 @@
+package assessments_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// mustOpen opens a store on a fresh SQLite file; plain :memory: would give
+// each pooled connection its own empty database.
+func mustOpen(t testing.TB, path string) *assessments.Store {
+	t.Helper()
+	s, err := assessments.Open(context.Background(), path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func parseEdition(t *testing.T, src string) *frameworks.Edition {
+	t.Helper()
+	ed, err := frameworks.Parse("test.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
+
+// TestEditionsAreImmutableOnceUsed: an unused edition may be corrected in
+// place; a used one may not, and the app refuses to start with it; an
+// edition dropped from the binary stays available from the database.
+func TestEditionsAreImmutableOnceUsed(t *testing.T) {
+	ctx := context.Background()
+	raw, err := os.ReadFile("../frameworks/testdata/all-types.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := parseEdition(t, string(raw))
+	v1fixed := parseEdition(t, strings.Replace(string(raw), "Is there an API?", "Is there a public API?", 1))
+	path := filepath.Join(t.TempDir(), "dmf.db")
+	s := mustOpen(t, path)
+
+	cat, _ := frameworks.NewCatalog(v1)
+	if _, err := s.SyncEditions(ctx, cat); err != nil {
+		t.Fatal(err)
+	}
+	fixed, _ := frameworks.NewCatalog(v1fixed)
+	if _, err := s.SyncEditions(ctx, fixed); err != nil {
+		t.Fatalf("correcting an unused edition: %v", err)
+	}
+	if err := s.LockEdition(ctx, v1fixed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncEditions(ctx, cat); !errors.Is(err, assessments.ErrEditionChanged) || !strings.Contains(err.Error(), "new version") {
+		t.Fatalf("changing a used edition: %v", err)
+	}
+
+	// A newer binary ships only 0.2.0; 0.1.0 is still known, from the database.
+	v2 := parseEdition(t, strings.Replace(string(raw), "version: 0.1.0", "version: 0.2.0", 1))
+	only2, _ := frameworks.NewCatalog(v2)
+	got, err := s.SyncEditions(ctx, only2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, ok := got.Edition(v1.ID, "0.1.0")
+	if !ok || old.Digest != v1fixed.Digest {
+		t.Fatalf("stored edition: %v %v", ok, old)
+	}
+	if latest, _ := got.Edition(v1.ID, ""); latest.Version != "0.2.0" {
+		t.Errorf("latest = %s", latest.Version)
+	}
+	if ind, _, ok := old.Indicator("A.3"); !ok || ind.Question["en"] != "Is there a public API?" {
+		t.Errorf("stored edition content: %+v", ind)
+	}
+}

@@ -1,0 +1,90 @@
+// Package assessments is the domain of the application: framework editions
+// in use, and (as the product grows) organisations, services, assessments,
+// answers, scoring, review and comparison. Store is its one persistence
+// type, over GORM; Score is its pure scoring engine.
+//
+// Nothing here knows about HTTP.
+package assessments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store persists the domain. It is safe for concurrent use.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// Open connects to a SQLite file and brings its schema up to date.
+//
+// Every connection gets the same pragmas through the DSN, because SQLite
+// applies them per connection and the pool opens several: WAL so readers
+// never block the writer, synchronous=FULL so an acknowledged commit
+// survives power loss, foreign keys on (SQLite defaults to off), a busy
+// timeout instead of immediate "database is locked" errors, and IMMEDIATE
+// transactions so that a read-then-write transaction takes the write lock
+// up front instead of failing halfway.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite file path")
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:         logger.NewSlogLogger(log, logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true}),
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate creates and extends tables. AutoMigrate only adds, never drops;
+// the first rename or backfill will need an ordered list of steps instead.
+func (s *Store) migrate(ctx context.Context) error {
+	if err := s.db.WithContext(ctx).AutoMigrate(&editionRecord{}); err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers, for health checks.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
