@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server. Each has a flag and a DMF_
+// environment variable; a flag wins over the variable.
+type Config struct {
+	Addr            string        // DMF_ADDR: listen address
+	Database        string        // DMF_DATABASE: SQLite file path or postgres:// URL
+	BaseURL         string        // DMF_BASE_URL: public URL; issuer DID and card links derive from it
+	DataDir         string        // DMF_DATA_DIR: signing keys; defaults beside the database
+	LogLevel        slog.Level    // DMF_LOG_LEVEL: debug, info, warn, error
+	LogFormat       string        // DMF_LOG_FORMAT: text or json
+	ShutdownTimeout time.Duration // DMF_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+}
+
+// loadConfig reads the environment, then the flags of a serve-like command.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	env := func(key, def string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg Config
+	var level string
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", env("DMF_ADDR", "127.0.0.1:8080"), "listen address (DMF_ADDR)")
+	fs.StringVar(&cfg.Database, "database", env("DMF_DATABASE", "dmf.db"), "SQLite file or postgres:// URL (DMF_DATABASE)")
+	fs.StringVar(&cfg.BaseURL, "base-url", env("DMF_BASE_URL", ""), "public URL of this instance; default http://ADDR (DMF_BASE_URL)")
+	fs.StringVar(&cfg.DataDir, "data-dir", env("DMF_DATA_DIR", ""), "directory for signing keys; default beside the database (DMF_DATA_DIR)")
+	fs.StringVar(&level, "log-level", env("DMF_LOG_LEVEL", "info"), "debug, info, warn or error (DMF_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", env("DMF_LOG_FORMAT", "text"), "text or json (DMF_LOG_FORMAT)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", level)
+	}
+	return cfg, cfg.complete()
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(key)); err == nil {
+		return d
+	}
+	return def
+}
+
+// complete checks the settings and fills in the derived defaults.
+func (c *Config) complete() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("address %q: %w", c.Addr, err)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("base URL %q: must be an absolute http or https URL", c.BaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("base URL: must not carry a query or fragment")
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
+	}
+	if c.DataDir == "" {
+		c.DataDir = "."
+		if !c.Postgres() {
+			c.DataDir = filepath.Dir(c.Database)
+		}
+	}
+	return nil
+}
+
+// Postgres reports whether the database is a PostgreSQL URL.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
+}
+
+// Secure reports whether the instance is served over https, which turns on
+// Secure cookies and HSTS.
+func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }

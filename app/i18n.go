@@ -1,0 +1,102 @@
+package main
+
+import (
+	"embed"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.yaml
+var localeFiles embed.FS
+
+// languages the interface is translated into; the first is the default.
+var languages = []string{"en", "ru"}
+
+// catalog holds the interface texts of every language. Every key exists in
+// every language: a test fails otherwise, and the app refuses to start.
+type catalog struct {
+	msgs    map[string]map[string]string // lang → key → text
+	matcher language.Matcher
+}
+
+func loadCatalog() (*catalog, error) {
+	c := &catalog{msgs: map[string]map[string]string{}}
+	var tags []language.Tag
+	for _, lang := range languages {
+		data, err := localeFiles.ReadFile(path.Join("locales", lang+".yaml"))
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := yaml.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("locales/%s.yaml: %w", lang, err)
+		}
+		c.msgs[lang] = m
+		tags = append(tags, language.Make(lang))
+	}
+	c.matcher = language.NewMatcher(tags)
+	if missing := c.missing(); len(missing) > 0 {
+		return nil, fmt.Errorf("interface texts missing: %s", strings.Join(missing, "; "))
+	}
+	return c, nil
+}
+
+// missing lists each key that some language has and another lacks or
+// leaves empty.
+func (c *catalog) missing() []string {
+	keys := map[string]bool{}
+	for _, m := range c.msgs {
+		for k := range m {
+			keys[k] = true
+		}
+	}
+	var out []string
+	for _, lang := range languages {
+		for k := range keys {
+			if strings.TrimSpace(c.msgs[lang][k]) == "" {
+				out = append(out, lang+": "+k)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// T returns the text for key in lang, formatted with args. An unknown key
+// shows as itself in brackets, so it is visible on the page and in tests.
+func (c *catalog) T(lang, key string, args ...any) string {
+	s, ok := c.msgs[lang][key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// has reports whether key exists (in the default language, and so in all).
+func (c *catalog) has(key string) bool {
+	_, ok := c.msgs[languages[0]][key]
+	return ok
+}
+
+// match picks the interface language for an Accept-Language header.
+func (c *catalog) match(acceptLanguage string) string {
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return languages[0]
+	}
+	_, i, conf := c.matcher.Match(tags...)
+	if conf == language.No {
+		return languages[0]
+	}
+	return languages[i]
+}
+
+func supported(lang string) bool { return slices.Contains(languages, lang) }

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"math"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+	"github.com/unescap/dmf/static"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// renderer renders pages: one template set per page, each made of the
+// layout, the shared partials and the page itself, parsed once at start.
+type renderer struct {
+	pages  map[string]*template.Template
+	msgs   *catalog
+	ref    *frameworks.Reference
+	assets map[string]string // static path → content digest
+}
+
+func newRenderer(msgs *catalog, ref *frameworks.Reference) (*renderer, error) {
+	assets, err := static.Versions()
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{pages: map[string]*template.Template{}, msgs: msgs, ref: ref, assets: assets}
+	funcs := template.FuncMap{
+		"score": func(v float64) string { return strconv.FormatFloat(assessments.Round1(v), 'f', 1, 64) },
+		"add":   func(a, b int) int { return a + b },
+		"pct":   func(part, whole float64) string { return strconv.FormatFloat(math.Round(100*part/whole), 'f', 0, 64) },
+		"map":   dict,
+	}
+	pages, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if strings.HasPrefix(name, "_") {
+			continue // layout and partials
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/_*.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// Render implements echo.Renderer. data is a *view.
+func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	// Render to a buffer so that a template error becomes a clean error page
+	// instead of half a page.
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return err
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// view is what every page template receives: the page's own data plus
+// what the layout needs. Its methods are the templates' helpers, bound to
+// the request's language.
+type view struct {
+	Lang  string
+	Path  string // the request path, for the language switch
+	Title string // page title, already translated
+	Data  any
+
+	r *renderer
+}
+
+func (r *renderer) view(c echo.Context, title string, data any) *view {
+	lang := langOf(c)
+	return &view{Lang: lang, Path: c.Request().URL.RequestURI(), Title: title, Data: data, r: r}
+}
+
+// T translates an interface text.
+func (v *view) T(key string, args ...any) string { return v.r.msgs.T(v.Lang, key, args...) }
+
+// X picks the request's language from a framework text.
+func (v *view) X(t frameworks.Text) string { return t.In(v.Lang) }
+
+// Paras splits a framework text into paragraphs at blank lines.
+func (v *view) Paras(t frameworks.Text) []string {
+	var out []string
+	for _, p := range strings.Split(strings.TrimSpace(t.In(v.Lang)), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, strings.Join(strings.Fields(p), " "))
+		}
+	}
+	return out
+}
+
+// Asset returns the cache-busting URL of a static file.
+func (v *view) Asset(name string) string {
+	return "/static/" + v.r.assets[name] + "/" + name
+}
+
+// Languages lists the interface languages, for the switch.
+func (v *view) Languages() []string { return languages }
+
+// LangName is a language's own name.
+func (v *view) LangName(lang string) string { return v.r.msgs.T(lang, "lang.self") }
+
+// Current reports whether the page is in the site section at prefix, for
+// aria-current in the navigation.
+func (v *view) Current(prefix string) bool {
+	p := strings.SplitN(v.Path, "?", 2)[0]
+	return p == prefix || strings.HasPrefix(p, prefix+"/")
+}
+
+// Range shows the score range of level i of an edition: "40 – 60".
+func (v *view) Range(ed *frameworks.Edition, i int) string {
+	upper := 100.0
+	if i+1 < len(ed.Levels) {
+		upper = ed.Levels[i+1].Min
+	}
+	return fmt.Sprintf("%s – %s", strconv.FormatFloat(ed.Levels[i].Min, 'f', -1, 64), strconv.FormatFloat(upper, 'f', -1, 64))
+}
+
+// Perspectives names a dimension's stakeholder perspectives.
+func (v *view) Perspectives(ed *frameworks.Edition, ids []string) string {
+	names := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if p, ok := ed.Perspective(id); ok {
+			names = append(names, p.Title.In(v.Lang))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// ActionLineTitle is the name of a WSIS action line (C1–C11).
+func (v *view) ActionLineTitle(id string) string {
+	for _, al := range v.r.ref.ActionLines {
+		if al.ID == id {
+			return al.Title.In(v.Lang)
+		}
+	}
+	return id
+}
+
+// Host shortens a source link to its host name for display.
+func (v *view) Host(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return strings.TrimPrefix(u.Host, "www.")
+}
+
+// Date formats a partial ISO date (2025, 2025-08, 2025-08-26), and a range
+// when end is set, in the request's language.
+func (v *view) Date(start, end string) string {
+	y1, m1, d1 := splitDate(start)
+	y2, m2, d2 := splitDate(end)
+	month := func(m int, genitive bool) string {
+		if genitive {
+			return v.T(fmt.Sprintf("month.gen.%d", m))
+		}
+		return v.T(fmt.Sprintf("month.%d", m))
+	}
+	year := func(y int) string { return v.T("date.year", y) }
+	switch {
+	case end == "" && m1 == 0:
+		return year(y1)
+	case end == "" && d1 == 0:
+		return month(m1, false) + " " + year(y1)
+	case end == "":
+		return fmt.Sprintf("%d %s %s", d1, month(m1, true), year(y1))
+	case y1 == y2 && m1 == m2 && d1 > 0 && d2 > 0:
+		return fmt.Sprintf("%d–%d %s %s", d1, d2, month(m1, true), year(y1))
+	case y1 == y2 && d1 > 0 && d2 > 0:
+		return fmt.Sprintf("%d %s – %d %s %s", d1, month(m1, true), d2, month(m2, true), year(y1))
+	}
+	return v.Date(start, "") + " – " + v.Date(end, "")
+}
+
+// dict builds a map from alternating keys and values, so that a template
+// can pass several values to a partial.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("map: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("map: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+func splitDate(s string) (y, m, d int) {
+	parts := strings.Split(s, "-")
+	nums := make([]int, 3)
+	for i := 0; i < len(parts) && i < 3; i++ {
+		nums[i], _ = strconv.Atoi(parts[i])
+	}
+	return nums[0], nums[1], nums[2]
+}

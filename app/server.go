@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+	"github.com/unescap/dmf/static"
+)
+
+// server holds what the handlers need. It is built once in serve (or by a
+// test) and never changes afterwards.
+type server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    *assessments.Store
+	editions *frameworks.Catalog
+	ref      *frameworks.Reference
+	msgs     *catalog
+	render   *renderer
+}
+
+// routes lists every route of the application in one place.
+func (s *server) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Renderer = s.render
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	e.Use(s.logRequests())
+	e.Use(s.secureHeaders)
+	e.Use(middleware.BodyLimit("2M"))
+	e.Use(s.resolveLang)
+
+	e.GET("/healthz", s.health)
+	e.GET("/static/:version/*", s.staticFile)
+	e.GET("/lang/:lang", s.switchLang)
+
+	// Pages.
+	e.GET("/", s.showHome)
+	e.GET("/frameworks", s.listFrameworks)
+	e.GET("/frameworks/:id", s.showFramework)
+	e.GET("/frameworks/:id/dimensions/:dim", s.showDimension)
+	e.GET("/reference", s.showReference)
+	e.GET("/reference/wsis", s.showActionLines)
+	e.GET("/reference/:topic", s.showTopic)
+
+	// JSON API.
+	api := e.Group("/api/v1")
+	api.GET("/frameworks", s.apiFrameworks)
+	api.GET("/frameworks/:id", s.apiFramework)
+	api.Any("/*", s.apiNotFound)
+
+	return e
+}
+
+// serve runs the web application until ctx ends, then lets in-flight
+// requests finish.
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig("serve", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	s, err := newApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.store.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	httpServer := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(stdout, "DMF is listening on http://%s (public URL %s)\n", ln.Addr(), cfg.BaseURL)
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "database", cfg.Database)
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newApp opens the database and loads everything the handlers need.
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
+	builtin, ref, err := frameworks.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("built-in framework content is invalid:\n%w", err)
+	}
+	msgs, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	render, err := newRenderer(msgs, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	store, err := assessments.Open(ctx, cfg.Database, log)
+	if err != nil {
+		return nil, err
+	}
+	editions, err := store.SyncEditions(ctx, builtin)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render}, nil
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// health answers liveness probes: the process runs and the database answers.
+func (s *server) health(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("health check", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// staticFile serves an embedded asset. The version segment is the file's
+// digest, so a matching URL can be cached for a year.
+func (s *server) staticFile(c echo.Context) error {
+	name := c.Param("*")
+	want, ok := s.render.assets[name]
+	if !ok {
+		return echo.ErrNotFound
+	}
+	if c.Param("version") == want {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+	}
+	return echo.StaticFileHandler(name, static.FS)(c)
+}

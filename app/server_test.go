@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// testApp is the real server over a real SQLite file in a temp directory.
+type testApp struct {
+	t *testing.T
+	s *server
+	e *echo.Echo
+}
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text"}
+	if err := cfg.complete(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.store.Close() })
+	return &testApp{t: t, s: s, e: s.routes()}
+}
+
+// do sends a request through the whole middleware stack.
+func (a *testApp) do(method, target string, body io.Reader, header ...string) *httptest.ResponseRecorder {
+	a.t.Helper()
+	req := httptest.NewRequest(method, target, body)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	a.e.ServeHTTP(rec, req)
+	return rec
+}
+
+func (a *testApp) get(target string, header ...string) *httptest.ResponseRecorder {
+	return a.do(http.MethodGet, target, nil, header...)
+}
+
+var untranslated = regexp.MustCompile(`\[[a-z]+(\.[a-z0-9_]+)+\]`)
+
+func TestPages(t *testing.T) {
+	a := newTestApp(t)
+	cases := []struct {
+		path   string
+		en, ru string // a text each language version must show
+	}{
+		{"/", "How mature is your digital service for SMEs?", "Насколько цифровизирована ваша услуга для МСП?"},
+		{"/frameworks", "Framework editions", "Редакции рамочной модели"},
+		{"/frameworks/escap-dmf-dps-sme", "Maturity levels", "Уровни зрелости"},
+		{"/frameworks/escap-dmf-dps-sme?version=1.0.0", "How scores are computed", "Как рассчитываются баллы"},
+		{"/frameworks/escap-dmf-dps-sme/dimensions/SERV", "How to reach the next level", "Как перейти на следующий уровень"},
+		{"/reference", "WSIS action lines", "Направления деятельности ВВУИО"},
+		{"/reference/wsis", "International and regional cooperation", "Международное и региональное сотрудничество"},
+		{"/reference/dmf", "Saint Petersburg", "Санкт-Петербург"},
+		{"/reference/apis", "2022", "2022"},
+	}
+	for _, tc := range cases {
+		for lang, want := range map[string]string{"en": tc.en, "ru": tc.ru} {
+			rec := a.get(tc.path, "Cookie", "lang="+lang)
+			body := rec.Body.String()
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s (%s): status %d", tc.path, lang, rec.Code)
+				continue
+			}
+			if !strings.Contains(body, want) {
+				t.Errorf("%s (%s): page lacks %q", tc.path, lang, want)
+			}
+			if !strings.Contains(body, `<html lang="`+lang+`">`) {
+				t.Errorf("%s (%s): wrong html lang", tc.path, lang)
+			}
+			if m := untranslated.FindString(body); m != "" {
+				t.Errorf("%s (%s): untranslated key %s", tc.path, lang, m)
+			}
+		}
+	}
+}
+
+// TestEveryDimensionPage: every dimension shows each indicator with its five
+// level descriptors and the advice for each step up.
+func TestEveryDimensionPage(t *testing.T) {
+	a := newTestApp(t)
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	for _, d := range ed.Dimensions {
+		for _, lang := range languages {
+			body := a.get("/frameworks/"+ed.ID+"/dimensions/"+d.ID, "Cookie", "lang="+lang).Body.String()
+			for _, ind := range d.Indicators {
+				for _, text := range []string{ind.Question.In(lang), ind.Options[0].Label.In(lang), ind.Options[4].Label.In(lang), ind.Recommendations[3].Text.In(lang)} {
+					if !strings.Contains(body, htmlText(text)) {
+						t.Errorf("%s %s (%s): missing %.40q", d.ID, ind.ID, lang, text)
+					}
+				}
+			}
+			for _, line := range d.WSIS {
+				if !strings.Contains(body, `href="/reference/wsis#`+line+`"`) {
+					t.Errorf("%s: no link to action line %s", d.ID, line)
+				}
+			}
+		}
+	}
+}
+
+// htmlText mirrors html/template's escaping of text for comparison.
+func htmlText(s string) string {
+	var b bytes.Buffer
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&#34;")
+		case '\'':
+			b.WriteString("&#39;")
+		case '+':
+			b.WriteString("&#43;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func TestLanguageSwitchPersists(t *testing.T) {
+	a := newTestApp(t)
+	rec := a.get("/lang/ru?next=/reference")
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reference" {
+		t.Fatalf("switch: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	cookie := rec.Header().Get("Set-Cookie")
+	if !strings.Contains(cookie, "lang=ru") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
+		t.Fatalf("cookie %q", cookie)
+	}
+	for _, p := range []string{"/", "/frameworks", "/reference/wsis"} {
+		body := a.get(p, "Cookie", "lang=ru", "Accept-Language", "en").Body.String()
+		if !strings.Contains(body, `<html lang="ru">`) {
+			t.Errorf("%s: cookie did not keep Russian", p)
+		}
+	}
+	// Without a cookie the browser's language decides.
+	if body := a.get("/", "Accept-Language", "ru-RU,ru;q=0.9").Body.String(); !strings.Contains(body, `<html lang="ru">`) {
+		t.Error("Accept-Language ru ignored")
+	}
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil", ""} {
+		if loc := a.get("/lang/en?next=" + next).Header().Get("Location"); loc != "/" {
+			t.Errorf("next=%q redirected to %q", next, loc)
+		}
+	}
+	if code := a.get("/lang/xx").Code; code != http.StatusNotFound {
+		t.Errorf("unknown language: %d", code)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	a := newTestApp(t)
+	for _, p := range []string{"/", "/api/v1/frameworks", "/nope"} {
+		h := a.get(p).Header()
+		csp := h.Get("Content-Security-Policy")
+		if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", p, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: headers %v", p, h)
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS over plain http", p)
+		}
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	a := newTestApp(t)
+	rec := a.get("/frameworks/no-such-thing", "Cookie", "lang=ru")
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "Такой страницы нет.") {
+		t.Errorf("page 404: %d %s", rec.Code, rec.Body.String())
+	}
+	for _, p := range []string{"/api/v1/frameworks/no-such-thing", "/api/v1/nothing-here", "/api/v1/frameworks/escap-dmf-dps-sme?version=9.9.9"} {
+		rec := a.get(p)
+		var e apiError
+		if rec.Code != http.StatusNotFound || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != "not_found" || e.Error.Message == "" {
+			t.Errorf("%s: %d %s", p, rec.Code, rec.Body.String())
+		}
+	}
+}
+
+func TestStaticAssets(t *testing.T) {
+	a := newTestApp(t)
+	body := a.get("/").Body.String()
+	m := regexp.MustCompile(`href="(/static/[0-9a-f]+/css/app\.css)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no versioned stylesheet link")
+	}
+	rec := a.get(m[1])
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %v", rec.Code, rec.Header())
+	}
+	if rec := a.get("/static/0000/css/app.css"); rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-cache" {
+		t.Errorf("stale version: %d %v", rec.Code, rec.Header())
+	}
+	if rec := a.get("/static/x/../../app/main.go"); rec.Code != http.StatusNotFound {
+		t.Errorf("traversal: %d", rec.Code)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	a := newTestApp(t)
+	rec := a.get("/healthz")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"ok"`) {
+		t.Errorf("healthz: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// TestTemplatesUseKnownTexts: every interface text a template asks for
+// exists (in both languages, which loadCatalog guarantees).
+func TestTemplatesUseKnownTexts(t *testing.T) {
+	msgs, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := templateFiles.ReadDir("templates")
+	key := regexp.MustCompile(`\.T "([a-z0-9._]+)"`)
+	for _, f := range files {
+		src, _ := templateFiles.ReadFile("templates/" + f.Name())
+		for _, m := range key.FindAllStringSubmatch(string(src), -1) {
+			if !msgs.has(m[1]) {
+				t.Errorf("%s uses unknown text %q", f.Name(), m[1])
+			}
+		}
+	}
+	for _, typ := range []string{"level", "checklist", "yesno", "number", "text"} {
+		if !msgs.has("type." + typ) {
+			t.Errorf("no text for indicator type %s", typ)
+		}
+	}
+	for code := range statusCodes {
+		if !msgs.has("error." + statusCodes[code]) {
+			t.Errorf("no text for error %s", statusCodes[code])
+		}
+	}
+}
+
+// TestCatalogCompleteness: a key present in one language and missing in
+// another is reported.
+func TestCatalogCompleteness(t *testing.T) {
+	c := &catalog{msgs: map[string]map[string]string{
+		"en": {"a": "A", "b": "B"},
+		"ru": {"a": "А", "b": " "},
+	}}
+	if got := c.missing(); len(got) != 1 || got[0] != "ru: b" {
+		t.Errorf("missing = %v", got)
+	}
+	if _, err := loadCatalog(); err != nil {
+		t.Errorf("shipped catalog: %v", err)
+	}
+}
