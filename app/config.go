@@ -23,16 +23,13 @@ type Config struct {
 	LogLevel        slog.Level    // DMF_LOG_LEVEL: debug, info, warn, error
 	LogFormat       string        // DMF_LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // DMF_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+	AdminEmail      string        // DMF_ADMIN_EMAIL: the first administrator's account on an empty database
+	Demo            bool          // -demo: seed demonstration data before serving
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	env := func(key, def string) string {
-		if v := getenv(key); v != "" {
-			return v
-		}
-		return def
-	}
+	env := func(key, def string) string { return envOr(getenv, key, def) }
 	var cfg Config
 	var level string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -44,6 +41,8 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&level, "log-level", env("DMF_LOG_LEVEL", "info"), "debug, info, warn or error (DMF_LOG_LEVEL)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("DMF_LOG_FORMAT", "text"), "text or json (DMF_LOG_FORMAT)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&cfg.AdminEmail, "admin-email", env("DMF_ADMIN_EMAIL", "admin@localhost"), "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
+	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

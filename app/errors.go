@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
 )
 
 // apiError is the JSON error shape every API client relies on:
@@ -18,6 +19,9 @@ type apiErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	Missing []string          `json:"missing,omitempty"` // unanswered indicators, on an incomplete submission
+	Changed []string          `json:"changed,omitempty"` // indicators others saved, on a conflict
+	Version int               `json:"version,omitempty"` // the current version, on a conflict
 }
 
 // statusCodes names each status for the API's error code.
@@ -43,16 +47,49 @@ func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msgKey, detail := http.StatusInternalServerError, "error.internal", ""
-	var he *echo.HTTPError
+	status, detail := http.StatusInternalServerError, ""
+	body := apiErrorBody{}
+	var (
+		he *echo.HTTPError
+		ve *assessments.ValidationError
+		ce *assessments.ConflictError
+		ie *assessments.IncompleteError
+	)
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
-		msgKey = "error." + statusCodes[status]
 		if m, ok := he.Message.(string); ok && status < 500 {
 			detail = m
 		}
+	case errors.As(err, &ve):
+		status, detail = http.StatusUnprocessableEntity, "some fields are not valid"
+		body.Fields = map[string]string{}
+		for f, m := range ve.Fields {
+			body.Fields[f] = m.String()
+		}
+	case errors.As(err, &ce):
+		status, detail = http.StatusConflict, ce.Error()
+		body.Changed, body.Version = ce.Changed, ce.Current
+	case errors.As(err, &ie):
+		status, detail = http.StatusUnprocessableEntity, ie.Error()
+		body.Missing = ie.Missing
+		body.Fields = map[string]string{}
+		for _, id := range ie.Missing {
+			body.Fields["answers."+id] = "needs an answer"
+		}
+	case errors.Is(err, assessments.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, assessments.ErrForbidden):
+		status, detail = http.StatusForbidden, err.Error()
+	case errors.Is(err, assessments.ErrReadOnly), errors.Is(err, assessments.ErrDuplicate):
+		status, detail = http.StatusConflict, err.Error()
+	case errors.Is(err, assessments.ErrBadCredentials), errors.Is(err, assessments.ErrExpired):
+		status, detail = http.StatusUnauthorized, err.Error()
+	case errors.Is(err, assessments.ErrThrottled):
+		status, detail = http.StatusTooManyRequests, err.Error()
+		c.Response().Header().Set("Retry-After", "900")
 	}
+	msgKey := "error." + statusCodes[status]
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
@@ -73,7 +110,8 @@ func (s *server) handleError(err error, c echo.Context) {
 		if detail != "" && detail != http.StatusText(status) {
 			message = detail // API clients get the specific reason
 		}
-		werr = c.JSON(status, apiError{apiErrorBody{Code: code, Message: message}})
+		body.Code, body.Message = code, message
+		werr = c.JSON(status, apiError{body})
 	default:
 		v := s.render.view(c, s.msgs.T(lang, "error.title"), map[string]any{"Status": status, "Message": message})
 		werr = c.Render(status, "error", v)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/unescap/dmf/assessments"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/language"
 )
@@ -21,11 +22,12 @@ var languages = []string{"en", "ru"}
 // every language: a test fails otherwise, and the app refuses to start.
 type catalog struct {
 	msgs    map[string]map[string]string // lang → key → text
+	domain  map[string]map[string]string // lang → English domain message → translation
 	matcher language.Matcher
 }
 
 func loadCatalog() (*catalog, error) {
-	c := &catalog{msgs: map[string]map[string]string{}}
+	c := &catalog{msgs: map[string]map[string]string{}, domain: map[string]map[string]string{}}
 	var tags []language.Tag
 	for _, lang := range languages {
 		data, err := localeFiles.ReadFile(path.Join("locales", lang+".yaml"))
@@ -37,6 +39,17 @@ func loadCatalog() (*catalog, error) {
 			return nil, fmt.Errorf("locales/%s.yaml: %w", lang, err)
 		}
 		c.msgs[lang] = m
+		if lang != languages[0] {
+			data, err := localeFiles.ReadFile(path.Join("locales", "messages."+lang+".yaml"))
+			if err != nil {
+				return nil, err
+			}
+			d := map[string]string{}
+			if err := yaml.Unmarshal(data, &d); err != nil {
+				return nil, fmt.Errorf("locales/messages.%s.yaml: %w", lang, err)
+			}
+			c.domain[lang] = d
+		}
 		tags = append(tags, language.Make(lang))
 	}
 	c.matcher = language.NewMatcher(tags)
@@ -78,6 +91,15 @@ func (c *catalog) T(lang, key string, args ...any) string {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
+}
+
+// Message translates a domain message: its English format is the key in
+// the language's messages file; English and untranslated ones show as is.
+func (c *catalog) Message(lang string, m assessments.Message) string {
+	if f, ok := c.domain[lang][m.Format]; ok {
+		return fmt.Sprintf(f, m.Args...)
+	}
+	return m.String()
 }
 
 // has reports whether key exists (in the default language, and so in all).

@@ -17,7 +17,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "dmf:", err)
 		}
@@ -50,6 +50,9 @@ const usage = `usage: dmf [command] [flags]
 
 commands:
   serve                        run the web application (default)
+  demo                         seed demonstration data, then serve (same as serve -demo)
+  users add --email E --role R [--password P|-] [--org NAME --country ISO3]
+                               create an account
   frameworks validate FILE...  check framework edition files; exit 1 on problems
 
 Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
@@ -57,14 +60,16 @@ Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
 
 // run is the whole program, separated from main so that tests can call it
 // with their own arguments, environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve":
-		return serve(ctx, args, getenv, stdout, stderr)
+	case "serve", "demo":
+		return serve(ctx, cmd, args, getenv, stdout, stderr)
+	case "users":
+		return usersCommand(ctx, args, getenv, stdin, stdout, stderr)
 	case "frameworks":
 		return frameworksCommand(args, stdout)
 	case "help", "-h", "--help":

@@ -48,24 +48,24 @@ func TestFrameworksValidateCommand(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "bad.yaml"), bad, 0o644)
 
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "good.yaml")}, env(nil), &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "good.yaml")}, env(nil), nil, &out, io.Discard); err != nil {
 		t.Fatalf("valid file: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "ok: escap-dmf-dps-sme 1.0.0, 7 dimensions, 26 indicators") {
 		t.Errorf("output: %s", out.String())
 	}
 	out.Reset()
-	err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "bad.yaml")}, env(nil), &out, io.Discard)
+	err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "bad.yaml")}, env(nil), nil, &out, io.Discard)
 	if exitCode(err) != 1 {
 		t.Errorf("broken file: exit %d (%v)", exitCode(err), err)
 	}
 	if !strings.Contains(out.String(), "bad.yaml:") || !strings.Contains(out.String(), "dimensions[1].weight: must be greater than 0") {
 		t.Errorf("output lacks the located problem: %s", out.String())
 	}
-	if exitCode(run(context.Background(), []string{"frameworks"}, env(nil), io.Discard, io.Discard)) != 2 {
+	if exitCode(run(context.Background(), []string{"frameworks"}, env(nil), nil, io.Discard, io.Discard)) != 2 {
 		t.Error("usage error is not exit 2")
 	}
-	if exitCode(run(context.Background(), []string{"bogus"}, env(nil), io.Discard, io.Discard)) != 2 {
+	if exitCode(run(context.Background(), []string{"bogus"}, env(nil), nil, io.Discard, io.Discard)) != 2 {
 		t.Error("unknown command is not exit 2")
 	}
 }
@@ -79,15 +79,27 @@ func TestServeAndShutdown(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-database", filepath.Join(dir, "dmf.db")}, env(nil), pw, io.Discard)
+		done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-database", filepath.Join(dir, "dmf.db")}, env(nil), nil, pw, io.Discard)
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
+	out := bufio.NewReader(pr)
+	var addr, password string
+	for addr == "" {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, "    ") {
+			password = strings.TrimSpace(line)
+		}
+		if rest, ok := strings.CutPrefix(line, "DMF is listening on "); ok {
+			addr = strings.Fields(rest)[0]
+		}
 	}
 	go io.Copy(io.Discard, pr)
-	addr := strings.Fields(strings.TrimPrefix(line, "DMF is listening on "))[0]
+	if len(password) < 20 {
+		t.Errorf("no one-time administrator password printed on first start (got %q)", password)
+	}
 	resp, err := http.Get(addr + "/healthz")
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,23 +26,26 @@ var templateFiles embed.FS
 // renderer renders pages: one template set per page, each made of the
 // layout, the shared partials and the page itself, parsed once at start.
 type renderer struct {
-	pages  map[string]*template.Template
-	msgs   *catalog
-	ref    *frameworks.Reference
-	assets map[string]string // static path → content digest
+	pages     map[string]*template.Template
+	msgs      *catalog
+	ref       *frameworks.Reference
+	countries *assessments.Countries
+	assets    map[string]string // static path → content digest
 }
 
-func newRenderer(msgs *catalog, ref *frameworks.Reference) (*renderer, error) {
+func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessments.Countries) (*renderer, error) {
 	assets, err := static.Versions()
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{pages: map[string]*template.Template{}, msgs: msgs, ref: ref, assets: assets}
+	r := &renderer{pages: map[string]*template.Template{}, msgs: msgs, ref: ref, countries: countries, assets: assets}
 	funcs := template.FuncMap{
 		"score": func(v float64) string { return strconv.FormatFloat(assessments.Round1(v), 'f', 1, 64) },
 		"add":   func(a, b int) int { return a + b },
 		"pct":   func(part, whole float64) string { return strconv.FormatFloat(math.Round(100*part/whole), 'f', 0, 64) },
 		"map":   dict,
+		"fid":   FieldID,
+		"deref": deref,
 	}
 	pages, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
@@ -81,17 +85,94 @@ func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) er
 // what the layout needs. Its methods are the templates' helpers, bound to
 // the request's language.
 type view struct {
-	Lang  string
-	Path  string // the request path, for the language switch
-	Title string // page title, already translated
-	Data  any
+	Lang   string
+	Path   string // the request path, for the language switch
+	Title  string // page title, already translated
+	User   *assessments.User
+	CSRF   string // token for the _csrf field of forms
+	Data   any
+	Errors map[string]assessments.Message // form problems by field
+	Notice string                         // a translated status message ("Saved.")
 
 	r *renderer
 }
 
 func (r *renderer) view(c echo.Context, title string, data any) *view {
-	lang := langOf(c)
-	return &view{Lang: lang, Path: c.Request().URL.RequestURI(), Title: title, Data: data, r: r}
+	csrf, _ := c.Get(csrfKey).(string)
+	return &view{Lang: langOf(c), Path: c.Request().URL.RequestURI(), Title: title, User: userOf(c), CSRF: csrf, Data: data, r: r}
+}
+
+// withErrors attaches form problems to a view.
+func (v *view) withErrors(err *assessments.ValidationError) *view {
+	if err != nil {
+		v.Errors = err.Fields
+	}
+	return v
+}
+
+// Msg shows a domain message in the page's language.
+func (v *view) Msg(m assessments.Message) string { return v.r.msgs.Message(v.Lang, m) }
+
+// Err is the translated problem with a form field, or "". Problems with
+// list items (evidence[2]) count as problems with the list's field.
+func (v *view) Err(field string) string {
+	if m, ok := v.Errors[field]; ok {
+		return v.Msg(m)
+	}
+	for f, m := range v.Errors {
+		if strings.HasPrefix(f, field+"[") {
+			return v.Msg(m)
+		}
+	}
+	return ""
+}
+
+// ErrorList is the form problems in a stable order, for the error summary.
+func (v *view) ErrorList() []fieldProblem {
+	out := make([]fieldProblem, 0, len(v.Errors))
+	for f, m := range v.Errors {
+		out = append(out, fieldProblem{Field: f, ID: FieldID(f), Label: v.FieldLabel(f), Message: v.Msg(m)})
+	}
+	slices.SortFunc(out, func(a, b fieldProblem) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}
+
+type fieldProblem struct{ Field, ID, Label, Message string }
+
+// FieldLabel names a field for the error summary: a form label if the
+// catalog has one ("field.email"), else the field's own name.
+func (v *view) FieldLabel(field string) string {
+	if rest, ok := strings.CutPrefix(field, "answers."); ok {
+		// answers.SERV.1.level → "SERV.1 — level"
+		if i := strings.LastIndexByte(rest, '.'); i > 0 {
+			part, _, _ := strings.Cut(rest[i+1:], "[")
+			if v.r.msgs.has("field.answer." + part) {
+				return rest[:i] + " — " + v.T("field.answer."+part)
+			}
+		}
+		return rest
+	}
+	if v.r.msgs.has("field." + field) {
+		return v.T("field." + field)
+	}
+	return field
+}
+
+// FieldID turns a field name (answers.SERV.1.level) into an HTML id
+// (f-answers-SERV-1-level), so that error links can point at inputs.
+func FieldID(field string) string {
+	if i := strings.IndexByte(field, '['); i >= 0 {
+		field = field[:i] // a list item's problem points at the list's input
+	}
+	return "f-" + strings.NewReplacer(".", "-", " ", "-").Replace(field)
+}
+
+// Can reports whether the signed-in user has one of the roles.
+func (v *view) Can(roles ...string) bool {
+	if v.User == nil {
+		return false
+	}
+	return slices.Contains(roles, string(v.User.Role))
 }
 
 // T translates an interface text.
@@ -159,6 +240,14 @@ func (v *view) ActionLineTitle(id string) string {
 	return id
 }
 
+// CountryName is a country's name in the page's language.
+func (v *view) CountryName(code string) string {
+	if c, ok := v.r.countries.Country(code); ok {
+		return c.Name.In(v.Lang)
+	}
+	return code
+}
+
 // Host shortens a source link to its host name for display.
 func (v *view) Host(raw string) string {
 	u, err := url.Parse(raw)
@@ -193,6 +282,46 @@ func (v *view) Date(start, end string) string {
 		return fmt.Sprintf("%d %s – %d %s %s", d1, month(m1, true), d2, month(m2, true), year(y1))
 	}
 	return v.Date(start, "") + " – " + v.Date(end, "")
+}
+
+// deref shows what a pointer answer field points to.
+func deref(p any) any {
+	switch v := p.(type) {
+	case *int:
+		if v != nil {
+			return *v
+		}
+	case *float64:
+		if v != nil {
+			return strconv.FormatFloat(*v, 'f', -1, 64)
+		}
+	}
+	return ""
+}
+
+// OptionAt is the option of a level indicator for level k, or nil.
+func (v *view) OptionAt(ind *frameworks.Indicator, k any) *frameworks.Option {
+	level, _ := k.(int)
+	o, _ := ind.OptionAtLevel(level)
+	return o
+}
+
+// OptionByID is an indicator's option with the given id, or nil.
+func (v *view) OptionByID(ind *frameworks.Indicator, id string) *frameworks.Option {
+	o, _ := ind.Option(id)
+	return o
+}
+
+// Signed shows a change of score with its sign: +2.5, −1.0, 0.0.
+func (v *view) Signed(x float64) string {
+	x = assessments.Round1(x)
+	switch {
+	case x > 0:
+		return "+" + strconv.FormatFloat(x, 'f', 1, 64)
+	case x < 0:
+		return "−" + strconv.FormatFloat(-x, 'f', 1, 64)
+	}
+	return "0.0"
 }
 
 // dict builds a map from alternating keys and values, so that a template

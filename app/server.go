@@ -43,12 +43,17 @@ func (s *server) routes() *echo.Echo {
 	e.Use(s.secureHeaders)
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(s.resolveLang)
+	e.Use(s.authenticate)
+	e.Use(s.csrf())
+
+	signedIn := s.requireUser
+	admin := requireRole(assessments.RoleAdmin)
 
 	e.GET("/healthz", s.health)
 	e.GET("/static/:version/*", s.staticFile)
 	e.GET("/lang/:lang", s.switchLang)
 
-	// Pages.
+	// Public pages.
 	e.GET("/", s.showHome)
 	e.GET("/frameworks", s.listFrameworks)
 	e.GET("/frameworks/:id", s.showFramework)
@@ -57,10 +62,48 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/reference/wsis", s.showActionLines)
 	e.GET("/reference/:topic", s.showTopic)
 
+	// Accounts.
+	e.GET("/login", s.showLogin)
+	e.POST("/login", s.login)
+	e.POST("/logout", s.logout)
+	e.GET("/account/password", s.showPassword, signedIn)
+	e.POST("/account/password", s.changePassword, signedIn)
+
+	// Services and assessments; the domain decides who sees what.
+	e.GET("/services", s.listServices, signedIn)
+	e.POST("/services", s.createService, signedIn)
+	e.GET("/assessments", s.listAssessments, signedIn)
+	e.GET("/assessments/new", s.showNewAssessment, signedIn)
+	e.POST("/assessments", s.createAssessment, signedIn)
+	e.GET("/assessments/:id", s.showAssessment, signedIn)
+	e.GET("/assessments/:id/dimensions/:dim", s.showQuestionnaire, signedIn)
+	e.POST("/assessments/:id/dimensions/:dim", s.saveQuestionnaire, signedIn)
+	e.POST("/assessments/:id/submit", s.submitAssessment, signedIn)
+	e.GET("/assessments/:id/result", s.showResult, signedIn)
+	e.GET("/assessments/:id/report", s.showReport, signedIn)
+	e.GET("/assessments/:id/export", s.exportAssessment, signedIn)
+	e.POST("/assessments/:id/import", s.importAssessment, signedIn)
+
+	// Administration.
+	e.GET("/admin/users", s.listUsers, signedIn, admin)
+	e.POST("/admin/users", s.createUser, signedIn, admin)
+	e.GET("/admin/organisations", s.listOrganisations, signedIn, admin)
+	e.POST("/admin/organisations", s.createOrganisation, signedIn, admin)
+
 	// JSON API.
 	api := e.Group("/api/v1")
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
+	api.POST("/tokens", s.apiCreateToken)
+	api.GET("/services", s.apiServices, signedIn)
+	api.POST("/services", s.apiCreateService, signedIn)
+	api.GET("/assessments", s.apiListAssessments, signedIn)
+	api.POST("/assessments", s.apiCreateAssessment, signedIn)
+	api.GET("/assessments/:id", s.apiAssessment, signedIn)
+	api.PUT("/assessments/:id/answers", s.apiSaveAnswers, signedIn)
+	api.POST("/assessments/:id/submit", s.apiSubmit, signedIn)
+	api.GET("/assessments/:id/export", s.apiExport, signedIn)
+	api.POST("/assessments/:id/import", s.apiImport, signedIn)
 	api.Any("/*", s.apiNotFound)
 
 	return e
@@ -68,8 +111,8 @@ func (s *server) routes() *echo.Echo {
 
 // serve runs the web application until ctx ends, then lets in-flight
 // requests finish.
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := loadConfig("serve", args, getenv, stderr)
+func serve(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(cmd, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -79,6 +122,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer s.store.Close()
+	if err := s.firstStart(ctx, stdout); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		if err := s.seedDemo(ctx, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -125,10 +176,6 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
-	render, err := newRenderer(msgs, ref)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
@@ -141,7 +188,25 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
+	render, err := newRenderer(msgs, ref, store.Countries())
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render}, nil
+}
+
+// firstStart creates the first administrator on an empty database and
+// prints its one-time password, the only time it is ever shown.
+func (s *server) firstStart(ctx context.Context, stdout io.Writer) error {
+	pw, err := s.store.EnsureAdmin(ctx, s.cfg.AdminEmail)
+	if err != nil || pw == "" {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nFirst start: created the administrator %s with the one-time password\n\n    %s\n\nSign in at %s/login and choose a new password. This password is not shown again.\n\n",
+		s.cfg.AdminEmail, pw, s.cfg.BaseURL)
+	s.log.Info("created the first administrator", "email", s.cfg.AdminEmail)
+	return nil
 }
 
 func newLogger(cfg Config, w io.Writer) *slog.Logger {

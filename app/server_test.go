@@ -18,9 +18,10 @@ import (
 
 // testApp is the real server over a real SQLite file in a temp directory.
 type testApp struct {
-	t *testing.T
-	s *server
-	e *echo.Echo
+	t   *testing.T
+	s   *server
+	e   *echo.Echo
+	url string // of the HTTP test server, once started
 }
 
 func newTestApp(t *testing.T) *testApp {
@@ -148,7 +149,12 @@ func TestLanguageSwitchPersists(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/reference" {
 		t.Fatalf("switch: %d to %q", rec.Code, rec.Header().Get("Location"))
 	}
-	cookie := rec.Header().Get("Set-Cookie")
+	var cookie string
+	for _, ck := range rec.Header().Values("Set-Cookie") {
+		if strings.HasPrefix(ck, "lang=") {
+			cookie = ck
+		}
+	}
 	if !strings.Contains(cookie, "lang=ru") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
 		t.Fatalf("cookie %q", cookie)
 	}

@@ -89,14 +89,16 @@ func (s *Store) SyncEditions(ctx context.Context, builtin *frameworks.Catalog) (
 	if err != nil {
 		return nil, err
 	}
-	return frameworks.NewCatalog(all...)
+	cat, err := frameworks.NewCatalog(all...)
+	if err != nil {
+		return nil, err
+	}
+	s.editions = cat
+	return cat, nil
 }
 
 // LockEdition marks an edition as used, after which its content may never
 // change. Locking twice keeps the first time.
 func (s *Store) LockEdition(ctx context.Context, ed *frameworks.Edition) error {
-	res := s.db.WithContext(ctx).Model(&editionRecord{}).
-		Where("framework_id = ? AND version = ? AND locked_at IS NULL", ed.ID, ed.Version).
-		Update("locked_at", s.now())
-	return res.Error
+	return s.lockEdition(s.db.WithContext(ctx), ed)
 }

@@ -141,8 +141,9 @@ func valueOf(ed *frameworks.Edition, score float64) Value {
 	return Value{Score: score, Level: ed.LevelFor(score).Level, Scored: true}
 }
 
-// isVisible evaluates an indicator's condition against the answer to the
-// earlier indicator it names. A hidden or N/A target hides its dependants.
+// isVisible evaluates an indicator's condition, with the visibility of
+// earlier indicators already known. A hidden or N/A target hides its
+// dependants.
 func isVisible(ed *frameworks.Edition, ind *frameworks.Indicator, answers Answers, visible []bool) bool {
 	c := ind.Condition
 	if c == nil {
@@ -152,6 +153,22 @@ func isVisible(ed *frameworks.Edition, ind *frameworks.Indicator, answers Answer
 	if !ok || ref.Ordinal >= len(visible) || !visible[ref.Ordinal] {
 		return false
 	}
+	return conditionHolds(target, c, answers)
+}
+
+// Visible reports whether an indicator is shown for these answers: it has
+// no condition, or its condition holds and the indicator it names is
+// itself visible.
+func Visible(ed *frameworks.Edition, ind *frameworks.Indicator, answers Answers) bool {
+	c := ind.Condition
+	if c == nil {
+		return true
+	}
+	target, _, ok := ed.Indicator(c.Indicator)
+	return ok && Visible(ed, target, answers) && conditionHolds(target, c, answers)
+}
+
+func conditionHolds(target *frameworks.Indicator, c *frameworks.Condition, answers Answers) bool {
 	a, has := answers[c.Indicator]
 	if !has || a.NA {
 		return false

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unescap/dmf/frameworks"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -22,8 +23,10 @@ import (
 
 // Store persists the domain. It is safe for concurrent use.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db        *gorm.DB
+	now       func() time.Time
+	countries *Countries
+	editions  *frameworks.Catalog // set by SyncEditions
 }
 
 // Open connects to a SQLite file and brings its schema up to date.
@@ -54,7 +57,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	countries, err := LoadCountries()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }, countries: countries}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -65,11 +72,20 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 // migrate creates and extends tables. AutoMigrate only adds, never drops;
 // the first rename or backfill will need an ordered list of steps instead.
 func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(&editionRecord{}); err != nil {
+	if err := s.db.WithContext(ctx).AutoMigrate(
+		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
+		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &Transition{}, &AuditEvent{},
+	); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
 }
+
+// Countries returns the ESCAP member and associate member list.
+func (s *Store) Countries() *Countries { return s.countries }
+
+// Editions returns the catalog of editions the instance knows.
+func (s *Store) Editions() *frameworks.Catalog { return s.editions }
 
 // Close releases the database.
 func (s *Store) Close() error {

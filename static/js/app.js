@@ -1,2 +1,200 @@
-// Progressive enhancement only: every page works without this file.
+// DMF progressive enhancement. Every page works without this file; with it
+// the questionnaire saves each answer as it changes, retries when the
+// connection drops, and keeps "not applicable" and "none of these"
+// consistent while the user clicks.
 "use strict";
+
+(function () {
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch || !window.JSON) {
+    return;
+  }
+  var endpoint = form.getAttribute("data-autosave");
+  var status = form.querySelector(".save-status");
+  var versionInput = form.querySelector('input[name="version"]');
+  var tokenMeta = document.querySelector('meta[name="csrf-token"]');
+  var pending = {};      // indicator id -> true: changed, not yet saved
+  var inFlight = false;
+  var stopped = false;   // after a conflict or invalid answer: the Save button takes over
+  var retryDelay = 1000;
+  var retryTimer = null;
+  var submitAfterSave = false;
+
+  function say(key, kind) {
+    if (!status) { return; }
+    status.textContent = status.getAttribute("data-" + key) || "";
+    status.classList.toggle("is-error", kind === "error");
+    status.classList.toggle("is-ok", kind === "ok");
+  }
+
+  function field(id, name) {
+    return form.querySelector('[name="' + id + "." + name + '"]');
+  }
+
+  function checked(id, name) {
+    return Array.prototype.map.call(
+      form.querySelectorAll('input[name="' + id + "." + name + '"]:checked'),
+      function (el) { return el.value; });
+  }
+
+  function text(id, name) {
+    var el = field(id, name);
+    return el ? el.value.replace(/\r\n/g, "\n").trim() : "";
+  }
+
+  // answerOf reads one indicator's answer as the server reads the form.
+  function answerOf(id) {
+    var a = {};
+    var level = checked(id, "level");
+    if (level.length) { a.level = parseInt(level[0], 10); }
+    var selected = checked(id, "selected");
+    if (selected.length) { a.selected = selected; }
+    var value = text(id, "value");
+    if (value !== "") {
+      var n = Number(value.replace(",", "."));
+      if (isNaN(n)) { return null; }
+      a.value = n;
+    }
+    var t = text(id, "text");
+    if (t) { a.text = t; }
+    if (checked(id, "na").length) {
+      a = { na: true };
+    }
+    var justification = text(id, "justification");
+    if (justification) { a.justification = justification; }
+    var comment = text(id, "comment");
+    if (comment) { a.comment = comment; }
+    var evidence = text(id, "evidence").split("\n").map(function (s) { return s.trim(); })
+      .filter(function (s) { return s !== ""; });
+    if (evidence.length) { a.evidence = evidence; }
+    return a;
+  }
+
+  function schedule(delay) {
+    if (retryTimer) { clearTimeout(retryTimer); }
+    retryTimer = setTimeout(function () { retryTimer = null; save(); }, delay);
+  }
+
+  function save() {
+    if (inFlight || stopped) { return; }
+    var ids = Object.keys(pending);
+    if (!ids.length) {
+      if (submitAfterSave) { form.submit(); }
+      return;
+    }
+    var answers = {};
+    for (var i = 0; i < ids.length; i++) {
+      var a = answerOf(ids[i]);
+      if (a === null) { stop("invalid"); return; }
+      answers[ids[i]] = a;
+    }
+    pending = {};
+    inFlight = true;
+    say("saving");
+    var headers = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (tokenMeta) { headers["X-CSRF-Token"] = tokenMeta.getAttribute("content"); }
+    fetch(endpoint, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: headers,
+      body: JSON.stringify({ version: parseInt(versionInput.value, 10), answers: answers })
+    }).then(function (resp) {
+      inFlight = false;
+      if (resp.ok) {
+        return resp.json().then(function (body) {
+          versionInput.value = body.version;
+          retryDelay = 1000;
+          if (Object.keys(pending).length) { save(); return; }
+          say("saved", "ok");
+          if (submitAfterSave) { form.submit(); }
+        });
+      }
+      if (resp.status === 409) { return stop("conflict", answers); }
+      if (resp.status === 422 || resp.status === 400) { return stop("invalid", answers); }
+      throw new Error("status " + resp.status);
+    }).catch(function () {
+      // The request was dropped or the server failed: keep the answers and
+      // try again, waiting longer each time, up to half a minute.
+      inFlight = false;
+      requeue(answers);
+      say("offline", "error");
+      retryDelay = Math.min(retryDelay * 2, 30000);
+      schedule(retryDelay);
+    });
+  }
+
+  function requeue(answers) {
+    Object.keys(answers).forEach(function (id) { pending[id] = true; });
+  }
+
+  function stop(key, answers) {
+    stopped = true;
+    if (answers) { requeue(answers); }
+    say(key, "error");
+    if (submitAfterSave) { form.submit(); }
+  }
+
+  function indicatorOf(el) {
+    var q = el.closest ? el.closest("fieldset.question") : null;
+    return q ? q.getAttribute("data-indicator") : null;
+  }
+
+  function changed(el, delay) {
+    var id = indicatorOf(el);
+    if (!id) { return; }
+    pending[id] = true;
+    schedule(delay);
+  }
+
+  // "Not applicable" disables the answer inputs of its indicator, and
+  // "none of these" cannot be combined with other items.
+  function syncNA(q) {
+    var na = q.querySelector('input[name$=".na"]');
+    if (!na) { return; }
+    q.querySelectorAll('input[name$=".level"], input[name$=".selected"], input[name$=".value"], textarea[name$=".text"]')
+      .forEach(function (el) { el.disabled = na.checked; });
+  }
+
+  function syncExclusive(el) {
+    if (el.type !== "checkbox" || !/\.selected$/.test(el.name) || !el.checked) { return; }
+    var exclusive = el.hasAttribute("data-exclusive");
+    form.querySelectorAll('input[name="' + el.name + '"]').forEach(function (other) {
+      if (other !== el && (exclusive || other.hasAttribute("data-exclusive"))) { other.checked = false; }
+    });
+  }
+
+  form.querySelectorAll("fieldset.question").forEach(syncNA);
+
+  form.addEventListener("change", function (e) {
+    var el = e.target;
+    syncExclusive(el);
+    var q = el.closest ? el.closest("fieldset.question") : null;
+    if (q && /\.na$/.test(el.name)) { syncNA(q); }
+    changed(el, el.tagName === "TEXTAREA" || el.type === "text" ? 300 : 0);
+  });
+  form.addEventListener("input", function (e) {
+    if (e.target.tagName === "TEXTAREA" || e.target.type === "text") { changed(e.target, 1500); }
+  });
+
+  // The Save buttons still post the form; wait for a save in progress so
+  // that the post carries the newest version and is not a false conflict.
+  form.addEventListener("submit", function (e) {
+    if (stopped) { return; }
+    if (inFlight || Object.keys(pending).length) {
+      e.preventDefault();
+      var action = e.submitter && e.submitter.name === "action" ? e.submitter.value : "save";
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = "action"; hidden.value = action;
+      form.appendChild(hidden);
+      submitAfterSave = true;
+      save();
+    }
+  });
+
+  window.addEventListener("beforeunload", function (e) {
+    if (!submitAfterSave && (inFlight || Object.keys(pending).length)) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+})();

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/unescap/dmf/assessments"
+)
+
+const (
+	sessionCookie = "dmf_session"
+	userKey       = "user"
+	csrfKey       = "csrf"
+)
+
+// authenticate identifies the caller by bearer token or session cookie.
+// It never refuses a request itself: requireUser and the domain's checks
+// decide what the caller may do.
+func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		if token, ok := bearerToken(c); ok {
+			u, err := s.store.TokenUser(ctx, token)
+			if err != nil {
+				if errors.Is(err, assessments.ErrExpired) {
+					return echo.NewHTTPError(http.StatusUnauthorized, "the API token is invalid, expired or revoked")
+				}
+				return err
+			}
+			c.Set(userKey, u)
+			return next(c)
+		}
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			u, err := s.store.SessionUser(ctx, ck.Value)
+			switch {
+			case err == nil:
+				c.Set(userKey, u)
+			case errors.Is(err, assessments.ErrExpired):
+				s.clearSessionCookie(c)
+			default:
+				return err
+			}
+		}
+		return next(c)
+	}
+}
+
+func bearerToken(c echo.Context) (string, bool) {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	return strings.TrimSpace(token), ok && strings.TrimSpace(token) != ""
+}
+
+// userOf returns the signed-in user, or nil.
+func userOf(c echo.Context) *assessments.User {
+	u, _ := c.Get(userKey).(*assessments.User)
+	return u
+}
+
+// actorOf returns the signed-in user as a domain actor; anonymous callers
+// are an actor without a role, who may see nothing private.
+func actorOf(c echo.Context) assessments.Actor {
+	if u := userOf(c); u != nil {
+		return u.Actor()
+	}
+	return assessments.Actor{}
+}
+
+// requireUser lets only signed-in users through. Pages send others to the
+// sign-in page and back; the API answers 401. A user who must change a
+// generated password can do nothing else first.
+func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := userOf(c)
+		api := strings.HasPrefix(c.Request().URL.Path, "/api/")
+		if u == nil {
+			if api || c.Request().Method != http.MethodGet {
+				return echo.NewHTTPError(http.StatusUnauthorized, "sign in or send an API token")
+			}
+			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		if u.MustChangePassword && !api && c.Path() != "/account/password" && c.Path() != "/logout" {
+			return c.Redirect(http.StatusSeeOther, "/account/password")
+		}
+		return next(c)
+	}
+}
+
+// requireRole lets only users with one of the roles through.
+func requireRole(roles ...assessments.Role) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			u := userOf(c)
+			for _, r := range roles {
+				if u != nil && u.Role == r {
+					return next(c)
+				}
+			}
+			return echo.NewHTTPError(http.StatusForbidden, "your role does not allow this")
+		}
+	}
+}
+
+// csrf protects forms: browsers that send Sec-Fetch-Site are checked by
+// it; others must echo the token of the _csrf cookie in the _csrf form
+// field or X-CSRF-Token header. API calls with a bearer token, or without
+// any session cookie, carry no ambient authority and are not checked.
+func (s *server) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		ContextKey:     csrfKey,
+		CookieName:     "_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   s.cfg.Secure(),
+		CookieSameSite: http.SameSiteLaxMode,
+		Skipper: func(c echo.Context) bool {
+			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+				return false
+			}
+			if _, ok := bearerToken(c); ok {
+				return true
+			}
+			_, err := c.Cookie(sessionCookie)
+			return err != nil
+		},
+	})
+}
+
+func (s *server) setSessionCookie(c echo.Context, token string) {
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),
+		SameSite: http.SameSiteLaxMode, MaxAge: int(assessments.SessionLifetime / time.Second),
+	})
+}
+
+func (s *server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// clientAddr is the address sign-in failures are counted against.
+func clientAddr(c echo.Context) string { return c.RealIP() }

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"text/tabwriter"
+
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// demoOrg is a demonstration organisation with its services. maturity is
+// the level (1–5) its answers centre on, so that countries differ.
+type demoOrg struct {
+	name, country, kind string
+	maturity            float64
+	services            []assessments.Service
+}
+
+var demoOrgs = []demoOrg{
+	{"Business Registration Agency (demo)", "KAZ", "agency", 3.6, []assessments.Service{
+		{Name: "Online company registration", Category: "business-registration", LifeEvent: "starting", URL: "https://example.kz/register"},
+		{Name: "Business licence renewal", Category: "licensing", LifeEvent: "operating"}}},
+	{"State Revenue Service (demo)", "KAZ", "agency", 3.9, []assessments.Service{
+		{Name: "VAT return filing", Category: "tax", LifeEvent: "operating", URL: "https://example.kz/vat"}}},
+	{"Ministry of Justice (demo)", "UZB", "ministry", 3.1, []assessments.Service{
+		{Name: "Single window for entrepreneurs", Category: "business-registration", LifeEvent: "starting"},
+		{Name: "Permits for construction", Category: "licensing", LifeEvent: "growing"}}},
+	{"Tax Committee (demo)", "UZB", "agency", 3.4, []assessments.Service{
+		{Name: "E-invoicing for SMEs", Category: "tax", LifeEvent: "operating"}}},
+	{"Ministry of Economy and Commerce (demo)", "KGZ", "ministry", 2.4, []assessments.Service{
+		{Name: "SME grant applications", Category: "sme-support", LifeEvent: "financing"}}},
+	{"State Revenue Committee (demo)", "ARM", "agency", 3.0, []assessments.Service{
+		{Name: "Customs declarations", Category: "customs", LifeEvent: "trading"}}},
+	{"State Registration Authority (demo)", "MNG", "agency", 2.2, []assessments.Service{
+		{Name: "Company registration", Category: "business-registration", LifeEvent: "starting"}}},
+}
+
+// seedDemo fills an instance with organisations in several countries,
+// users of every role and assessments in every state, so that every page
+// has something to show. It does nothing on an instance that has them.
+func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
+	if _, err := s.store.OrganisationByName(ctx, demoOrgs[0].name, demoOrgs[0].country); err == nil {
+		fmt.Fprintln(stdout, "Demo data is already present; not seeding again.")
+		return nil
+	}
+	ed, ok := s.editions.Edition("escap-dmf-dps-sme", "")
+	if !ok {
+		return errors.New("the DMF edition is missing")
+	}
+	type account struct{ email, password, role, org string }
+	var accounts []account
+	newUser := func(email string, role assessments.Role, org *assessments.Organisation) (assessments.Actor, error) {
+		pw := rand.Text()
+		nu := assessments.NewUser{Email: email, Password: pw, Role: role}
+		orgName := ""
+		if org != nil {
+			nu.OrganisationID, orgName = org.ID, org.Name+" ("+org.Country+")"
+		}
+		u, err := s.store.CreateUser(ctx, nil, nu)
+		if err != nil {
+			return assessments.Actor{}, err
+		}
+		accounts = append(accounts, account{email, pw, string(role), orgName})
+		return u.Actor(), nil
+	}
+	reviewer, err := newUser("reviewer@demo.example", assessments.RoleReviewer, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := newUser("admin@demo.example", assessments.RoleAdmin, nil); err != nil {
+		return err
+	}
+	rng := mrand.New(mrand.NewPCG(2025, 8)) // fixed seed: the same demo every time
+	n := 0
+	for i, do := range demoOrgs {
+		org, err := s.store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: do.name, Country: do.country, Kind: do.kind})
+		if err != nil {
+			return err
+		}
+		resp, err := newUser(fmt.Sprintf("respondent%d@demo.example", i+1), assessments.RoleRespondent, org)
+		if err != nil {
+			return err
+		}
+		for j, svc := range do.services {
+			created, err := s.store.CreateService(ctx, resp, svc)
+			if err != nil {
+				return err
+			}
+			// Last year approved; this year in a state that cycles through
+			// the workflow, so every state appears.
+			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
+				return err
+			}
+			state := []string{"approved", "draft", "submitted", "returned", "approved"}[(n+j)%5]
+			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, state, rng); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
+	fmt.Fprintln(stdout, "Demo accounts (passwords are random for this database; keep them):")
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  EMAIL\tPASSWORD\tROLE\tORGANISATION")
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.email, a.password, a.role, a.org)
+	}
+	tw.Flush()
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// demoAssessment creates one assessment of a service and takes it to the
+// given state, with answers spread around a maturity level.
+func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, resp, reviewer assessments.Actor, serviceID uint, period int, maturity float64, state string, rng *mrand.Rand) error {
+	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Period: period})
+	if err != nil {
+		return err
+	}
+	answers := assessments.Answers{}
+	for _, d := range ed.Dimensions {
+		for _, ind := range d.Indicators {
+			if state == "draft" && rng.IntN(3) == 0 {
+				continue // a draft is partly answered
+			}
+			k := int(maturity + rng.NormFloat64()*0.9 + 0.5)
+			k = max(1, min(len(ind.Options), k))
+			ans := assessments.Answer{Level: &k}
+			if rng.IntN(4) == 0 {
+				ans.Comment = "Based on the service's annual statistics and a walk-through of the online journey."
+				ans.Evidence = []string{"https://example.org/evidence/" + ind.ID}
+			}
+			answers[ind.ID] = ans
+		}
+	}
+	if _, _, err := s.store.SaveAnswers(ctx, resp, a.ID, nil, answers); err != nil {
+		return err
+	}
+	if state == "draft" {
+		return nil
+	}
+	if _, err := s.store.Submit(ctx, resp, a.ID); err != nil {
+		return err
+	}
+	switch state {
+	case "approved":
+		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.DecisionApprove, "")
+	case "returned":
+		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.DecisionReturn, "Please add evidence links for the online completion rate (SERV.1) and the once-only indicators.")
+	}
+	return err
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
+)
+
+type loginForm struct {
+	Email string
+	Next  string
+	Error string // translated, shown above the form
+}
+
+// showLogin is the sign-in form.
+func (s *server) showLogin(c echo.Context) error {
+	if userOf(c) != nil {
+		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next")})
+	return c.Render(http.StatusOK, "login", v)
+}
+
+// login signs in with email and password. Wrong and unknown accounts get
+// the same answer; too many failures get 429 whatever the password.
+func (s *server) login(c echo.Context) error {
+	lang := langOf(c)
+	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
+	u, err := s.store.Authenticate(c.Request().Context(), f.Email, c.FormValue("password"), clientAddr(c))
+	status := http.StatusOK
+	switch {
+	case errors.Is(err, assessments.ErrBadCredentials):
+		status, f.Error = http.StatusUnauthorized, s.msgs.T(lang, "login.failed")
+	case errors.Is(err, assessments.ErrThrottled):
+		status, f.Error = http.StatusTooManyRequests, s.msgs.T(lang, "login.throttled")
+		c.Response().Header().Set("Retry-After", "900")
+	case err != nil:
+		return err
+	}
+	if f.Error != "" {
+		return c.Render(status, "login", s.render.view(c, s.msgs.T(lang, "login.title"), f))
+	}
+	token, err := s.store.CreateSession(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(c, token)
+	if u.MustChangePassword {
+		return c.Redirect(http.StatusSeeOther, "/account/password")
+	}
+	next := localPath(f.Next)
+	if next == "/" {
+		next = "/assessments"
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// logout ends the session on the server and in the browser.
+func (s *server) logout(c echo.Context) error {
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		if err := s.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// showPassword is the change-password form; a generated password must be
+// replaced here before anything else.
+func (s *server) showPassword(c echo.Context) error {
+	v := s.render.view(c, s.msgs.T(langOf(c), "password.title"), nil)
+	return c.Render(http.StatusOK, "password", v)
+}
+
+func (s *server) changePassword(c echo.Context) error {
+	lang := langOf(c)
+	u := userOf(c)
+	next := c.FormValue("password")
+	var err error
+	if next != c.FormValue("confirm") {
+		err = &assessments.ValidationError{Fields: map[string]assessments.Message{"confirm": {Format: "the two new passwords differ"}}}
+	} else {
+		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next)
+	}
+	var ve *assessments.ValidationError
+	if errors.As(err, &ve) {
+		v := s.render.view(c, s.msgs.T(lang, "password.title"), nil).withErrors(ve)
+		return c.Render(http.StatusUnprocessableEntity, "password", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/assessments?notice=password")
+}
+
+type tokenRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+}
+
+type tokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// apiCreateToken exchanges an email and password for an API token, with
+// the same throttling as the sign-in page.
+func (s *server) apiCreateToken(c echo.Context) error {
+	var req tokenRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.store.Authenticate(c.Request().Context(), req.Email, req.Password, clientAddr(c))
+	if err != nil {
+		return err
+	}
+	if req.Name == "" {
+		req.Name = "API token"
+	}
+	token, t, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, tokenResponse{Token: token, ExpiresAt: t.ExpiresAt})
+}

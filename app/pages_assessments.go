@@ -1,0 +1,275 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// assessmentState is an assessment with everything its pages show.
+type assessmentState struct {
+	A       *assessments.Assessment
+	Ed      *frameworks.Edition
+	Org     *assessments.Organisation
+	Country *assessments.Country
+	Answers assessments.Answers
+	Result  assessments.Result
+}
+
+// Editable reports whether the viewer may change the answers now.
+func (st *assessmentState) editable(u *assessments.User) bool {
+	return u != nil && u.Role == assessments.RoleRespondent && st.A.Status.Editable()
+}
+
+// Ind returns an indicator of the assessment's edition, for templates.
+func (st *assessmentState) Ind(id string) *frameworks.Indicator {
+	ind, _, _ := st.Ed.Indicator(id)
+	return ind
+}
+
+// DimOf returns the id of the dimension an indicator belongs to.
+func (st *assessmentState) DimOf(id string) string {
+	_, ref, ok := st.Ed.Indicator(id)
+	if !ok {
+		return ""
+	}
+	return st.Ed.Dimensions[ref.Dimension].ID
+}
+
+// FirstOpen is the first dimension with an unanswered indicator, or the
+// first dimension, where "continue" leads.
+func (st *assessmentState) FirstOpen() string {
+	for _, d := range st.Result.Dimensions {
+		if d.Answered < d.Applicable {
+			return d.ID
+		}
+	}
+	return st.Ed.Dimensions[0].ID
+}
+
+// Pct is the completeness in whole percent.
+func (st *assessmentState) Pct() int { return int(st.Result.Completeness * 100) }
+
+// loadAssessment loads the assessment of the :id parameter that the user
+// may see, or answers 404.
+func (s *server) loadAssessment(c echo.Context) (*assessmentState, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.assessmentState(c, id)
+}
+
+// assessmentState loads an assessment the user may see, with its edition,
+// organisation, answers and live result.
+func (s *server) assessmentState(c echo.Context, id uint) (*assessmentState, error) {
+	ctx := c.Request().Context()
+	a, err := s.store.Assessment(ctx, actorOf(c), id)
+	if err != nil {
+		return nil, err
+	}
+	ed, err := s.store.Edition(a)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := s.store.Answers(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.store.Organisation(ctx, a.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	country, _ := s.store.Countries().Country(a.Country)
+	return &assessmentState{A: a, Ed: ed, Org: org, Country: country, Answers: answers, Result: assessments.Score(ed, answers)}, nil
+}
+
+type assessmentsPage struct {
+	Assessments []assessments.Assessment
+	Status      string
+	Statuses    []assessments.Status
+	Editions    map[string]*frameworks.Edition
+}
+
+// listAssessments lists the assessments the user may see.
+func (s *server) listAssessments(c echo.Context) error {
+	f := assessments.Filter{Status: assessments.Status(c.QueryParam("status"))}
+	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	if err != nil {
+		return err
+	}
+	p := &assessmentsPage{Assessments: list, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{}}
+	for _, ed := range s.editions.Editions() {
+		p.Editions[ed.Key()] = ed
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "assessments.title"), p)
+	v.Notice = s.notice(c)
+	return c.Render(http.StatusOK, "assessments", v)
+}
+
+type newAssessmentPage struct {
+	Services []assessments.Service
+	Editions []*frameworks.Edition
+	Form     struct {
+		ServiceID uint
+		Edition   string
+		Period    int
+	}
+}
+
+func (s *server) newAssessmentPage(c echo.Context) (*newAssessmentPage, error) {
+	services, err := s.store.Services(c.Request().Context(), actorOf(c))
+	if err != nil {
+		return nil, err
+	}
+	p := &newAssessmentPage{Services: services, Editions: s.editions.Editions()}
+	p.Form.Period = time.Now().Year()
+	if latest := s.editions.Latest(); len(latest) > 0 {
+		p.Form.Edition = latest[0].Key()
+	}
+	return p, nil
+}
+
+// showNewAssessment is the form to start an assessment.
+func (s *server) showNewAssessment(c echo.Context) error {
+	p, err := s.newAssessmentPage(c)
+	if err != nil {
+		return err
+	}
+	if id, err := strconv.ParseUint(c.QueryParam("service"), 10, 32); err == nil {
+		p.Form.ServiceID = uint(id)
+	}
+	return c.Render(http.StatusOK, "assessment_new", s.render.view(c, s.msgs.T(langOf(c), "assessment.new"), p))
+}
+
+// createAssessment starts a draft and opens it.
+func (s *server) createAssessment(c echo.Context) error {
+	p, err := s.newAssessmentPage(c)
+	if err != nil {
+		return err
+	}
+	sid, _ := strconv.ParseUint(c.FormValue("service"), 10, 32)
+	period, perr := strconv.Atoi(c.FormValue("period"))
+	if perr != nil {
+		period = -1 // reported by the domain as "must be a year"
+	}
+	edID, edVersion := splitKey(c.FormValue("edition"))
+	p.Form.ServiceID, p.Form.Edition, p.Form.Period = uint(sid), c.FormValue("edition"), period
+	a, err := s.store.CreateAssessment(c.Request().Context(), actorOf(c), assessments.NewAssessment{ServiceID: uint(sid), FrameworkID: edID, Version: edVersion, Period: period})
+	var ve *assessments.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		v := s.render.view(c, s.msgs.T(langOf(c), "assessment.new"), p).withErrors(ve)
+		return c.Render(http.StatusUnprocessableEntity, "assessment_new", v)
+	case errors.Is(err, assessments.ErrDuplicate):
+		v := s.render.view(c, s.msgs.T(langOf(c), "assessment.new"), p).withErrors(&assessments.ValidationError{
+			Fields: map[string]assessments.Message{"period": {Format: "this service already has an assessment for this period"}}})
+		return c.Render(http.StatusConflict, "assessment_new", v)
+	case err != nil:
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d", a.ID))
+}
+
+// splitKey splits "id@version".
+func splitKey(key string) (id, version string) {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == '@' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return key, ""
+}
+
+type overviewPage struct {
+	*assessmentState
+	History  []assessments.Transition
+	Editable bool
+	Missing  []string // set after a refused submission
+}
+
+// showAssessment is an assessment's home: progress per dimension, live
+// scores, what is missing, its history, and the actions allowed now.
+func (s *server) showAssessment(c echo.Context) error {
+	st, err := s.loadAssessment(c)
+	if err != nil {
+		return err
+	}
+	return s.renderOverview(c, st, http.StatusOK, nil)
+}
+
+func (s *server) renderOverview(c echo.Context, st *assessmentState, status int, missing []string) error {
+	hist, err := s.store.History(c.Request().Context(), st.A)
+	if err != nil {
+		return err
+	}
+	p := &overviewPage{assessmentState: st, History: hist, Editable: st.editable(userOf(c)), Missing: missing}
+	v := s.render.view(c, st.A.Service.Name, p)
+	v.Notice = s.notice(c)
+	return c.Render(status, "assessment", v)
+}
+
+// submitAssessment sends a complete assessment for review; an incomplete
+// one comes back with the list of what is missing.
+func (s *server) submitAssessment(c echo.Context) error {
+	st, err := s.loadAssessment(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.store.Submit(c.Request().Context(), actorOf(c), st.A.ID)
+	var ie *assessments.IncompleteError
+	if errors.As(err, &ie) {
+		return s.renderOverview(c, st, http.StatusUnprocessableEntity, ie.Missing)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d/result?notice=submitted", st.A.ID))
+}
+
+// exportAssessment downloads the assessment as a JSON file.
+func (s *server) exportAssessment(c echo.Context) error {
+	st, err := s.loadAssessment(c)
+	if err != nil {
+		return err
+	}
+	ex, err := s.store.Export(c.Request().Context(), actorOf(c), st.A.ID)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("dmf-assessment-%d-%d.json", st.A.ID, st.A.Period)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.JSONPretty(http.StatusOK, ex, "  ")
+}
+
+// importAssessment merges the answers of an uploaded export file.
+func (s *server) importAssessment(c echo.Context) error {
+	st, err := s.loadAssessment(c)
+	if err != nil {
+		return err
+	}
+	data, err := readUpload(c, "file", assessments.MaxImportSize)
+	if err == nil {
+		_, _, err = s.store.Import(c.Request().Context(), actorOf(c), st.A.ID, data)
+	}
+	var ve *assessments.ValidationError
+	if errors.As(err, &ve) {
+		hist, herr := s.store.History(c.Request().Context(), st.A)
+		if herr != nil {
+			return herr
+		}
+		p := &overviewPage{assessmentState: st, History: hist, Editable: st.editable(userOf(c))}
+		v := s.render.view(c, st.A.Service.Name, p).withErrors(ve)
+		return c.Render(http.StatusUnprocessableEntity, "assessment", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d?notice=imported", st.A.ID))
+}

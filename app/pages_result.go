@@ -1,0 +1,163 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// dimensionRow is one line of the result table, the radar chart's twin.
+type dimensionRow struct {
+	Dim    *frameworks.Dimension
+	Value  assessments.DimensionResult
+	Prev   float64 // NaN when there is no previous score
+	Change float64
+}
+
+// HasPrev reports whether the previous assessment scored this dimension.
+func (r dimensionRow) HasPrev() bool { return !math.IsNaN(r.Prev) }
+
+// indicatorResult is one answered indicator with its score and advice.
+type indicatorResult struct {
+	Dim    *frameworks.Dimension
+	Ind    *frameworks.Indicator
+	Answer assessments.Answer
+	Score  float64
+	Level  int // the indicator's own level (level indicators) or its band
+	Top    int
+	Advice *frameworks.Recommendation // how to reach the next level; nil at the top
+}
+
+type resultPage struct {
+	*assessmentState
+	Rows      []dimensionRow
+	Previous  *assessments.Assessment
+	Strengths []indicatorResult
+	Gaps      []indicatorResult
+	Items     []indicatorResult // every indicator, in edition order, for the report
+	Chart     radarChart
+}
+
+// resultPage computes what the result and report pages show.
+func (s *server) resultPage(c echo.Context, st *assessmentState) (*resultPage, error) {
+	lang := langOf(c)
+	p := &resultPage{assessmentState: st}
+	prevScores := map[string]float64{}
+	prev, err := s.store.Previous(c.Request().Context(), actorOf(c), st.A)
+	switch {
+	case err == nil:
+		p.Previous = prev
+		if prevScores, err = s.store.StoredScores(c.Request().Context(), prev); err != nil {
+			return nil, err
+		}
+	case !errors.Is(err, assessments.ErrNotFound):
+		return nil, err
+	}
+	current := radarSeries{Name: s.msgs.T(lang, "result.series.current", st.A.Period)}
+	previous := radarSeries{}
+	if prev != nil {
+		previous.Name = s.msgs.T(lang, "result.series.previous", prev.Period)
+	}
+	for i := range st.Ed.Dimensions {
+		dim := &st.Ed.Dimensions[i]
+		dr := st.Result.Dimensions[i]
+		row := dimensionRow{Dim: dim, Value: dr, Prev: math.NaN()}
+		if ps, ok := prevScores[dim.ID]; ok {
+			row.Prev = ps
+			if dr.Value.Scored {
+				row.Change = assessments.Round1(dr.Value.Score) - assessments.Round1(ps)
+			}
+		}
+		p.Rows = append(p.Rows, row)
+		p.Chart.Axes = append(p.Chart.Axes, dim.Title.In(lang))
+		current.Values = append(current.Values, scoreOrNaN(dr.Value))
+		previous.Values = append(previous.Values, row.Prev)
+		for j := range dim.Indicators {
+			ind := &dim.Indicators[j]
+			a, ok := st.Answers[ind.ID]
+			if !ind.Scored() || !ok || a.NA {
+				continue
+			}
+			score, ok := assessments.IndicatorScore(ind, a)
+			level, top, lok := assessments.LevelOf(st.Ed, ind, a)
+			if !ok || !lok {
+				continue
+			}
+			ir := indicatorResult{Dim: dim, Ind: ind, Answer: a, Score: score, Level: level, Top: top}
+			if level < top {
+				if rec, ok := ind.Recommendation(level); ok {
+					ir.Advice = &rec
+				}
+			}
+			p.Items = append(p.Items, ir)
+		}
+	}
+	p.Chart.ID, p.Chart.Title, p.Chart.Desc = "result-radar", s.msgs.T(lang, "result.chart.title"), s.msgs.T(lang, "result.chart.desc")
+	// Rings at the level thresholds show which band each score is in.
+	for _, lv := range st.Ed.Levels[1:] {
+		p.Chart.Rings = append(p.Chart.Rings, lv.Min)
+	}
+	p.Chart.Rings = append(p.Chart.Rings, 100)
+	p.Chart.Series = []radarSeries{current}
+	if prev != nil {
+		p.Chart.Series = append(p.Chart.Series, previous)
+	}
+	p.Strengths, p.Gaps = strengthsAndGaps(p.Items, 5)
+	return p, nil
+}
+
+func scoreOrNaN(v assessments.Value) float64 {
+	if !v.Scored {
+		return math.NaN()
+	}
+	return v.Score
+}
+
+// strengthsAndGaps picks the best-scored indicators at level 4 or above,
+// and the gaps that weigh most on the result: weight × distance to 100.
+func strengthsAndGaps(items []indicatorResult, n int) (strengths, gaps []indicatorResult) {
+	for _, it := range items {
+		if it.Level >= it.Top-1 && it.Score >= 75 {
+			strengths = append(strengths, it)
+		}
+		if it.Score < 100 {
+			gaps = append(gaps, it)
+		}
+	}
+	slices.SortStableFunc(strengths, func(a, b indicatorResult) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Ind.Weight, a.Ind.Weight))
+	})
+	slices.SortStableFunc(gaps, func(a, b indicatorResult) int {
+		return cmp.Compare(b.Ind.Weight*(100-b.Score), a.Ind.Weight*(100-a.Score))
+	})
+	return strengths[:min(n, len(strengths))], gaps[:min(n, len(gaps))]
+}
+
+// showResult shows scores, the radar chart with its table, strengths,
+// gaps and the advice for each indicator below the top level.
+func (s *server) showResult(c echo.Context) error { return s.renderResult(c, "result") }
+
+// showReport is the full printable report: every answer, comment,
+// evidence link and recommendation.
+func (s *server) showReport(c echo.Context) error { return s.renderResult(c, "report") }
+
+// renderResult renders the result or report page of the path's assessment.
+func (s *server) renderResult(c echo.Context, page string) error {
+	st, err := s.loadAssessment(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.resultPage(c, st)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+st.A.Service.Name, p)
+	v.Notice = s.notice(c)
+	return c.Render(http.StatusOK, page, v)
+}

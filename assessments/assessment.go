@@ -1,0 +1,387 @@
+package assessments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/unescap/dmf/frameworks"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Period limits: an assessment is of a year the service existed in.
+const (
+	MinPeriod = 2000
+	MaxPeriod = 2100
+)
+
+// NewAssessment is what it takes to start an assessment.
+type NewAssessment struct {
+	ServiceID   uint
+	FrameworkID string
+	Version     string // empty: the newest version
+	Period      int
+}
+
+// CreateAssessment starts a draft assessment of one of the respondent's
+// services. The edition it uses becomes immutable.
+func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment) (*Assessment, error) {
+	if by.Role != RoleRespondent {
+		return nil, ErrForbidden
+	}
+	v := invalid{}
+	svc, err := s.Service(ctx, by, na.ServiceID)
+	if errors.Is(err, ErrNotFound) {
+		v.add("service", "no such service in your organisation")
+	} else if err != nil {
+		return nil, err
+	}
+	ed, ok := s.editions.Edition(na.FrameworkID, na.Version)
+	if !ok {
+		v.add("framework", "no framework edition %q %s", na.FrameworkID, na.Version)
+	}
+	if na.Period < MinPeriod || na.Period > MaxPeriod {
+		v.add("period", "must be a year between %d and %d", MinPeriod, MaxPeriod)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	org, err := s.Organisation(ctx, svc.OrganisationID)
+	if err != nil {
+		return nil, err
+	}
+	a := &Assessment{
+		ServiceID: svc.ID, OrganisationID: svc.OrganisationID, Country: org.Country,
+		FrameworkID: ed.ID, FrameworkVersion: ed.Version, Period: na.Period,
+		Status: StatusDraft, Version: 1, CreatedByID: by.UserID,
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit(clause.Associations).Create(a).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return fmt.Errorf("%w: this service already has an assessment for %d with this framework", ErrDuplicate, na.Period)
+			}
+			return err
+		}
+		if err := s.lockEdition(tx, ed); err != nil {
+			return err
+		}
+		if err := tx.Create(&Transition{AssessmentID: a.ID, From: "", To: StatusDraft, ActorID: by.UserID, At: s.now()}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "assessment.created", "assessment", a.ID, nil, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Service = *svc
+	return a, nil
+}
+
+// Assessment returns an assessment the actor may see, with its service.
+// Respondents see only their organisation's; to everyone else the others
+// do not exist.
+func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (*Assessment, error) {
+	var a Assessment
+	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service").First(&a, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &a, err
+}
+
+// Edition returns the edition an assessment uses.
+func (s *Store) Edition(a *Assessment) (*frameworks.Edition, error) {
+	ed, ok := s.editions.Edition(a.FrameworkID, a.FrameworkVersion)
+	if !ok {
+		return nil, fmt.Errorf("assessment %d: edition %s@%s is not loaded", a.ID, a.FrameworkID, a.FrameworkVersion)
+	}
+	return ed, nil
+}
+
+// Filter narrows a list of assessments. Zero values match everything.
+type Filter struct {
+	Status      Status
+	Period      int
+	FrameworkID string
+	ServiceID   uint
+	Country     string
+	Countries   []string
+	Limit       int
+}
+
+// Assessments lists the assessments the actor may see, newest first.
+func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) ([]Assessment, error) {
+	q := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service")
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Period != 0 {
+		q = q.Where("period = ?", f.Period)
+	}
+	if f.FrameworkID != "" {
+		q = q.Where("framework_id = ?", f.FrameworkID)
+	}
+	if f.ServiceID != 0 {
+		q = q.Where("service_id = ?", f.ServiceID)
+	}
+	if f.Country != "" {
+		q = q.Where("country = ?", f.Country)
+	}
+	if len(f.Countries) > 0 {
+		q = q.Where("country IN ?", f.Countries)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 500
+	}
+	var out []Assessment
+	err := q.Order("updated_at DESC, id DESC").Limit(f.Limit).Find(&out).Error
+	return out, err
+}
+
+// Answers returns an assessment's saved answers.
+func (s *Store) Answers(ctx context.Context, a *Assessment) (Answers, error) {
+	return loadAnswers(s.db.WithContext(ctx), a.ID)
+}
+
+func loadAnswers(tx *gorm.DB, id uint) (Answers, error) {
+	var recs []answerRecord
+	if err := tx.Where("assessment_id = ?", id).Find(&recs).Error; err != nil {
+		return nil, err
+	}
+	out := make(Answers, len(recs))
+	for _, r := range recs {
+		var a Answer
+		if err := json.Unmarshal(r.Data, &a); err != nil {
+			return nil, fmt.Errorf("answer %s of assessment %d: %w", r.IndicatorID, id, err)
+		}
+		out[r.IndicatorID] = a
+	}
+	return out, nil
+}
+
+// editable loads an assessment for a change by its organisation, in tx.
+func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
+	var a Assessment
+	err := visibleTo(tx, by, "organisation_id").First(&a, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if by.Role != RoleRespondent {
+		return nil, fmt.Errorf("%w: only the organisation's respondents change its answers", ErrForbidden)
+	}
+	if !a.Status.Editable() {
+		return nil, fmt.Errorf("%w: it is %s", ErrReadOnly, a.Status)
+	}
+	return &a, nil
+}
+
+// SaveAnswers merges answers into a draft or returned assessment: each
+// indicator sent replaces that indicator's whole answer, an empty answer
+// clears it, the others stay. With base set, the save is refused with a
+// *ConflictError if anyone saved since that version. Invalid answers are
+// refused with a *ValidationError and nothing is changed. It returns the
+// assessment and all its answers after the save.
+func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (*Assessment, Answers, error) {
+	a, err := s.Assessment(ctx, by, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	ed, err := s.Edition(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	clean := make(Answers, len(answers))
+	for k, ans := range answers {
+		clean[k] = ans.normalise()
+	}
+	if err := ValidateAnswers(ed, clean); err != nil {
+		return nil, nil, err
+	}
+	var all Answers
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a, err = s.editable(tx, by, id)
+		if err != nil {
+			return err
+		}
+		if base != nil && *base != a.Version {
+			return s.conflict(tx, a, *base)
+		}
+		before, err := loadAnswers(tx.Where("indicator_id IN ?", keys(clean)), a.ID)
+		if err != nil {
+			return err
+		}
+		a.Version++
+		now := s.now()
+		var upserts []answerRecord
+		var cleared []string
+		for ind, ans := range clean {
+			if ans.Empty() {
+				cleared = append(cleared, ind)
+				continue
+			}
+			data, err := json.Marshal(ans)
+			if err != nil {
+				return err
+			}
+			upserts = append(upserts, answerRecord{AssessmentID: a.ID, IndicatorID: ind, Data: data, Version: a.Version, UpdatedByID: by.UserID, UpdatedAt: now})
+		}
+		if len(upserts) > 0 {
+			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&upserts).Error; err != nil {
+				return err
+			}
+		}
+		if len(cleared) > 0 {
+			if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, cleared).Delete(&answerRecord{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
+			return err
+		}
+		if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {
+			return err
+		}
+		all, err = loadAnswers(tx, a.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	a.Service = Service{}
+	a, err = s.Assessment(ctx, by, id)
+	return a, all, err
+}
+
+// conflict builds the error for a stale save: which indicators others
+// saved since base.
+func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
+	var changed []string
+	if err := tx.Model(&answerRecord{}).Where("assessment_id = ? AND version > ?", a.ID, base).Order("indicator_id").Pluck("indicator_id", &changed).Error; err != nil {
+		return err
+	}
+	return &ConflictError{Current: a.Version, Changed: changed}
+}
+
+func keys(m Answers) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Submit sends a complete assessment for review. Its scores are computed
+// and stored now, so that lists and comparisons read them directly.
+func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, error) {
+	var out *Assessment
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		a, err := s.editable(tx, by, id)
+		if err != nil {
+			return err
+		}
+		ed, err := s.Edition(a)
+		if err != nil {
+			return err
+		}
+		answers, err := loadAnswers(tx, a.ID)
+		if err != nil {
+			return err
+		}
+		res := Score(ed, answers)
+		if !res.Complete() {
+			return &IncompleteError{Missing: res.Missing}
+		}
+		if err := s.storeScores(tx, a, res); err != nil {
+			return err
+		}
+		from := a.Status
+		now := s.now()
+		a.Status, a.SubmittedAt = StatusSubmitted, &now
+		if err := tx.Model(a).Select("status", "submitted_at", "score", "level", "updated_at").Updates(a).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&Transition{AssessmentID: a.ID, From: from, To: StatusSubmitted, ActorID: by.UserID, At: now}).Error; err != nil {
+			return err
+		}
+		out = a
+		return s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Assessment(ctx, by, out.ID)
+}
+
+// storeScores writes the overall and per-dimension scores of a result.
+func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result) error {
+	if err := tx.Where("assessment_id = ?", a.ID).Delete(&dimensionScore{}).Error; err != nil {
+		return err
+	}
+	var rows []dimensionScore
+	for _, d := range res.Dimensions {
+		if d.Value.Scored {
+			rows = append(rows, dimensionScore{AssessmentID: a.ID, DimensionID: d.ID, Score: d.Value.Score, Level: d.Value.Level})
+		}
+	}
+	if len(rows) > 0 {
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	a.Score, a.Level = nil, nil
+	if res.Overall.Scored {
+		score, level := res.Overall.Score, res.Overall.Level
+		a.Score, a.Level = &score, &level
+	}
+	return nil
+}
+
+// History returns an assessment's workflow steps, oldest first, with who
+// took them.
+func (s *Store) History(ctx context.Context, a *Assessment) ([]Transition, error) {
+	var ts []Transition
+	err := s.db.WithContext(ctx).Preload("Actor").Where("assessment_id = ?", a.ID).Order("at, id").Find(&ts).Error
+	return ts, err
+}
+
+// Previous returns the same service's most recent submitted or approved
+// assessment of an earlier period with the same framework, for showing
+// change; ErrNotFound if there is none.
+func (s *Store) Previous(ctx context.Context, by Actor, a *Assessment) (*Assessment, error) {
+	var prev Assessment
+	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").
+		Where("service_id = ? AND framework_id = ? AND period < ? AND status IN ?", a.ServiceID, a.FrameworkID, a.Period, []Status{StatusSubmitted, StatusApproved}).
+		Order("period DESC").First(&prev).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &prev, err
+}
+
+// lockEdition marks an edition used, inside the transaction that uses it.
+func (s *Store) lockEdition(tx *gorm.DB, ed *frameworks.Edition) error {
+	return tx.Model(&editionRecord{}).
+		Where("framework_id = ? AND version = ? AND locked_at IS NULL", ed.ID, ed.Version).
+		Update("locked_at", s.now()).Error
+}
+
+// StoredScores returns the dimension scores stored at an assessment's
+// submission or approval, by dimension id.
+func (s *Store) StoredScores(ctx context.Context, a *Assessment) (map[string]float64, error) {
+	var rows []dimensionScore
+	if err := s.db.WithContext(ctx).Where("assessment_id = ?", a.ID).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(rows))
+	for _, r := range rows {
+		out[r.DimensionID] = r.Score
+	}
+	return out, nil
+}

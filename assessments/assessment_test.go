@@ -1,0 +1,315 @@
+package assessments_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// world is a store with two organisations, a respondent in each, a
+// reviewer and an admin, and one service per organisation.
+type world struct {
+	s                *assessments.Store
+	ed               *frameworks.Edition
+	a, b, rev, admin assessments.Actor
+	svcA, svcB       *assessments.Service
+}
+
+const testPassword = "correct horse battery staple 42"
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	s := mustOpen(t, filepath.Join(t.TempDir(), "dmf.db"))
+	builtin, _, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := s.SyncEditions(ctx, builtin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, _ := cat.Edition("escap-dmf-dps-sme", "")
+	w := &world{s: s, ed: ed}
+	user := func(email string, role assessments.Role, org uint) assessments.Actor {
+		u, err := s.CreateUser(ctx, nil, assessments.NewUser{Email: email, Password: testPassword, Role: role, OrganisationID: org})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Actor()
+	}
+	orgA, err := s.CreateOrganisation(ctx, nil, assessments.Organisation{Name: "Ministry of Justice", Country: "KAZ", Kind: "ministry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgB, _ := s.CreateOrganisation(ctx, nil, assessments.Organisation{Name: "Tax Committee", Country: "UZB", Kind: "agency"})
+	w.a = user("a@justice.kz", assessments.RoleRespondent, orgA.ID)
+	w.b = user("b@tax.uz", assessments.RoleRespondent, orgB.ID)
+	w.rev = user("reviewer@escap.org", assessments.RoleReviewer, 0)
+	w.admin = user("admin@escap.org", assessments.RoleAdmin, 0)
+	w.svcA, err = s.CreateService(ctx, w.a, assessments.Service{Name: "Business registration", Category: "business-registration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.svcB, _ = s.CreateService(ctx, w.b, assessments.Service{Name: "VAT filing", Category: "tax"})
+	return w
+}
+
+func (w *world) draft(t *testing.T) *assessments.Assessment {
+	t.Helper()
+	a, err := w.s.CreateAssessment(context.Background(), w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func all(ed *frameworks.Edition, k int) assessments.Answers {
+	return uniform(ed, k)
+}
+
+func TestAssessmentWorkflow(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	if a.Status != assessments.StatusDraft || a.Version != 1 || a.Country != "KAZ" {
+		t.Fatalf("new assessment: %+v", a)
+	}
+	// Incomplete submission names what is missing.
+	_, err := w.s.Submit(ctx, w.a, a.ID)
+	var inc *assessments.IncompleteError
+	if !errors.As(err, &inc) || len(inc.Missing) != 26 {
+		t.Fatalf("submit empty: %v", err)
+	}
+	a, answers, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 4))
+	if err != nil || a.Version != 2 || len(answers) != 26 {
+		t.Fatalf("save: %v %+v %d", err, a, len(answers))
+	}
+	a, err = w.s.Submit(ctx, w.a, a.ID)
+	if err != nil || a.Status != assessments.StatusSubmitted || a.Score == nil || *a.Score != 75 || *a.Level != 4 {
+		t.Fatalf("submit: %v %+v", err, a)
+	}
+	// Nobody edits a submitted assessment.
+	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 5)); !errors.Is(err, assessments.ErrReadOnly) {
+		t.Errorf("edit submitted: %v", err)
+	}
+	if _, err := w.s.Review(ctx, w.a, a.ID, "approve", ""); !errors.Is(err, assessments.ErrForbidden) {
+		t.Errorf("respondent approves: %v", err)
+	}
+	if _, err := w.s.Review(ctx, w.rev, a.ID, "return", "Add evidence for SERV.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, assessments.Answers{"SERV.1": {Level: lv(5), Evidence: []string{"https://stats.example.kz/2026"}}}); err != nil {
+		t.Fatalf("edit returned: %v", err)
+	}
+	if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	a, err = w.s.Review(ctx, w.rev, a.ID, "approve", "")
+	if err != nil || a.Status != assessments.StatusApproved || a.ApprovedAt == nil {
+		t.Fatalf("approve: %v %+v", err, a)
+	}
+	hist, _ := w.s.History(ctx, a)
+	want := []assessments.Status{"draft", "submitted", "returned", "submitted", "approved"}
+	if len(hist) != len(want) {
+		t.Fatalf("history: %+v", hist)
+	}
+	for i, h := range hist {
+		if h.To != want[i] {
+			t.Errorf("history[%d] = %s, want %s", i, h.To, want[i])
+		}
+	}
+	if hist[2].Comment != "Add evidence for SERV.1" || hist[2].Actor.Email != "reviewer@escap.org" {
+		t.Errorf("return step: %+v", hist[2])
+	}
+}
+
+func TestOtherOrganisationsAreInvisible(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	if _, err := w.s.Assessment(ctx, w.b, a.ID); !errors.Is(err, assessments.ErrNotFound) {
+		t.Errorf("B reads A's assessment: %v", err)
+	}
+	if _, _, err := w.s.SaveAnswers(ctx, w.b, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrNotFound) {
+		t.Errorf("B saves A's assessment: %v", err)
+	}
+	if _, err := w.s.Service(ctx, w.b, w.svcA.ID); !errors.Is(err, assessments.ErrNotFound) {
+		t.Errorf("B reads A's service: %v", err)
+	}
+	if _, err := w.s.CreateAssessment(ctx, w.b, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026}); err == nil {
+		t.Error("B assesses A's service")
+	}
+	if list, _ := w.s.Assessments(ctx, w.b, assessments.Filter{}); len(list) != 0 {
+		t.Errorf("B lists %d assessments", len(list))
+	}
+	if list, _ := w.s.Assessments(ctx, w.rev, assessments.Filter{}); len(list) != 1 {
+		t.Errorf("reviewer lists %d assessments", len(list))
+	}
+	if _, _, err := w.s.SaveAnswers(ctx, w.rev, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrForbidden) {
+		t.Errorf("reviewer edits answers: %v", err)
+	}
+	if _, err := w.s.Export(ctx, w.b, a.ID); !errors.Is(err, assessments.ErrNotFound) {
+		t.Errorf("B exports A's assessment: %v", err)
+	}
+}
+
+// TestStaleSaveConflicts: a save based on an older version is refused and
+// names what a colleague changed; nothing is overwritten.
+func TestStaleSaveConflicts(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	colleague := w.a
+	v1 := a.Version
+	if _, _, err := w.s.SaveAnswers(ctx, colleague, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(4)}}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(2)}})
+	var ce *assessments.ConflictError
+	if !errors.As(err, &ce) || ce.Current != 2 || len(ce.Changed) != 1 || ce.Changed[0] != "SERV.1" {
+		t.Fatalf("stale save: %v", err)
+	}
+	a, _ = w.s.Assessment(ctx, w.a, a.ID)
+	got, _ := w.s.Answers(ctx, a)
+	if *got["SERV.1"].Level != 4 {
+		t.Errorf("colleague's answer overwritten: %v", *got["SERV.1"].Level)
+	}
+}
+
+// TestInvalidSaveKeepsTheDraft: one bad field refuses the whole save and
+// leaves every saved answer as it was.
+func TestInvalidSaveKeepsTheDraft(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
+		t.Fatal(err)
+	}
+	long := make([]byte, assessments.MaxTextLength+1)
+	for i := range long {
+		long[i] = 'x'
+	}
+	bad := []struct {
+		answers assessments.Answers
+		field   string
+	}{
+		{assessments.Answers{"NOPE.1": {Level: lv(1)}}, "answers.NOPE.1"},
+		{assessments.Answers{"SERV.1": {Level: lv(6)}}, "answers.SERV.1.level"},
+		{assessments.Answers{"SERV.1": {NA: true, Justification: "no"}}, "answers.SERV.1.na"},
+		{assessments.Answers{"XBORD.2": {NA: true}}, "answers.XBORD.2.justification"},
+		{assessments.Answers{"SERV.1": {Level: lv(2), Evidence: []string{"javascript:alert(1)"}}}, "answers.SERV.1.evidence[0]"},
+		{assessments.Answers{"SERV.1": {Level: lv(2), Evidence: []string{"file:///etc/passwd"}}}, "answers.SERV.1.evidence[0]"},
+		{assessments.Answers{"SERV.1": {Level: lv(2), Comment: string(long)}}, "answers.SERV.1.comment"},
+		{assessments.Answers{"SERV.1": {Level: lv(2), Comment: "a\x00b"}}, "answers.SERV.1.comment"},
+		{assessments.Answers{"SERV.1": {Selected: []string{"L1"}}}, "answers.SERV.1.selected"},
+		{assessments.Answers{"SERV.1": {Level: lv(2)}, "SERV.2": {Level: lv(0)}}, "answers.SERV.2.level"},
+	}
+	for _, tc := range bad {
+		before, _ := w.s.Assessment(ctx, w.a, a.ID)
+		_, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, tc.answers)
+		var ve *assessments.ValidationError
+		if !errors.As(err, &ve) || ve.Fields[tc.field].Format == "" {
+			t.Errorf("%v: want a problem at %s, got %v", tc.answers, tc.field, err)
+		}
+		after, _ := w.s.Assessment(ctx, w.a, a.ID)
+		got, _ := w.s.Answers(ctx, after)
+		if after.Version != before.Version || len(got) != 26 || *got["SERV.1"].Level != 3 {
+			t.Errorf("%v changed the draft: version %d → %d", tc.answers, before.Version, after.Version)
+		}
+	}
+}
+
+func TestImportExportRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	answers := all(w.ed, 2)
+	answers["XBORD.2"] = assessments.Answer{NA: true, Justification: "Municipal permit, residents only."}
+	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, answers); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := w.s.Export(ctx, w.a, a.ID)
+	if err != nil || ex.Scores.Overall == nil || ex.Framework.Digest != w.ed.Digest {
+		t.Fatalf("export: %v %+v", err, ex)
+	}
+	// Offline, the agency raises SERV.1 and imports the file into a new period.
+	data, _ := jsonMarshal(ex, func(e *assessments.Export) { e.Answers["SERV.1"] = assessments.Answer{Level: lv(5)} })
+	next, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2027})
+	_, got, err := w.s.Import(ctx, w.a, next.ID, data)
+	if err != nil || len(got) != 26 || *got["SERV.1"].Level != 5 || !got["XBORD.2"].NA {
+		t.Fatalf("import: %v %d", err, len(got))
+	}
+	if _, _, err := w.s.Import(ctx, w.a, next.ID, []byte(`{"format":"dmf-assessment/1","framework":{"id":"other","version":"1.0.0"},"answers":{"A":{}}}`)); err == nil {
+		t.Error("import of another framework's file accepted")
+	}
+	if _, _, err := w.s.Import(ctx, w.a, next.ID, []byte(`not json`)); err == nil {
+		t.Error("garbage imported")
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	if _, err := w.s.Authenticate(ctx, "A@Justice.kz", testPassword, "10.0.0.1"); err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	if _, err := w.s.Authenticate(ctx, "nobody@x.org", testPassword, "10.0.0.1"); !errors.Is(err, assessments.ErrBadCredentials) {
+		t.Errorf("unknown email: %v", err)
+	}
+	for i := 0; i < assessments.MaxFailsAccount; i++ {
+		if _, err := w.s.Authenticate(ctx, "a@justice.kz", "wrong password!!", "10.0.0.2"); !errors.Is(err, assessments.ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if _, err := w.s.Authenticate(ctx, "a@justice.kz", testPassword, "10.0.0.3"); !errors.Is(err, assessments.ErrThrottled) {
+		t.Errorf("11th attempt with the right password: %v", err)
+	}
+	token, err := w.s.CreateSession(ctx, w.b.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := w.s.SessionUser(ctx, token); err != nil || u.ID != w.b.UserID {
+		t.Errorf("session: %v", err)
+	}
+	w.s.DeleteSession(ctx, token)
+	if _, err := w.s.SessionUser(ctx, token); !errors.Is(err, assessments.ErrExpired) {
+		t.Errorf("after sign-out: %v", err)
+	}
+	tok, _, err := w.s.CreateToken(ctx, w.b.UserID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := w.s.TokenUser(ctx, tok); err != nil || u.ID != w.b.UserID {
+		t.Errorf("token: %v", err)
+	}
+	if _, err := w.s.TokenUser(ctx, tok+"x"); err == nil {
+		t.Error("forged token accepted")
+	}
+}
+
+func TestPasswordRules(t *testing.T) {
+	for pw, ok := range map[string]bool{
+		"short":                      false,
+		"passwordpassword":           false, // breached
+		"aaaaaaaaaaaaaaaaaaaa":       false, // repetitive
+		"velvet otter drums in 2026": true,
+		"Ünïcödé pässwörd ok":        true,
+		"my-name-is-alice-ok-right":  false, // contains the email's local part
+		string(make([]rune, 300)):    false,
+	} {
+		if got := assessments.CheckPassword(pw, "alice@example.org").Format == ""; got != ok {
+			t.Errorf("CheckPassword(%q) ok = %v, want %v", pw, got, ok)
+		}
+	}
+}
+
+func jsonMarshal(ex *assessments.Export, edit func(*assessments.Export)) ([]byte, error) {
+	edit(ex)
+	return json.Marshal(ex)
+}

@@ -1,0 +1,59 @@
+package assessments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// audit records a state change inside the transaction that makes it, so
+// that the change and its record commit or fail together.
+func (s *Store) audit(tx *gorm.DB, by *Actor, action, targetType string, targetID any, before, after any) error {
+	ev := AuditEvent{At: s.now(), Action: action, TargetType: targetType, TargetID: fmt.Sprint(targetID)}
+	if by != nil && by.UserID != 0 {
+		id := by.UserID
+		ev.ActorID = &id
+	}
+	var err error
+	if before != nil {
+		if ev.Before, err = json.Marshal(before); err != nil {
+			return err
+		}
+	}
+	if after != nil {
+		if ev.After, err = json.Marshal(after); err != nil {
+			return err
+		}
+	}
+	return tx.Create(&ev).Error
+}
+
+// AuditFilter narrows the audit log.
+type AuditFilter struct {
+	Action     string
+	TargetType string
+	TargetID   string
+	Limit      int
+}
+
+// AuditEvents returns audit events, newest first.
+func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if f.Action != "" {
+		q = q.Where("action = ?", f.Action)
+	}
+	if f.TargetType != "" {
+		q = q.Where("target_type = ?", f.TargetType)
+	}
+	if f.TargetID != "" {
+		q = q.Where("target_id = ?", f.TargetID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 200
+	}
+	var evs []AuditEvent
+	err := q.Limit(f.Limit).Find(&evs).Error
+	return evs, err
+}

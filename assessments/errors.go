@@ -1,0 +1,96 @@
+package assessments
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Sentinel errors. The web layer maps each to one status, in one place.
+var (
+	ErrNotFound       = errors.New("not found")                // 404; also what others' data looks like
+	ErrForbidden      = errors.New("not allowed")              // 403
+	ErrReadOnly       = errors.New("assessment is read-only")  // 409: submitted or approved
+	ErrDuplicate      = errors.New("already exists")           // 409
+	ErrBadCredentials = errors.New("wrong email or password")  // 401, the same for unknown emails
+	ErrThrottled      = errors.New("too many failed sign-ins") // 429
+	ErrExpired        = errors.New("session expired")          // 401
+)
+
+// Message is a reason in English with its arguments kept apart, so that
+// the web layer can show it in the user's language: Format is the key of
+// its translation.
+type Message struct {
+	Format string
+	Args   []any
+}
+
+func (m Message) String() string { return fmt.Sprintf(m.Format, m.Args...) }
+
+// ValidationError lists each invalid field with the reason, for a 422 and
+// for re-rendering a form next to its fields.
+type ValidationError struct {
+	Fields map[string]Message
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k].String()
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// fieldError is a ValidationError about one field.
+func fieldError(field, format string, args ...any) *ValidationError {
+	return &ValidationError{Fields: map[string]Message{field: {format, args}}}
+}
+
+// invalid collects field problems; err returns nil when there are none.
+type invalid map[string]Message
+
+func (v invalid) add(field, format string, args ...any) {
+	if _, ok := v[field]; !ok { // the first reason per field is the clearest
+		v[field] = Message{format, args}
+	}
+}
+
+func (v invalid) addMessage(field string, m Message) {
+	if _, ok := v[field]; !ok {
+		v[field] = m
+	}
+}
+
+func (v invalid) err() error {
+	if len(v) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: v}
+}
+
+// ConflictError is a save based on an older version of the assessment.
+// Changed names the indicators saved by others since that version.
+type ConflictError struct {
+	Current int
+	Changed []string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("the assessment has changed since version you started from (now version %d; changed: %s)",
+		e.Current, strings.Join(e.Changed, ", "))
+}
+
+// IncompleteError is a submission with unanswered indicators.
+type IncompleteError struct {
+	Missing []string
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("%d indicator(s) still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
+}

@@ -1,0 +1,202 @@
+package assessments
+
+import (
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+// Roles.
+const (
+	RoleRespondent Role = "respondent" // staff of one organisation: assess its services
+	RoleReviewer   Role = "reviewer"   // ESCAP reviewer: review and compare, never edit answers
+	RoleAdmin      Role = "admin"      // instance administrator: users, organisations, keys
+)
+
+// Roles lists the roles in display order.
+var Roles = []Role{RoleRespondent, RoleReviewer, RoleAdmin}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleRespondent || r == RoleReviewer || r == RoleAdmin }
+
+// Status is where an assessment is in its life.
+type Status string
+
+// Statuses.
+const (
+	StatusDraft     Status = "draft"     // being filled in by its organisation
+	StatusSubmitted Status = "submitted" // waiting for review; read-only
+	StatusReturned  Status = "returned"  // sent back with comments; editable again
+	StatusApproved  Status = "approved"  // accepted; a card can be issued
+)
+
+// Statuses lists the statuses in workflow order.
+var Statuses = []Status{StatusDraft, StatusSubmitted, StatusReturned, StatusApproved}
+
+// Editable reports whether answers may change in this status.
+func (s Status) Editable() bool { return s == StatusDraft || s == StatusReturned }
+
+// Organisation is a ministry or agency that runs services for SMEs.
+type Organisation struct {
+	ID        uint      `gorm:"primaryKey" json:"id"`
+	Name      string    `gorm:"not null;uniqueIndex:ux_org_name_country" json:"name"`
+	Country   string    `gorm:"not null;size:3;uniqueIndex:ux_org_name_country;index" json:"country"`
+	Kind      string    `gorm:"not null" json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"-"`
+}
+
+// OrganisationKinds are the kinds of organisation, for forms and checks.
+var OrganisationKinds = []string{"ministry", "agency", "regional", "municipal", "other"}
+
+// User is a person who signs in. A respondent belongs to one organisation.
+type User struct {
+	ID                 uint          `gorm:"primaryKey" json:"id"`
+	Email              string        `gorm:"not null;uniqueIndex" json:"email"`
+	Name               string        `gorm:"not null" json:"name"`
+	PasswordHash       string        `gorm:"not null" json:"-"`
+	Role               Role          `gorm:"not null" json:"role"`
+	OrganisationID     *uint         `gorm:"index" json:"organisation_id,omitempty"`
+	Organisation       *Organisation `json:"organisation,omitempty"`
+	MustChangePassword bool          `gorm:"not null;default:false" json:"-"`
+	DisabledAt         *time.Time    `json:"disabled_at,omitempty"`
+	CreatedAt          time.Time     `json:"created_at"`
+	UpdatedAt          time.Time     `json:"-"`
+}
+
+// Actor is who makes a request, as the domain's authorization sees it.
+type Actor struct {
+	UserID         uint
+	Role           Role
+	OrganisationID uint // 0 unless a respondent
+}
+
+// Actor returns the user as an actor.
+func (u *User) Actor() Actor {
+	a := Actor{UserID: u.ID, Role: u.Role}
+	if u.OrganisationID != nil {
+		a.OrganisationID = *u.OrganisationID
+	}
+	return a
+}
+
+// session is a signed-in browser. Only a hash of its token is stored, so
+// a copy of the database cannot be used to sign in.
+type session struct {
+	ID         string    `gorm:"primaryKey;size:64"` // hex SHA-256 of the cookie token
+	UserID     uint      `gorm:"not null;index"`
+	CreatedAt  time.Time `gorm:"not null"`
+	LastSeenAt time.Time `gorm:"not null"`
+	ExpiresAt  time.Time `gorm:"not null;index"`
+}
+
+// APIToken is a bearer token for API clients, stored as a hash.
+type APIToken struct {
+	ID         string     `gorm:"primaryKey;size:64" json:"-"` // hex SHA-256 of the token
+	Prefix     string     `gorm:"not null" json:"prefix"`      // first characters, to recognise it in a list
+	UserID     uint       `gorm:"not null;index" json:"-"`
+	Name       string     `gorm:"not null" json:"name"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `gorm:"not null" json:"expires_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+func (APIToken) TableName() string { return "api_tokens" }
+
+// loginAttempt is a failed sign-in, counted to throttle guessing.
+type loginAttempt struct {
+	ID  uint      `gorm:"primaryKey"`
+	Key string    `gorm:"not null;index:ix_login_attempt_key_at"` // "account:EMAIL" or "addr:IP"
+	At  time.Time `gorm:"not null;index:ix_login_attempt_key_at"`
+}
+
+// Service is a digital public service for SMEs run by an organisation.
+type Service struct {
+	ID             uint      `gorm:"primaryKey" json:"id"`
+	OrganisationID uint      `gorm:"not null;uniqueIndex:ux_service_org_name" json:"organisation_id"`
+	Name           string    `gorm:"not null;uniqueIndex:ux_service_org_name" json:"name"`
+	Category       string    `gorm:"not null" json:"category"`
+	LifeEvent      string    `gorm:"not null;default:''" json:"life_event,omitempty"`
+	URL            string    `gorm:"not null;default:''" json:"url,omitempty"`
+	Description    string    `gorm:"not null;default:''" json:"description,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"-"`
+}
+
+// ServiceCategories are the kinds of SME-facing service.
+var ServiceCategories = []string{"business-registration", "tax", "licensing", "customs", "procurement", "sme-support", "other"}
+
+// LifeEvents are the moments in an SME's life that a service serves.
+var LifeEvents = []string{"starting", "operating", "employing", "financing", "trading", "growing", "closing"}
+
+// Assessment is one self-assessment of a service for a period with an
+// edition. Version increases on every save; it guards against one
+// respondent silently overwriting another's answers.
+type Assessment struct {
+	ID               uint       `gorm:"primaryKey"`
+	ServiceID        uint       `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
+	Service          Service    `gorm:"constraint:OnDelete:RESTRICT"`
+	OrganisationID   uint       `gorm:"not null;index"`
+	Country          string     `gorm:"not null;size:3;index"`
+	FrameworkID      string     `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
+	FrameworkVersion string     `gorm:"not null"`
+	Period           int        `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
+	Status           Status     `gorm:"not null;index"`
+	Version          int        `gorm:"not null"`
+	Score            *float64   // overall, stored at submission
+	Level            *int       // overall level, stored at submission
+	CreatedByID      uint       `gorm:"not null"`
+	SubmittedAt      *time.Time //
+	ApprovedAt       *time.Time //
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// answerRecord is one indicator's answer. Version is the assessment version
+// of the save that wrote it, so a conflict can name what changed.
+type answerRecord struct {
+	AssessmentID uint      `gorm:"primaryKey"`
+	IndicatorID  string    `gorm:"primaryKey;size:64"`
+	Data         []byte    `gorm:"not null"` // the Answer as JSON
+	Version      int       `gorm:"not null"`
+	UpdatedByID  uint      `gorm:"not null"`
+	UpdatedAt    time.Time `gorm:"not null"`
+}
+
+func (answerRecord) TableName() string { return "answers" }
+
+// dimensionScore is a dimension's score stored at submission and approval,
+// so that comparisons aggregate rows instead of re-scoring answers.
+type dimensionScore struct {
+	AssessmentID uint    `gorm:"primaryKey"`
+	DimensionID  string  `gorm:"primaryKey;size:64"`
+	Score        float64 `gorm:"not null"`
+	Level        int     `gorm:"not null"`
+}
+
+// Transition is one step of an assessment's workflow, shown as its history.
+type Transition struct {
+	ID           uint      `gorm:"primaryKey" json:"-"`
+	AssessmentID uint      `gorm:"not null;index" json:"-"`
+	From         Status    `gorm:"not null" json:"from"`
+	To           Status    `gorm:"not null" json:"to"`
+	ActorID      uint      `gorm:"not null" json:"actor_id"`
+	Actor        User      `gorm:"foreignKey:ActorID" json:"-"`
+	Comment      string    `gorm:"not null;default:''" json:"comment,omitempty"`
+	At           time.Time `gorm:"not null" json:"at"`
+}
+
+// AuditEvent records one state change: who, when, what, before and after.
+// The app only ever inserts them.
+type AuditEvent struct {
+	ID         uint      `gorm:"primaryKey" json:"id"`
+	At         time.Time `gorm:"not null;index" json:"at"`
+	ActorID    *uint     `gorm:"index" json:"actor_id,omitempty"`
+	Action     string    `gorm:"not null;index" json:"action"`
+	TargetType string    `gorm:"not null" json:"target_type"`
+	TargetID   string    `gorm:"not null" json:"target_id"`
+	Before     []byte    `json:"before,omitempty"`
+	After      []byte    `json:"after,omitempty"`
+}

@@ -1,0 +1,152 @@
+package assessments
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/unescap/dmf/frameworks"
+)
+
+// ScoreJSON is a rounded score with its level and label, as the API and
+// exports carry it.
+type ScoreJSON struct {
+	Score float64 `json:"score"`
+	Level int     `json:"level"`
+	Label string  `json:"label"`
+}
+
+// DimensionJSON is one dimension's carried score. Score, level and label
+// are absent while nothing in the dimension is answered.
+type DimensionJSON struct {
+	ID         string   `json:"id"`
+	Score      *float64 `json:"score"`
+	Level      int      `json:"level,omitempty"`
+	Label      string   `json:"label,omitempty"`
+	Answered   int      `json:"answered"`
+	Applicable int      `json:"applicable"`
+	NA         int      `json:"na"`
+}
+
+// ScoresJSON is the carried form of a Result:
+// {"overall": {...}, "dimensions": [...], "completeness": 96.2}.
+type ScoresJSON struct {
+	Overall      *ScoreJSON      `json:"overall"`
+	Dimensions   []DimensionJSON `json:"dimensions"`
+	Completeness float64         `json:"completeness"` // percent, one decimal
+	Missing      []string        `json:"missing"`
+}
+
+// JSON rounds a result for carrying, with labels in lang.
+func (r Result) JSON(ed *frameworks.Edition, lang string) ScoresJSON {
+	out := ScoresJSON{Dimensions: make([]DimensionJSON, len(r.Dimensions)), Completeness: Round1(100 * r.Completeness), Missing: r.Missing}
+	if out.Missing == nil {
+		out.Missing = []string{}
+	}
+	if r.Overall.Scored {
+		out.Overall = &ScoreJSON{Round1(r.Overall.Score), r.Overall.Level, ed.LevelLabel(r.Overall.Level).In(lang)}
+	}
+	for i, d := range r.Dimensions {
+		dj := DimensionJSON{ID: d.ID, Answered: d.Answered, Applicable: d.Applicable, NA: d.NA}
+		if d.Value.Scored {
+			score := Round1(d.Value.Score)
+			dj.Score, dj.Level, dj.Label = &score, d.Value.Level, ed.LevelLabel(d.Value.Level).In(lang)
+		}
+		out.Dimensions[i] = dj
+	}
+	return out
+}
+
+// ExportFormat names the assessment export format and its version.
+const ExportFormat = "dmf-assessment/1"
+
+// Export is an assessment as a file: what an agency downloads to fill in
+// offline, and imports again. Only Framework and Answers are read back.
+type Export struct {
+	Format    string        `json:"format"`
+	Framework ExportEdition `json:"framework"`
+	ID        uint          `json:"id"`
+	Service   ExportService `json:"service"`
+	Period    int           `json:"period"`
+	Status    Status        `json:"status"`
+	Version   int           `json:"version"`
+	Answers   Answers       `json:"answers"`
+	Scores    ScoresJSON    `json:"scores"`
+	Exported  time.Time     `json:"exported_at"`
+}
+
+// ExportEdition pins the edition an export belongs to.
+type ExportEdition struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Digest  string `json:"digest"`
+}
+
+// ExportService describes the assessed service.
+type ExportService struct {
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	URL      string `json:"url,omitempty"`
+}
+
+// Export returns an assessment as an export file.
+func (s *Store) Export(ctx context.Context, by Actor, id uint) (*Export, error) {
+	a, err := s.Assessment(ctx, by, id)
+	if err != nil {
+		return nil, err
+	}
+	ed, err := s.Edition(a)
+	if err != nil {
+		return nil, err
+	}
+	answers, err := s.Answers(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return &Export{
+		Format:    ExportFormat,
+		Framework: ExportEdition{ed.ID, ed.Version, ed.Digest},
+		ID:        a.ID,
+		Service:   ExportService{a.Service.Name, a.Service.Category, a.Service.URL},
+		Period:    a.Period, Status: a.Status, Version: a.Version,
+		Answers:  answers,
+		Scores:   Score(ed, answers).JSON(ed, "en"),
+		Exported: s.now(),
+	}, nil
+}
+
+// MaxImportSize bounds an import file.
+const MaxImportSize = 2 << 20
+
+// Import merges the answers of an export file into an editable assessment,
+// as one save. The file must be for the assessment's edition; its answers
+// are validated like any other save.
+func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*Assessment, Answers, error) {
+	a, err := s.Assessment(ctx, by, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ex Export
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if len(data) > MaxImportSize {
+		return nil, nil, fieldError("file", "is larger than %d bytes", MaxImportSize)
+	}
+	if err := dec.Decode(&ex); err != nil {
+		return nil, nil, fieldError("file", "is not an assessment export file (JSON): %s", err.Error())
+	}
+	v := invalid{}
+	if ex.Format != ExportFormat {
+		v.add("format", "must be %q (found %q)", ExportFormat, ex.Format)
+	}
+	if ex.Framework.ID != a.FrameworkID || ex.Framework.Version != a.FrameworkVersion {
+		v.add("framework", "the file is for %s %s; this assessment uses %s %s", ex.Framework.ID, ex.Framework.Version, a.FrameworkID, a.FrameworkVersion)
+	}
+	if len(ex.Answers) == 0 {
+		v.add("answers", "the file has no answers")
+	}
+	if err := v.err(); err != nil {
+		return nil, nil, err
+	}
+	return s.SaveAnswers(ctx, by, id, nil, ex.Answers)
+}

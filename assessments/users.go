@@ -1,0 +1,361 @@
+package assessments
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Session and sign-in limits.
+const (
+	SessionIdle       = 2 * time.Hour  // a session unused this long ends
+	SessionLifetime   = 12 * time.Hour // a session ends this long after sign-in, used or not
+	TokenLifetime     = 30 * 24 * time.Hour
+	LoginWindow       = 15 * time.Minute
+	MaxFailsAccount   = 10 // failed sign-ins per account per window, then 429
+	MaxFailsAddress   = 50 // failed sign-ins per client address per window
+	touchSessionAfter = time.Minute
+)
+
+// NewUser is what it takes to create an account.
+type NewUser struct {
+	Email          string
+	Name           string
+	Password       string
+	Role           Role
+	OrganisationID uint // respondents only
+	// MustChangePassword forces a new password at first sign-in, for
+	// passwords that someone else has seen (generated or set by an admin).
+	MustChangePassword bool
+}
+
+// CreateUser adds an account. by is the admin who does it, or nil for the
+// command line and first start.
+func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, error) {
+	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
+	nu.Name = strings.TrimSpace(nu.Name)
+	v := invalid{}
+	if addr, err := mail.ParseAddress(nu.Email); err != nil || addr.Address != nu.Email || len(nu.Email) > 254 {
+		v.add("email", "must be an email address such as name@agency.gov")
+	}
+	if nu.Name == "" {
+		nu.Name = strings.SplitN(nu.Email, "@", 2)[0]
+	}
+	checkText(v, "name", nu.Name)
+	if len(nu.Name) > 200 {
+		v.add("name", "must be at most 200 characters")
+	}
+	if !nu.Role.Valid() {
+		v.add("role", "must be respondent, reviewer or admin")
+	}
+	if m := CheckPassword(nu.Password, nu.Email); m.Format != "" {
+		v.addMessage("password", m)
+	}
+	var orgID *uint
+	switch {
+	case nu.Role == RoleRespondent && nu.OrganisationID == 0:
+		v.add("organisation", "a respondent belongs to an organisation")
+	case nu.Role == RoleRespondent:
+		if _, err := s.Organisation(ctx, nu.OrganisationID); err != nil {
+			v.add("organisation", "no such organisation")
+		}
+		orgID = &nu.OrganisationID
+	case nu.OrganisationID != 0:
+		v.add("organisation", "only respondents belong to an organisation")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	hash, err := hashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &User{Email: nu.Email, Name: nu.Name, PasswordHash: hash, Role: nu.Role, OrganisationID: orgID, MustChangePassword: nu.MustChangePassword}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(u).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return fieldError("email", "an account with this email already exists")
+			}
+			return err
+		}
+		return s.audit(tx, by, "user.created", "user", u.ID, nil, userAudit(u))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// userAudit is what the audit log keeps of a user: never the hash.
+func userAudit(u *User) map[string]any {
+	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID}
+}
+
+// User returns an account with its organisation.
+func (s *Store) User(ctx context.Context, id uint) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Preload("Organisation").First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &u, err
+}
+
+// Users lists every account, by email.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.db.WithContext(ctx).Preload("Organisation").Order("email").Find(&us).Error
+	return us, err
+}
+
+// EnsureAdmin creates the first administrator on an empty database and
+// returns its generated password, to be shown once. On a database with
+// users it does nothing and returns "".
+func (s *Store) EnsureAdmin(ctx context.Context, email string) (string, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil || n > 0 {
+		return "", err
+	}
+	pw := randomPassword()
+	_, err := s.CreateUser(ctx, nil, NewUser{Email: email, Name: "Administrator", Password: pw, Role: RoleAdmin, MustChangePassword: true})
+	return pw, err
+}
+
+// Authenticate checks an email and password. Unknown emails and wrong
+// passwords fail alike, in the same time; failures are counted per account
+// and per client address, and past the limit the answer is ErrThrottled
+// without looking at the password.
+func (s *Store) Authenticate(ctx context.Context, email, password, addr string) (*User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	db := s.db.WithContext(ctx)
+	since := s.now().Add(-LoginWindow)
+	for key, limit := range map[string]int64{"account:" + email: MaxFailsAccount, "addr:" + addr: MaxFailsAddress} {
+		var n int64
+		if err := db.Model(&loginAttempt{}).Where("key = ? AND at > ?", key, since).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		if n >= limit {
+			return nil, ErrThrottled
+		}
+	}
+	var u User
+	err := db.Where("email = ?", email).First(&u).Error
+	hash := u.PasswordHash
+	if err != nil {
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, err
+		}
+		hash = dummyHash
+	}
+	ok, verr := verifyPassword(password, hash)
+	if err != nil || verr != nil || !ok || u.DisabledAt != nil {
+		now := s.now()
+		fails := []loginAttempt{{Key: "account:" + email, At: now}, {Key: "addr:" + addr, At: now}}
+		if err := db.Create(&fails).Error; err != nil {
+			return nil, err
+		}
+		return nil, ErrBadCredentials
+	}
+	// A success clears the account's failures; the address's stay.
+	if err := db.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error; err != nil {
+		return nil, err
+	}
+	return s.User(ctx, u.ID)
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends the user's other sessions.
+func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next string) error {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := verifyPassword(current, u.PasswordHash); !ok {
+		return fieldError("current", "this is not your current password")
+	}
+	if m := CheckPassword(next, u.Email); m.Format != "" {
+		return &ValidationError{Fields: map[string]Message{"password": m}}
+	}
+	if next == current {
+		return fieldError("password", "choose a password different from the current one")
+	}
+	hash, err := hashPassword(next)
+	if err != nil {
+		return err
+	}
+	by := u.Actor()
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, nil)
+	})
+}
+
+// newSecret returns a random token and the hex SHA-256 under which it is
+// stored.
+func newSecret(prefix string) (token, id string) {
+	b := make([]byte, 32)
+	rand.Read(b)
+	token = prefix + hex.EncodeToString(b)
+	return token, secretID(token)
+}
+
+func secretID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateSession signs a user in and returns the cookie token. A new token
+// on every sign-in means a session id planted before sign-in is useless.
+func (s *Store) CreateSession(ctx context.Context, userID uint) (string, error) {
+	token, id := newSecret("")
+	now := s.now()
+	err := s.db.WithContext(ctx).Create(&session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}).Error
+	return token, err
+}
+
+// SessionUser returns the user of a live session and keeps it alive.
+func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
+	var ss session
+	db := s.db.WithContext(ctx)
+	if err := db.Where("id = ?", secretID(token)).First(&ss).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrExpired
+		}
+		return nil, err
+	}
+	now := s.now()
+	if now.After(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > SessionIdle {
+		db.Delete(&ss)
+		return nil, ErrExpired
+	}
+	if now.Sub(ss.LastSeenAt) > touchSessionAfter { // not on every request: saves a write
+		if err := db.Model(&ss).Update("last_seen_at", now).Error; err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.User(ctx, ss.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return nil, ErrExpired
+	}
+	return u, nil
+}
+
+// DeleteSession signs a session out on the server, so a copied cookie stops
+// working too.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	return s.db.WithContext(ctx).Where("id = ?", secretID(token)).Delete(&session{}).Error
+}
+
+// CreateToken issues an API token for a user; only its hash is kept.
+func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (string, *APIToken, error) {
+	token, id := newSecret("dmf_")
+	now := s.now()
+	t := &APIToken{ID: id, Prefix: token[:12], UserID: userID, Name: name, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
+	by := Actor{UserID: userID}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "token.created", "token", t.Prefix, nil, map[string]any{"name": name, "expires_at": t.ExpiresAt})
+	})
+	return token, t, err
+}
+
+// TokenUser returns the user of a valid, unrevoked API token.
+func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {
+	var t APIToken
+	db := s.db.WithContext(ctx)
+	if err := db.Where("id = ?", secretID(token)).First(&t).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrExpired
+		}
+		return nil, err
+	}
+	now := s.now()
+	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
+		return nil, ErrExpired
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchSessionAfter {
+		db.Model(&t).Update("last_used_at", now)
+	}
+	u, err := s.User(ctx, t.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return nil, ErrExpired
+	}
+	return u, nil
+}
+
+// CreateOrganisation adds an organisation in an ESCAP member or associate
+// member country.
+func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisation) (*Organisation, error) {
+	o.Name = strings.TrimSpace(o.Name)
+	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
+	v := invalid{}
+	if o.Name == "" || len(o.Name) > 200 {
+		v.add("name", "must be 1 to 200 characters")
+	}
+	checkText(v, "name", o.Name)
+	if _, ok := s.countries.Country(o.Country); !ok {
+		v.add("country", "must be the ISO 3166-1 alpha-3 code of an ESCAP member or associate member, such as KAZ")
+	}
+	if o.Kind == "" {
+		o.Kind = "agency"
+	}
+	if !slices.Contains(OrganisationKinds, o.Kind) {
+		v.add("kind", "must be one of %s", strings.Join(OrganisationKinds, ", "))
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	o.ID = 0
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&o).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return fieldError("name", "this country already has an organisation with this name")
+			}
+			return err
+		}
+		return s.audit(tx, by, "organisation.created", "organisation", o.ID, nil, o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// Organisation returns one organisation.
+func (s *Store) Organisation(ctx context.Context, id uint) (*Organisation, error) {
+	var o Organisation
+	err := s.db.WithContext(ctx).First(&o, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &o, err
+}
+
+// OrganisationByName finds an organisation by name and country.
+func (s *Store) OrganisationByName(ctx context.Context, name, country string) (*Organisation, error) {
+	var o Organisation
+	err := s.db.WithContext(ctx).Where("name = ? AND country = ?", strings.TrimSpace(name), strings.ToUpper(country)).First(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &o, err
+}
+
+// Organisations lists organisations by country and name.
+func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+	var os []Organisation
+	err := s.db.WithContext(ctx).Order("country, name").Find(&os).Error
+	return os, err
+}
