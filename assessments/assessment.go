@@ -103,13 +103,14 @@ func (s *Store) Edition(a *Assessment) (*frameworks.Edition, error) {
 
 // Filter narrows a list of assessments. Zero values match everything.
 type Filter struct {
-	Status      Status
-	Period      int
-	FrameworkID string
-	ServiceID   uint
-	Country     string
-	Countries   []string
-	Limit       int
+	Status           Status
+	Period           int
+	FrameworkID      string
+	FrameworkVersion string
+	ServiceID        uint
+	Country          string
+	Countries        []string
+	Limit            int
 }
 
 // Assessments lists the assessments the actor may see, newest first.
@@ -123,6 +124,9 @@ func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) ([]Assessme
 	}
 	if f.FrameworkID != "" {
 		q = q.Where("framework_id = ?", f.FrameworkID)
+	}
+	if f.FrameworkVersion != "" {
+		q = q.Where("framework_version = ?", f.FrameworkVersion)
 	}
 	if f.ServiceID != 0 {
 		q = q.Where("service_id = ?", f.ServiceID)
@@ -298,7 +302,7 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, err
 		if !res.Complete() {
 			return &IncompleteError{Missing: res.Missing}
 		}
-		if err := s.storeScores(tx, a, res); err != nil {
+		if err := s.storeScores(tx, a, res, false); err != nil {
 			return err
 		}
 		from := a.Status
@@ -319,15 +323,19 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, err
 	return s.Assessment(ctx, by, out.ID)
 }
 
-// storeScores writes the overall and per-dimension scores of a result.
-func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result) error {
+// storeScores writes the overall and per-dimension scores of a result;
+// approved marks the rows that comparisons count.
+func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result, approved bool) error {
 	if err := tx.Where("assessment_id = ?", a.ID).Delete(&dimensionScore{}).Error; err != nil {
 		return err
 	}
 	var rows []dimensionScore
 	for _, d := range res.Dimensions {
 		if d.Value.Scored {
-			rows = append(rows, dimensionScore{AssessmentID: a.ID, DimensionID: d.ID, Score: d.Value.Score, Level: d.Value.Level})
+			rows = append(rows, dimensionScore{
+				AssessmentID: a.ID, DimensionID: d.ID, Score: d.Value.Score, Level: d.Value.Level,
+				FrameworkID: a.FrameworkID, FrameworkVersion: a.FrameworkVersion, Period: a.Period, Country: a.Country, Approved: approved,
+			})
 		}
 	}
 	if len(rows) > 0 {

@@ -98,10 +98,10 @@ func TestAssessmentWorkflow(t *testing.T) {
 	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 5)); !errors.Is(err, assessments.ErrReadOnly) {
 		t.Errorf("edit submitted: %v", err)
 	}
-	if _, err := w.s.Review(ctx, w.a, a.ID, "approve", ""); !errors.Is(err, assessments.ErrForbidden) {
+	if _, err := w.s.Review(ctx, w.a, a.ID, assessments.ReviewInput{Decision: "approve", Comment: ""}); !errors.Is(err, assessments.ErrForbidden) {
 		t.Errorf("respondent approves: %v", err)
 	}
-	if _, err := w.s.Review(ctx, w.rev, a.ID, "return", "Add evidence for SERV.1"); err != nil {
+	if _, err := w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: "return", Comment: "Add evidence for SERV.1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, assessments.Answers{"SERV.1": {Level: lv(5), Evidence: []string{"https://stats.example.kz/2026"}}}); err != nil {
@@ -110,7 +110,7 @@ func TestAssessmentWorkflow(t *testing.T) {
 	if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	a, err = w.s.Review(ctx, w.rev, a.ID, "approve", "")
+	a, err = w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: "approve", Comment: ""})
 	if err != nil || a.Status != assessments.StatusApproved || a.ApprovedAt == nil {
 		t.Fatalf("approve: %v %+v", err, a)
 	}

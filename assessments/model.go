@@ -139,11 +139,11 @@ type Assessment struct {
 	ServiceID        uint       `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
 	Service          Service    `gorm:"constraint:OnDelete:RESTRICT"`
 	OrganisationID   uint       `gorm:"not null;index"`
-	Country          string     `gorm:"not null;size:3;index"`
-	FrameworkID      string     `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
-	FrameworkVersion string     `gorm:"not null"`
-	Period           int        `gorm:"not null;uniqueIndex:ux_assessment_service_period"`
-	Status           Status     `gorm:"not null;index"`
+	Country          string     `gorm:"not null;size:3;index;index:ix_assessment_compare,priority:5"`
+	FrameworkID      string     `gorm:"not null;uniqueIndex:ux_assessment_service_period;index:ix_assessment_compare,priority:1"`
+	FrameworkVersion string     `gorm:"not null;index:ix_assessment_compare,priority:2"`
+	Period           int        `gorm:"not null;uniqueIndex:ux_assessment_service_period;index:ix_assessment_compare,priority:3"`
+	Status           Status     `gorm:"not null;index;index:ix_assessment_compare,priority:4"`
 	Version          int        `gorm:"not null"`
 	Score            *float64   // overall, stored at submission
 	Level            *int       // overall level, stored at submission
@@ -168,12 +168,48 @@ type answerRecord struct {
 func (answerRecord) TableName() string { return "answers" }
 
 // dimensionScore is a dimension's score stored at submission and approval,
-// so that comparisons aggregate rows instead of re-scoring answers.
+// so that comparisons aggregate rows instead of re-scoring answers. It
+// repeats the assessment's edition, period and country, and whether it is
+// approved, so that one index covers the comparison query.
 type dimensionScore struct {
-	AssessmentID uint    `gorm:"primaryKey"`
-	DimensionID  string  `gorm:"primaryKey;size:64"`
-	Score        float64 `gorm:"not null"`
-	Level        int     `gorm:"not null"`
+	AssessmentID     uint    `gorm:"primaryKey"`
+	DimensionID      string  `gorm:"primaryKey;size:64;index:ix_dimension_compare,priority:6"`
+	FrameworkID      string  `gorm:"not null;index:ix_dimension_compare,priority:1"`
+	FrameworkVersion string  `gorm:"not null;index:ix_dimension_compare,priority:2"`
+	Period           int     `gorm:"not null;index:ix_dimension_compare,priority:3"`
+	Approved         bool    `gorm:"not null;index:ix_dimension_compare,priority:4"`
+	Country          string  `gorm:"not null;size:3;index:ix_dimension_compare,priority:5"`
+	Score            float64 `gorm:"not null;index:ix_dimension_compare,priority:7"`
+	Level            int     `gorm:"not null"`
+}
+
+// countryAggregate keeps running totals of the approved scores of one
+// country, edition and period, overall (DimensionID "") and per dimension.
+// Approval adds to it in the same transaction, and approved assessments
+// never change, so a comparison reads a few rows per country instead of
+// aggregating every assessment.
+type countryAggregate struct {
+	FrameworkID      string  `gorm:"primaryKey;size:100"`
+	FrameworkVersion string  `gorm:"primaryKey;size:50"`
+	Period           int     `gorm:"primaryKey;autoIncrement:false"`
+	Country          string  `gorm:"primaryKey;size:3"`
+	DimensionID      string  `gorm:"primaryKey;size:64"`
+	N                int     `gorm:"not null"`
+	Sum              float64 `gorm:"not null"`
+	Min              float64 `gorm:"not null"`
+	Max              float64 `gorm:"not null"`
+}
+
+// ReviewComment is a reviewer's comment on one indicator, made when the
+// assessment was returned; the organisation sees it next to the question.
+type ReviewComment struct {
+	ID           uint      `gorm:"primaryKey" json:"-"`
+	AssessmentID uint      `gorm:"not null;index" json:"-"`
+	TransitionID uint      `gorm:"not null;index" json:"-"` // the return it belongs to
+	IndicatorID  string    `gorm:"not null;size:64" json:"indicator"`
+	Comment      string    `gorm:"not null" json:"comment"`
+	AuthorID     uint      `gorm:"not null" json:"-"`
+	At           time.Time `gorm:"not null" json:"at"`
 }
 
 // Transition is one step of an assessment's workflow, shown as its history.

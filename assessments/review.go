@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"gorm.io/gorm"
@@ -15,24 +16,44 @@ const (
 	DecisionReturn  = "return"
 )
 
+// ReviewInput is a reviewer's decision on a submitted assessment: an
+// overall comment and, when returning it, comments on single indicators.
+type ReviewInput struct {
+	Decision   string
+	Comment    string
+	Indicators map[string]string // indicator id → comment
+}
+
 // Review approves a submitted assessment or returns it to its organisation
-// with a comment. Only reviewers review. Approval stores the scores again
-// from the answers, so what was approved is exactly what is stored.
-func (s *Store) Review(ctx context.Context, by Actor, id uint, decision, comment string) (*Assessment, error) {
-	comment = strings.TrimSpace(strings.ReplaceAll(comment, "\r\n", "\n"))
-	v := invalid{}
-	if decision != DecisionApprove && decision != DecisionReturn {
-		v.add("decision", "must be approve or return")
-	}
-	if decision == DecisionReturn && comment == "" {
-		v.add("comment", "say what the organisation should change")
-	}
-	checkText(v, "comment", comment)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+// with comments. Only reviewers review. Approval stores the scores again
+// from the answers, so what was approved is exactly what is stored and
+// compared.
+func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (*Assessment, error) {
 	if by.Role != RoleReviewer {
 		return nil, fmt.Errorf("%w: only reviewers review assessments", ErrForbidden)
+	}
+	clean := func(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }
+	in.Comment = clean(in.Comment)
+	v := invalid{}
+	if in.Decision != DecisionApprove && in.Decision != DecisionReturn {
+		v.add("decision", "must be approve or return")
+	}
+	checkText(v, "comment", in.Comment)
+	comments := map[string]string{}
+	for ind, c := range in.Indicators {
+		if c = clean(c); c != "" {
+			comments[ind] = c
+			checkText(v, "indicators."+ind, c)
+		}
+	}
+	if in.Decision == DecisionReturn && in.Comment == "" && len(comments) == 0 {
+		v.add("comment", "say what the organisation should change")
+	}
+	if in.Decision == DecisionApprove && len(comments) > 0 {
+		v.add("indicators", "comments on indicators go with returning an assessment, not approving it")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a Assessment
@@ -45,19 +66,28 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, decision, comment
 		if a.Status != StatusSubmitted {
 			return fmt.Errorf("%w: only submitted assessments are reviewed; this one is %s", ErrReadOnly, a.Status)
 		}
+		ed, err := s.Edition(&a)
+		if err != nil {
+			return err
+		}
+		for ind := range comments {
+			if _, _, ok := ed.Indicator(ind); !ok {
+				return fieldError("indicators."+ind, "unknown indicator: edition %s has no indicator %q", ed.Key(), ind)
+			}
+		}
 		now := s.now()
 		from := a.Status
-		switch decision {
+		switch in.Decision {
 		case DecisionApprove:
-			ed, err := s.Edition(&a)
-			if err != nil {
-				return err
-			}
 			answers, err := loadAnswers(tx, a.ID)
 			if err != nil {
 				return err
 			}
-			if err := s.storeScores(tx, &a, Score(ed, answers)); err != nil {
+			res := Score(ed, answers)
+			if err := s.storeScores(tx, &a, res, true); err != nil {
+				return err
+			}
+			if err := addToAggregates(tx, &a, res); err != nil {
 				return err
 			}
 			a.Status, a.ApprovedAt = StatusApproved, &now
@@ -67,14 +97,49 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, decision, comment
 		if err := tx.Model(&a).Select("status", "approved_at", "score", "level", "updated_at").Updates(&a).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: comment, At: now}).Error; err != nil {
+		tr := Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: in.Comment, At: now}
+		if err := tx.Create(&tr).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, &by, "assessment."+map[string]string{DecisionApprove: "approved", DecisionReturn: "returned"}[decision],
-			"assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": comment})
+		ids := make([]string, 0, len(comments))
+		for ind := range comments {
+			ids = append(ids, ind)
+		}
+		sort.Strings(ids)
+		for _, ind := range ids {
+			rc := ReviewComment{AssessmentID: a.ID, TransitionID: tr.ID, IndicatorID: ind, Comment: comments[ind], AuthorID: by.UserID, At: now}
+			if err := tx.Create(&rc).Error; err != nil {
+				return err
+			}
+		}
+		action := map[string]string{DecisionApprove: "assessment.approved", DecisionReturn: "assessment.returned"}[in.Decision]
+		return s.audit(tx, &by, action, "assessment", a.ID,
+			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Assessment(ctx, by, id)
+}
+
+// ReviewComments returns the indicator comments of the assessment's most
+// recent return, by indicator id; empty if it was never returned.
+func (s *Store) ReviewComments(ctx context.Context, a *Assessment) (map[string]ReviewComment, error) {
+	var last Transition
+	err := s.db.WithContext(ctx).Where("assessment_id = ? AND \"to\" = ?", a.ID, StatusReturned).Order("id DESC").First(&last).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return map[string]ReviewComment{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rcs []ReviewComment
+	if err := s.db.WithContext(ctx).Where("transition_id = ?", last.ID).Find(&rcs).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[string]ReviewComment, len(rcs))
+	for _, rc := range rcs {
+		out[rc.IndicatorID] = rc
+	}
+	return out, nil
 }

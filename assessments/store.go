@@ -74,7 +74,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(
 		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
-		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &Transition{}, &AuditEvent{},
+		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
 	); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}

@@ -1,0 +1,154 @@
+package assessments
+
+import (
+	"context"
+)
+
+// Stat is a mean with its range, over approved services.
+type Stat struct {
+	Mean float64
+	Min  float64
+	Max  float64
+}
+
+// CountryScores is one country's comparison: the mean, minimum and maximum
+// over the approved assessment of each of its services in the period,
+// overall and per dimension.
+type CountryScores struct {
+	Code       string
+	Services   int
+	Overall    Stat
+	Dimensions map[string]Stat
+}
+
+// CompareQuery selects what to compare. Countries empty means every
+// country with approved assessments.
+type CompareQuery struct {
+	FrameworkID string
+	Version     string
+	Period      int
+	Countries   []string
+}
+
+// Compare reads the running totals kept at approval: one assessment per
+// service and period (the schema guarantees it), grouped by country. It
+// reads a few rows per country, never the assessments or their answers, so
+// it stays fast with hundreds of thousands of assessments. Countries are in
+// code order.
+func (s *Store) Compare(ctx context.Context, q CompareQuery) ([]CountryScores, error) {
+	db := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND period = ?", q.FrameworkID, q.Version, q.Period)
+	if len(q.Countries) > 0 {
+		db = db.Where("country IN ?", q.Countries)
+	}
+	var rows []countryAggregate
+	if err := db.Order("country, dimension_id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	var out []CountryScores
+	for _, r := range rows {
+		if r.N == 0 {
+			continue
+		}
+		st := Stat{Mean: r.Sum / float64(r.N), Min: r.Min, Max: r.Max}
+		if r.DimensionID == "" { // rows of a country start with its overall
+			out = append(out, CountryScores{Code: r.Country, Services: r.N, Overall: st, Dimensions: map[string]Stat{}})
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Code == r.Country {
+			out[n-1].Dimensions[r.DimensionID] = st
+		}
+	}
+	return out, nil
+}
+
+// TrendPoint is a country's mean overall score in one period.
+type TrendPoint struct {
+	Country  string
+	Period   int
+	Services int
+	Mean     float64
+}
+
+// Trend returns each country's mean overall score per period, for an
+// edition, ordered by country and period.
+func (s *Store) Trend(ctx context.Context, frameworkID, version string, countries []string) ([]TrendPoint, error) {
+	q := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND dimension_id = ''", frameworkID, version)
+	if len(countries) > 0 {
+		q = q.Where("country IN ?", countries)
+	}
+	var rows []countryAggregate
+	if err := q.Order("country, period").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]TrendPoint, 0, len(rows))
+	for _, r := range rows {
+		if r.N > 0 {
+			out = append(out, TrendPoint{Country: r.Country, Period: r.Period, Services: r.N, Mean: r.Sum / float64(r.N)})
+		}
+	}
+	return out, nil
+}
+
+// Periods lists the periods with approved assessments of an edition,
+// newest first.
+func (s *Store) Periods(ctx context.Context, frameworkID, version string) ([]int, error) {
+	var out []int
+	err := s.db.WithContext(ctx).Model(&countryAggregate{}).
+		Where("framework_id = ? AND framework_version = ? AND dimension_id = '' AND n > 0", frameworkID, version).
+		Distinct().Order("period DESC").Pluck("period", &out).Error
+	return out, err
+}
+
+// ApprovedRow is one approved assessment with its stored scores, for the
+// analysts' export.
+type ApprovedRow struct {
+	Assessment
+	Organisation string
+	Dimensions   map[string]float64
+}
+
+// Approved returns every approved assessment of an edition (all periods
+// when period is 0) with its organisation and stored dimension scores.
+// Only reviewers and admins may export them.
+func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version string, period int) ([]ApprovedRow, error) {
+	if by.Role != RoleReviewer && by.Role != RoleAdmin {
+		return nil, ErrForbidden
+	}
+	q := s.db.WithContext(ctx).Preload("Service").
+		Where("framework_id = ? AND framework_version = ? AND status = ?", frameworkID, version, StatusApproved)
+	if period != 0 {
+		q = q.Where("period = ?", period)
+	}
+	var as []Assessment
+	if err := q.Order("country, period, id").Find(&as).Error; err != nil {
+		return nil, err
+	}
+	orgs, err := s.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := map[uint]string{}
+	for _, o := range orgs {
+		names[o.ID] = o.Name
+	}
+	var ds []dimensionScore
+	dq := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND approved = ?", frameworkID, version, true)
+	if period != 0 {
+		dq = dq.Where("period = ?", period)
+	}
+	if err := dq.Find(&ds).Error; err != nil {
+		return nil, err
+	}
+	scores := map[uint]map[string]float64{}
+	for _, d := range ds {
+		if scores[d.AssessmentID] == nil {
+			scores[d.AssessmentID] = map[string]float64{}
+		}
+		scores[d.AssessmentID][d.DimensionID] = d.Score
+	}
+	out := make([]ApprovedRow, len(as))
+	for i, a := range as {
+		out[i] = ApprovedRow{Assessment: a, Organisation: names[a.OrganisationID], Dimensions: scores[a.ID]}
+	}
+	return out, nil
+}
