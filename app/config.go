@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,7 +25,11 @@ type Config struct {
 	LogFormat       string        // DMF_LOG_FORMAT: text or json
 	ShutdownTimeout time.Duration // DMF_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
 	AdminEmail      string        // DMF_ADMIN_EMAIL: the first administrator's account on an empty database
-	Demo            bool          // -demo: seed demonstration data before serving
+	// DMF_PUBLIC_MIN_SERVICES: a country appears in the public comparison
+	// only with at least this many approved services, so that single
+	// agencies are not exposed.
+	PublicMinServices int
+	Demo              bool // -demo: seed demonstration data before serving
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -42,6 +47,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&cfg.LogFormat, "log-format", env("DMF_LOG_FORMAT", "text"), "text or json (DMF_LOG_FORMAT)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", env("DMF_ADMIN_EMAIL", "admin@localhost"), "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
+	fs.IntVar(&cfg.PublicMinServices, "public-min-services", envInt(getenv, "DMF_PUBLIC_MIN_SERVICES", 3), "approved services a country needs to appear in the public comparison (DMF_PUBLIC_MIN_SERVICES)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -53,6 +59,13 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
 	return cfg, cfg.complete()
+}
+
+func envInt(getenv func(string) string, key string, def int) int {
+	if n, err := strconv.Atoi(getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
@@ -78,6 +91,9 @@ func (c *Config) complete() error {
 		return errors.New("base URL: must not carry a query or fragment")
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.PublicMinServices < 1 {
+		return fmt.Errorf("public minimum of services %d: must be at least 1", c.PublicMinServices)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
 	}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
+	"github.com/xuri/excelize/v2"
+)
+
+type statJSON struct {
+	Score float64 `json:"score"`
+	Level int     `json:"level,omitempty"`
+	Label string  `json:"label,omitempty"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+}
+
+type dimStatJSON struct {
+	ID    string  `json:"id"`
+	Score float64 `json:"score"`
+	Min   float64 `json:"min"`
+	Max   float64 `json:"max"`
+}
+
+type countryJSON struct {
+	Code       string        `json:"code"`
+	Name       string        `json:"name"`
+	Subregion  string        `json:"subregion"`
+	Services   int           `json:"services"`
+	Rank       int           `json:"rank"`
+	Overall    statJSON      `json:"overall"`
+	Dimensions []dimStatJSON `json:"dimensions"`
+}
+
+type regionJSON struct {
+	ID         string        `json:"id"`
+	Name       string        `json:"name"`
+	Countries  int           `json:"countries"`
+	Services   int           `json:"services"`
+	Overall    statJSON      `json:"overall"`
+	Dimensions []dimStatJSON `json:"dimensions"`
+}
+
+// comparisonJSON is GET /api/v1/compare (DESIGN §7), with subregion and
+// whole-region averages added.
+type comparisonJSON struct {
+	Framework   editionRef    `json:"framework"`
+	Period      int           `json:"period"`
+	Countries   []countryJSON `json:"countries"`
+	Suppressed  []string      `json:"suppressed"`
+	MinServices int           `json:"min_services,omitempty"` // set when the public rule applied
+	Subregions  []regionJSON  `json:"subregions"`
+	Region      *regionJSON   `json:"region,omitempty"`
+}
+
+func (cmpn *comparison) json(lang string) comparisonJSON {
+	ed := cmpn.Edition
+	stat := func(st assessments.Stat) statJSON {
+		lv := ed.LevelFor(st.Mean)
+		return statJSON{assessments.Round1(st.Mean), lv.Level, lv.Label.In(lang), assessments.Round1(st.Min), assessments.Round1(st.Max)}
+	}
+	dims := func(m map[string]assessments.Stat) []dimStatJSON {
+		out := []dimStatJSON{}
+		for _, d := range ed.Dimensions {
+			if st, ok := m[d.ID]; ok {
+				out = append(out, dimStatJSON{d.ID, assessments.Round1(st.Mean), assessments.Round1(st.Min), assessments.Round1(st.Max)})
+			}
+		}
+		return out
+	}
+	region := func(r regionRow) regionJSON {
+		return regionJSON{r.ID, r.Name.In(lang), r.Countries, r.Services, stat(r.Overall), dims(r.Dimensions)}
+	}
+	out := comparisonJSON{Framework: editionRef{ed.ID, ed.Version, ed.Digest}, Period: cmpn.Period, Countries: []countryJSON{}, Suppressed: cmpn.Suppressed, Subregions: []regionJSON{}}
+	if out.Suppressed == nil {
+		out.Suppressed = []string{}
+	}
+	if cmpn.Public {
+		out.MinServices = cmpn.MinServices
+	}
+	for i, r := range cmpn.Countries {
+		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, stat(r.Overall), dims(r.Dimensions)})
+	}
+	for _, r := range cmpn.Subregions {
+		out.Subregions = append(out.Subregions, region(r))
+	}
+	if cmpn.Region != nil {
+		r := region(*cmpn.Region)
+		out.Region = &r
+	}
+	return out
+}
+
+func apiLang(c echo.Context) string {
+	if l := c.QueryParam("lang"); supported(l) {
+		return l
+	}
+	return "en"
+}
+
+// apiCompare returns per-country overall and per-dimension scores.
+func (s *server) apiCompare(c echo.Context) error {
+	cmpn, err := s.comparison(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, cmpn.json(apiLang(c)))
+}
+
+// table is the comparison as rows of cells, shared by CSV and XLSX.
+func (cmpn *comparison) table(lang string) [][]any {
+	head := []any{"rank", "code", "country", "subregion", "services", "overall", "overall_min", "overall_max", "level"}
+	for _, d := range cmpn.Edition.Dimensions {
+		head = append(head, d.ID, d.ID+"_min", d.ID+"_max")
+	}
+	rows := [][]any{head}
+	for _, c := range cmpn.json(lang).Countries {
+		row := []any{c.Rank, c.Code, c.Name, c.Subregion, c.Services, c.Overall.Score, c.Overall.Min, c.Overall.Max, c.Overall.Label}
+		for _, d := range c.Dimensions {
+			row = append(row, d.Score, d.Min, d.Max)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// apiCompareCSV is the comparison as CSV.
+func (s *server) apiCompareCSV(c echo.Context) error {
+	cmpn, err := s.comparison(c)
+	if err != nil {
+		return err
+	}
+	return sendCSV(c, fmt.Sprintf("dmf-compare-%s-%d.csv", cmpn.Edition.ID, cmpn.Period), cmpn.table(apiLang(c)))
+}
+
+// apiCompareXLSX is the comparison as an Excel workbook.
+func (s *server) apiCompareXLSX(c echo.Context) error {
+	cmpn, err := s.comparison(c)
+	if err != nil {
+		return err
+	}
+	return sendXLSX(c, fmt.Sprintf("dmf-compare-%s-%d.xlsx", cmpn.Edition.ID, cmpn.Period), "Comparison", cmpn.table(apiLang(c)))
+}
+
+// approvedTable is every approved assessment with its stored scores.
+func (s *server) approvedTable(c echo.Context) (string, [][]any, error) {
+	fwID := c.QueryParam("framework")
+	if fwID == "" {
+		fwID = "escap-dmf-dps-sme"
+	}
+	ed, ok := s.editions.Edition(fwID, c.QueryParam("version"))
+	if !ok {
+		return "", nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"framework": {Format: "no framework edition %q %s", Args: []any{fwID, c.QueryParam("version")}}}}
+	}
+	period, _ := strconv.Atoi(c.QueryParam("period"))
+	rows, err := s.store.Approved(c.Request().Context(), actorOf(c), ed.ID, ed.Version, period)
+	if err != nil {
+		return "", nil, err
+	}
+	head := []any{"assessment_id", "country", "organisation", "service", "category", "period", "framework", "version", "submitted_at", "approved_at", "overall", "level"}
+	for _, d := range ed.Dimensions {
+		head = append(head, d.ID)
+	}
+	out := [][]any{head}
+	for _, r := range rows {
+		row := []any{r.ID, r.Country, r.Organisation, r.Service.Name, r.Service.Category, r.Period, r.FrameworkID, r.FrameworkVersion, timeCell(r.SubmittedAt), timeCell(r.ApprovedAt), round(r.Score), intCell(r.Level)}
+		for _, d := range ed.Dimensions {
+			if v, ok := r.Dimensions[d.ID]; ok {
+				row = append(row, assessments.Round1(v))
+			} else {
+				row = append(row, "")
+			}
+		}
+		out = append(out, row)
+	}
+	return fmt.Sprintf("dmf-approved-%s-%s", ed.ID, ed.Version), out, nil
+}
+
+func timeCell(t *time.Time) any {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func round(p *float64) any {
+	if p == nil {
+		return ""
+	}
+	return assessments.Round1(*p)
+}
+
+func intCell(p *int) any {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// apiApprovedCSV exports every approved assessment for analysis.
+func (s *server) apiApprovedCSV(c echo.Context) error {
+	name, rows, err := s.approvedTable(c)
+	if err != nil {
+		return err
+	}
+	return sendCSV(c, name+".csv", rows)
+}
+
+// apiApprovedXLSX is the same export as an Excel workbook.
+func (s *server) apiApprovedXLSX(c echo.Context) error {
+	name, rows, err := s.approvedTable(c)
+	if err != nil {
+		return err
+	}
+	return sendXLSX(c, name+".xlsx", "Approved assessments", rows)
+}
+
+func sendCSV(c echo.Context, name string, rows [][]any) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	for _, row := range rows {
+		rec := make([]string, len(row))
+		for i, v := range row {
+			rec[i] = csvCell(v)
+		}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// csvCell formats a cell, and defuses text that a spreadsheet would run as
+// a formula (CSV injection): names come from users.
+func csvCell(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	case string:
+		if x != "" && (x[0] == '=' || x[0] == '+' || x[0] == '-' || x[0] == '@' || x[0] == '\t' || x[0] == '\r') {
+			return "'" + x
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+func sendXLSX(c echo.Context, name, sheet string, rows [][]any) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	for i, row := range rows {
+		cells := make([]any, len(row))
+		for j, v := range row {
+			if i == 0 {
+				cells[j] = excelize.Cell{StyleID: bold, Value: v}
+			} else {
+				cells[j] = v
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, cells); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+}
