@@ -116,10 +116,13 @@ type assessmentJSON struct {
 	Completeness float64                `json:"completeness"`
 	Scores       assessments.ScoresJSON `json:"scores"`
 	History      []historyJSON          `json:"history"`
-	CreatedAt    time.Time              `json:"created_at"`
-	UpdatedAt    time.Time              `json:"updated_at"`
-	SubmittedAt  *time.Time             `json:"submitted_at,omitempty"`
-	ApprovedAt   *time.Time             `json:"approved_at,omitempty"`
+	// ReviewComments are the reviewer's comments on indicators from the
+	// last return, by indicator id.
+	ReviewComments map[string]string `json:"review_comments"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	SubmittedAt    *time.Time        `json:"submitted_at,omitempty"`
+	ApprovedAt     *time.Time        `json:"approved_at,omitempty"`
 }
 
 // assessmentJSON builds the full JSON of an assessment the caller may see.
@@ -146,6 +149,14 @@ func (s *server) assessmentJSON(c echo.Context, id uint) (*assessmentJSON, error
 	}
 	for _, h := range hist {
 		out.History = append(out.History, historyJSON{From: h.From, To: h.To, At: h.At, By: h.Actor.Email, Comment: h.Comment})
+	}
+	comments, err := s.store.ReviewComments(c.Request().Context(), st.A)
+	if err != nil {
+		return nil, err
+	}
+	out.ReviewComments = map[string]string{}
+	for id, rc := range comments {
+		out.ReviewComments[id] = rc.Comment
 	}
 	return out, nil
 }

@@ -18,7 +18,7 @@ import (
 // browser is an HTTP client with cookies against the real server, posting
 // forms as a browser without scripts does: with the _csrf token.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	c    *http.Client
 	base string
 }
@@ -99,7 +99,7 @@ func (b *browser) login(email, password string) {
 
 // api is a JSON client with a bearer token.
 type api struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }

@@ -14,30 +14,34 @@ import (
 )
 
 // demoOrg is a demonstration organisation with its services. maturity is
-// the level (1–5) its answers centre on, so that countries differ.
+// the level (1–5) its answers centre on, so that countries differ; states
+// is where each service's current-year assessment stands.
 type demoOrg struct {
 	name, country, kind string
 	maturity            float64
 	services            []assessments.Service
+	states              []string
 }
 
 var demoOrgs = []demoOrg{
 	{"Business Registration Agency (demo)", "KAZ", "agency", 3.6, []assessments.Service{
 		{Name: "Online company registration", Category: "business-registration", LifeEvent: "starting", URL: "https://example.kz/register"},
-		{Name: "Business licence renewal", Category: "licensing", LifeEvent: "operating"}}},
+		{Name: "Business licence renewal", Category: "licensing", LifeEvent: "operating"}}, []string{"approved", "approved"}},
 	{"State Revenue Service (demo)", "KAZ", "agency", 3.9, []assessments.Service{
-		{Name: "VAT return filing", Category: "tax", LifeEvent: "operating", URL: "https://example.kz/vat"}}},
+		{Name: "VAT return filing", Category: "tax", LifeEvent: "operating", URL: "https://example.kz/vat"},
+		{Name: "Public procurement portal for SMEs", Category: "procurement", LifeEvent: "growing"}}, []string{"approved", "submitted"}},
 	{"Ministry of Justice (demo)", "UZB", "ministry", 3.1, []assessments.Service{
 		{Name: "Single window for entrepreneurs", Category: "business-registration", LifeEvent: "starting"},
-		{Name: "Permits for construction", Category: "licensing", LifeEvent: "growing"}}},
+		{Name: "Permits for construction", Category: "licensing", LifeEvent: "growing"}}, []string{"approved", "approved"}},
 	{"Tax Committee (demo)", "UZB", "agency", 3.4, []assessments.Service{
-		{Name: "E-invoicing for SMEs", Category: "tax", LifeEvent: "operating"}}},
+		{Name: "E-invoicing for SMEs", Category: "tax", LifeEvent: "operating"},
+		{Name: "Tax registration of new firms", Category: "tax", LifeEvent: "starting"}}, []string{"approved", "returned"}},
 	{"Ministry of Economy and Commerce (demo)", "KGZ", "ministry", 2.4, []assessments.Service{
-		{Name: "SME grant applications", Category: "sme-support", LifeEvent: "financing"}}},
+		{Name: "SME grant applications", Category: "sme-support", LifeEvent: "financing"}}, []string{"draft"}},
 	{"State Revenue Committee (demo)", "ARM", "agency", 3.0, []assessments.Service{
-		{Name: "Customs declarations", Category: "customs", LifeEvent: "trading"}}},
+		{Name: "Customs declarations", Category: "customs", LifeEvent: "trading"}}, []string{"submitted"}},
 	{"State Registration Authority (demo)", "MNG", "agency", 2.2, []assessments.Service{
-		{Name: "Company registration", Category: "business-registration", LifeEvent: "starting"}}},
+		{Name: "Company registration", Category: "business-registration", LifeEvent: "starting"}}, []string{"approved"}},
 }
 
 // seedDemo fills an instance with organisations in several countries,
@@ -76,7 +80,6 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	rng := mrand.New(mrand.NewPCG(2025, 8)) // fixed seed: the same demo every time
-	n := 0
 	for i, do := range demoOrgs {
 		org, err := s.store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: do.name, Country: do.country, Kind: do.kind})
 		if err != nil {
@@ -91,16 +94,14 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 			if err != nil {
 				return err
 			}
-			// Last year approved; this year in a state that cycles through
-			// the workflow, so every state appears.
+			// Last year approved, so that results show change; this year in
+			// the state the data gives, so that every state appears.
 			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
 				return err
 			}
-			state := []string{"approved", "draft", "submitted", "returned", "approved"}[(n+j)%5]
-			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, state, rng); err != nil {
+			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, do.states[j], rng); err != nil {
 				return err
 			}
-			n++
 		}
 	}
 	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
@@ -149,9 +150,16 @@ func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, res
 	}
 	switch state {
 	case "approved":
-		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.DecisionApprove, "")
+		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.ReviewInput{Decision: assessments.DecisionApprove})
 	case "returned":
-		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.DecisionReturn, "Please add evidence links for the online completion rate (SERV.1) and the once-only indicators.")
+		_, err = s.store.Review(ctx, reviewer, a.ID, assessments.ReviewInput{
+			Decision: assessments.DecisionReturn,
+			Comment:  "Please add evidence for the online completion rate and the once-only indicators.",
+			Indicators: map[string]string{
+				"SERV.1":   "Add the share of applications made online last year, with its source.",
+				"PROACT.1": "Which registries are consulted automatically? Link the interoperability agreement.",
+			},
+		})
 	}
 	return err
 }

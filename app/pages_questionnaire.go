@@ -55,11 +55,16 @@ type questionnairePage struct {
 	Version  int
 	Editable bool
 	Conflict *assessments.ConflictError
+	Comments map[string]assessments.ReviewComment // the reviewer's, from the last return
 }
 
 func (s *server) questionnaire(c echo.Context, st *assessmentState, posted assessments.Answers) (*questionnairePage, error) {
 	dimID := c.Param("dim")
-	p := &questionnairePage{assessmentState: st, Version: st.A.Version, Editable: st.editable(userOf(c))}
+	comments, err := s.store.ReviewComments(c.Request().Context(), st.A)
+	if err != nil {
+		return nil, err
+	}
+	p := &questionnairePage{assessmentState: st, Version: st.A.Version, Editable: st.editable(userOf(c)), Comments: comments}
 	for i := range st.Ed.Dimensions {
 		if st.Ed.Dimensions[i].ID == dimID {
 			p.Dim = &st.Ed.Dimensions[i]

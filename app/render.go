@@ -248,6 +248,22 @@ func (v *view) CountryName(code string) string {
 	return code
 }
 
+// SubregionName is an ESCAP subregion's name in the page's language.
+func (v *view) SubregionName(id string) string {
+	if s, ok := v.r.countries.Subregion(id); ok {
+		return s.Name.In(v.Lang)
+	}
+	return id
+}
+
+// Maybe shows a score, or a dash for a missing (NaN) value.
+func (v *view) Maybe(x float64) string {
+	if math.IsNaN(x) {
+		return "—"
+	}
+	return strconv.FormatFloat(assessments.Round1(x), 'f', 1, 64)
+}
+
 // Host shortens a source link to its host name for display.
 func (v *view) Host(raw string) string {
 	u, err := url.Parse(raw)

@@ -48,6 +48,8 @@ func (s *server) routes() *echo.Echo {
 
 	signedIn := s.requireUser
 	admin := requireRole(assessments.RoleAdmin)
+	reviewer := requireRole(assessments.RoleReviewer)
+	reader := requireRole(assessments.RoleReviewer, assessments.RoleAdmin)
 
 	e.GET("/healthz", s.health)
 	e.GET("/static/:version/*", s.staticFile)
@@ -61,6 +63,7 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/reference", s.showReference)
 	e.GET("/reference/wsis", s.showActionLines)
 	e.GET("/reference/:topic", s.showTopic)
+	e.GET("/compare", s.showCompare)
 
 	// Accounts.
 	e.GET("/login", s.showLogin)
@@ -84,6 +87,11 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/assessments/:id/export", s.exportAssessment, signedIn)
 	e.POST("/assessments/:id/import", s.importAssessment, signedIn)
 
+	// Review.
+	e.GET("/review", s.showReviewQueue, signedIn, reader)
+	e.GET("/assessments/:id/review", s.showReview, signedIn, reader)
+	e.POST("/assessments/:id/review", s.reviewAssessment, signedIn, reviewer)
+
 	// Administration.
 	e.GET("/admin/users", s.listUsers, signedIn, admin)
 	e.POST("/admin/users", s.createUser, signedIn, admin)
@@ -104,6 +112,12 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/assessments/:id/submit", s.apiSubmit, signedIn)
 	api.GET("/assessments/:id/export", s.apiExport, signedIn)
 	api.POST("/assessments/:id/import", s.apiImport, signedIn)
+	api.POST("/assessments/:id/review", s.apiReview, signedIn)
+	api.GET("/compare", s.apiCompare)
+	api.GET("/compare.csv", s.apiCompareCSV)
+	api.GET("/compare.xlsx", s.apiCompareXLSX)
+	api.GET("/exports/approved.csv", s.apiApprovedCSV, signedIn)
+	api.GET("/exports/approved.xlsx", s.apiApprovedXLSX, signedIn)
 	api.Any("/*", s.apiNotFound)
 
 	return e

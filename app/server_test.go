@@ -18,16 +18,16 @@ import (
 
 // testApp is the real server over a real SQLite file in a temp directory.
 type testApp struct {
-	t   *testing.T
+	t   testing.TB
 	s   *server
 	e   *echo.Echo
 	url string // of the HTTP test server, once started
 }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text"}
+	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text", PublicMinServices: 3}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
 	}
