@@ -22,11 +22,26 @@ type world struct {
 
 const testPassword = "correct horse battery staple 42"
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	return newWorldAt(t, filepath.Join(t.TempDir(), "dmf.db"))
+}
+
+func frameworksEmbedded(t testing.TB) (*frameworks.Catalog, *frameworks.Reference, error) {
+	t.Helper()
+	cat, ref, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat, ref, nil
+}
+
+// newWorldAt builds the world in the SQLite file at path.
+func newWorldAt(t testing.TB, path string) *world {
 	t.Helper()
 	ctx := context.Background()
-	s := mustOpen(t, filepath.Join(t.TempDir(), "dmf.db"))
-	builtin, _, err := frameworks.Embedded()
+	s := mustOpen(t, path)
+	builtin, _, err := frameworksEmbedded(t)
 	if err != nil {
 		t.Fatal(err)
 	}

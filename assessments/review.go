@@ -90,6 +90,11 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			if err := addToAggregates(tx, &a, res); err != nil {
 				return err
 			}
+			if s.issuer != nil {
+				if err := s.issueCard(tx, &a, ed, res); err != nil {
+					return fmt.Errorf("issue the card: %w", err)
+				}
+			}
 			a.Status, a.ApprovedAt = StatusApproved, &now
 		case DecisionReturn:
 			a.Status = StatusReturned

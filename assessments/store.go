@@ -27,6 +27,7 @@ type Store struct {
 	now       func() time.Time
 	countries *Countries
 	editions  *frameworks.Catalog // set by SyncEditions
+	issuer    *Issuer             // set by UseIssuer; nil issues no cards
 }
 
 // Open connects to a SQLite file and brings its schema up to date.
@@ -75,6 +76,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(
 		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
 		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
+		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{},
 	); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}

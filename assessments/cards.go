@@ -1,0 +1,285 @@
+package assessments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/unescap/dmf/assessments/card"
+	"github.com/unescap/dmf/frameworks"
+	"gorm.io/gorm"
+)
+
+// Issuer is what the store needs to issue cards: the instance's public
+// URL and identity, and its keys.
+type Issuer struct {
+	BaseURL string
+	DID     string // did:web:HOST
+	Name    string // shown as the card's issuer name
+	Origin  string // the transparency log's origin line and key name
+	Keys    *card.Keys
+}
+
+// UseIssuer lets approvals issue cards. Without it, approval issues none.
+func (s *Store) UseIssuer(is *Issuer) { s.issuer = is }
+
+// CardRecord is an issued card: the exact bytes signed, its status entry
+// and its place in the log. Revoking sets RevokedAt; a card is never
+// deleted.
+type CardRecord struct {
+	ID            string     `gorm:"primaryKey;size:36" json:"id"`
+	AssessmentID  uint       `gorm:"not null;uniqueIndex" json:"assessment_id"`
+	Data          []byte     `gorm:"not null" json:"-"`
+	LeafHash      string     `gorm:"not null;uniqueIndex;size:64" json:"-"` // hex SHA-256 of the canonical card
+	StatusList    int        `gorm:"not null;uniqueIndex:ux_card_status" json:"status_list"`
+	StatusIndex   int        `gorm:"not null;uniqueIndex:ux_card_status" json:"status_index"`
+	LogIndex      int64      `gorm:"not null" json:"log_index"`
+	IssuedAt      time.Time  `gorm:"not null" json:"issued_at"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
+	RevokedReason string     `gorm:"not null;default:''" json:"revoked_reason,omitempty"`
+	RevokedByID   *uint      `json:"-"`
+}
+
+func (CardRecord) TableName() string { return "cards" }
+
+// statusList is a Bitstring Status List and its current signed credential.
+type statusList struct {
+	ID         int    `gorm:"primaryKey;autoIncrement:false"`
+	Bits       []byte `gorm:"not null"`
+	Credential []byte `gorm:"not null"`
+	UpdatedAt  time.Time
+}
+
+// StatusListURL is where the store's status list id is served.
+func (is *Issuer) StatusListURL(id int) string { return is.BaseURL + "/status/" + strconv.Itoa(id) }
+
+// CardURL is a card's id and the address of its printable page.
+func (is *Issuer) CardURL(id string) string { return is.BaseURL + "/cards/" + id }
+
+// issueCard builds, signs, stores and logs the card of an assessment being
+// approved, inside the approval's transaction: a card exists exactly when
+// its approval does, and its log entry with it.
+func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result) error {
+	is := s.issuer
+	var svc Service
+	if err := tx.First(&svc, a.ServiceID).Error; err != nil {
+		return err
+	}
+	var org Organisation
+	if err := tx.First(&org, a.OrganisationID).Error; err != nil {
+		return err
+	}
+	id := uuid.NewString()
+	list, index, err := s.allocateStatus(tx)
+	if err != nil {
+		return err
+	}
+	c := card.Card{
+		ID:          is.CardURL(id),
+		Name:        "Digital maturity business card",
+		Description: fmt.Sprintf("Maturity of %s, assessed against %s %s and approved by a reviewer.", svc.Name, ed.Title.In("en"), ed.Version),
+		Issuer:      card.Issuer{ID: is.DID, Name: is.Name},
+		CredentialSubject: card.Subject{
+			ID: fmt.Sprintf("%s/services/%d", is.BaseURL, svc.ID), Name: svc.Name, Category: svc.Category,
+			Provider: card.Provider{Name: org.Name, Country: org.Country},
+			Assessment: card.Assessment{
+				ID: fmt.Sprintf("%s/assessments/%d", is.BaseURL, a.ID), Period: a.Period,
+				Submitted: a.SubmittedAt.UTC().Format(time.RFC3339), Approved: s.now().UTC().Format(time.RFC3339),
+				Framework: card.Framework{Identifier: ed.ID, Version: ed.Version, Title: ed.Title.In("en")},
+				Overall:   card.Score{Score: Round1(res.Overall.Score), Level: res.Overall.Level, Label: ed.LevelLabel(res.Overall.Level).In("en")},
+			},
+		},
+		RelatedResource: []card.RelatedResource{{
+			ID:        fmt.Sprintf("%s/api/v1/frameworks/%s/%s/canonical", is.BaseURL, ed.ID, ed.Version),
+			MediaType: "application/json", DigestSRI: ed.DigestSRI(),
+		}},
+		CredentialStatus: card.Status{
+			ID: fmt.Sprintf("%s#%d", is.StatusListURL(list), index), Type: "BitstringStatusListEntry", StatusPurpose: "revocation",
+			StatusListIndex: strconv.Itoa(index), StatusListCredential: is.StatusListURL(list),
+		},
+	}
+	for i, d := range res.Dimensions {
+		if d.Value.Scored {
+			c.CredentialSubject.Assessment.Dimensions = append(c.CredentialSubject.Assessment.Dimensions, card.Dimension{
+				Dimension: d.ID, Name: ed.Dimensions[i].Title.In("en"), Score: Round1(d.Value.Score),
+				Level: d.Value.Level, Label: ed.LevelLabel(d.Value.Level).In("en"),
+			})
+		}
+	}
+	signed, err := card.Issue(c, is.BaseURL, is.Keys.Active(), is.DID, s.now())
+	if err != nil {
+		return err
+	}
+	leaf, err := card.LeafData(signed)
+	if err != nil {
+		return err
+	}
+	logIndex, err := s.appendLog(tx, leaf)
+	if err != nil {
+		return err
+	}
+	rec := CardRecord{ID: id, AssessmentID: a.ID, Data: signed, LeafHash: hex.EncodeToString(leaf),
+		StatusList: list, StatusIndex: index, LogIndex: logIndex, IssuedAt: s.now()}
+	if err := tx.Create(&rec).Error; err != nil {
+		return err
+	}
+	return s.audit(tx, nil, "card.issued", "card", id, nil, map[string]any{"assessment_id": a.ID, "log_index": logIndex, "status_index": index})
+}
+
+// allocateStatus picks a random free index in the current status list,
+// creating the list when it does not exist yet. Random indexes keep a
+// card's position from telling when it was issued.
+func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
+	var n int64
+	if err := tx.Model(&statusList{}).Count(&n).Error; err != nil {
+		return 0, 0, err
+	}
+	list = int(n)
+	var used int64
+	if list > 0 {
+		if err := tx.Model(&CardRecord{}).Where("status_list = ?", list).Count(&used).Error; err != nil {
+			return 0, 0, err
+		}
+	}
+	// A list is full at half its size: random probing stays quick.
+	if list == 0 || used >= card.StatusListSize/2 {
+		list++
+		if err := s.signStatusList(tx, list, card.NewBitstring(), true); err != nil {
+			return 0, 0, err
+		}
+	}
+	for {
+		r, err := rand.Int(rand.Reader, big.NewInt(card.StatusListSize))
+		if err != nil {
+			return 0, 0, err
+		}
+		index = int(r.Int64())
+		var taken int64
+		if err := tx.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", list, index).Count(&taken).Error; err != nil {
+			return 0, 0, err
+		}
+		if taken == 0 {
+			return list, index, nil
+		}
+	}
+}
+
+// signStatusList signs a status list's bits and stores them.
+func (s *Store) signStatusList(tx *gorm.DB, id int, bits card.Bitstring, create bool) error {
+	is := s.issuer
+	cred, err := card.IssueStatusList(is.StatusListURL(id), bits, card.Issuer{ID: is.DID, Name: is.Name}, is.Keys.Active(), s.now())
+	if err != nil {
+		return err
+	}
+	row := statusList{ID: id, Bits: bits, Credential: cred, UpdatedAt: s.now()}
+	if create {
+		return tx.Create(&row).Error
+	}
+	return tx.Model(&row).Updates(map[string]any{"bits": row.Bits, "credential": row.Credential, "updated_at": row.UpdatedAt}).Error
+}
+
+// StatusList returns a signed status list credential as served.
+func (s *Store) StatusList(ctx context.Context, id int) ([]byte, error) {
+	var row statusList
+	err := s.db.WithContext(ctx).First(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return row.Credential, err
+}
+
+// Card returns an issued card; cards are public.
+func (s *Store) Card(ctx context.Context, id string) (*CardRecord, error) {
+	var rec CardRecord
+	err := s.db.WithContext(ctx).Where("id = ?", id).First(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &rec, err
+}
+
+// CardOf returns the card of an assessment the actor may see.
+func (s *Store) CardOf(ctx context.Context, by Actor, assessmentID uint) (*CardRecord, error) {
+	if _, err := s.Assessment(ctx, by, assessmentID); err != nil {
+		return nil, err
+	}
+	var rec CardRecord
+	err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).First(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &rec, err
+}
+
+// CardByLeaf finds an issued card by the hash of its canonical form.
+func (s *Store) CardByLeaf(ctx context.Context, leaf []byte) (*CardRecord, error) {
+	var rec CardRecord
+	err := s.db.WithContext(ctx).Where("leaf_hash = ?", hex.EncodeToString(leaf)).First(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &rec, err
+}
+
+// CardProof returns a card's C2SP tlog-proof against the latest checkpoint.
+func (s *Store) CardProof(ctx context.Context, id string) (string, error) {
+	rec, err := s.Card(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return s.inclusionProof(s.db.WithContext(ctx), rec.LogIndex)
+}
+
+// Revoke revokes a card with a reason: its status bit is set and the list
+// re-signed. The card itself stays, and stays in the log.
+func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardRecord, error) {
+	if by.Role != RoleReviewer && by.Role != RoleAdmin {
+		return nil, fmt.Errorf("%w: only reviewers and administrators revoke cards", ErrForbidden)
+	}
+	reason = strings.TrimSpace(reason)
+	v := invalid{}
+	if reason == "" {
+		v.add("reason", "say why the card is revoked")
+	}
+	checkText(v, "reason", reason)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rec CardRecord
+		if err := tx.Where("id = ?", id).First(&rec).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if rec.RevokedAt != nil {
+			return fmt.Errorf("%w: the card was revoked on %s", ErrReadOnly, rec.RevokedAt.Format(time.DateOnly))
+		}
+		var list statusList
+		if err := tx.First(&list, rec.StatusList).Error; err != nil {
+			return err
+		}
+		bits := card.Bitstring(list.Bits)
+		bits.Set(rec.StatusIndex)
+		if err := s.signStatusList(tx, list.ID, bits, false); err != nil {
+			return err
+		}
+		now, who := s.now(), by.UserID
+		if err := tx.Model(&rec).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason, "revoked_by_id": who}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "card.revoked", "card", id, map[string]any{"revoked": false}, map[string]any{"revoked": true, "reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Card(ctx, id)
+}

@@ -1,0 +1,166 @@
+package assessments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/unescap/dmf/assessments/card"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+	"gorm.io/gorm"
+)
+
+// tlogHash is one stored hash of the transparency log's Merkle tree, at
+// the index golang.org/x/mod/sumdb/tlog assigns (about two per leaf).
+type tlogHash struct {
+	Index int64  `gorm:"primaryKey;autoIncrement:false"`
+	Hash  []byte `gorm:"not null"`
+}
+
+func (tlogHash) TableName() string { return "tlog_hashes" }
+
+// tlogCheckpoint is a signed checkpoint. The tree size is the primary key,
+// so the database itself refuses a second, different checkpoint for a size.
+type tlogCheckpoint struct {
+	Size int64  `gorm:"primaryKey;autoIncrement:false"`
+	Note string `gorm:"not null"`
+}
+
+func (tlogCheckpoint) TableName() string { return "tlog_checkpoints" }
+
+// hashReader reads stored tree hashes for tlog, inside a transaction or
+// not.
+type hashReader struct{ db *gorm.DB }
+
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	var rows []tlogHash
+	if err := r.db.Where("\"index\" IN ?", indexes).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	byIndex := make(map[int64][]byte, len(rows))
+	for _, row := range rows {
+		byIndex[row.Index] = row.Hash
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, ok := byIndex[idx]
+		if !ok || len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("transparency log: stored hash %d is missing", idx)
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
+}
+
+// logSize is the size of the latest signed checkpoint.
+func logSize(tx *gorm.DB) (int64, error) {
+	var size *int64
+	if err := tx.Model(&tlogCheckpoint{}).Select("MAX(size)").Scan(&size).Error; err != nil {
+		return 0, err
+	}
+	if size == nil {
+		return 0, nil
+	}
+	return *size, nil
+}
+
+// appendLog adds a leaf to the log and signs the checkpoint of the new
+// size. It runs inside the issuing transaction, which holds the database's
+// write lock (SQLite IMMEDIATE), so appends are serialized.
+func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
+	size, err := logSize(tx)
+	if err != nil {
+		return 0, err
+	}
+	r := hashReader{tx}
+	hashes, err := tlog.StoredHashes(size, leaf, r)
+	if err != nil {
+		return 0, err
+	}
+	start := tlog.StoredHashIndex(0, size)
+	rows := make([]tlogHash, len(hashes))
+	for i, h := range hashes {
+		rows[i] = tlogHash{Index: start + int64(i), Hash: append([]byte(nil), h[:]...)}
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return 0, err
+	}
+	root, err := tlog.TreeHash(size+1, r)
+	if err != nil {
+		return 0, err
+	}
+	signed, err := note.Sign(&note.Note{Text: card.CheckpointBody(s.issuer.Origin, size+1, root)}, s.issuer.Keys.Log)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Create(&tlogCheckpoint{Size: size + 1, Note: string(signed)}).Error; err != nil {
+		return 0, err
+	}
+	return size, nil
+}
+
+// LogInfo describes the transparency log.
+type LogInfo struct {
+	Origin string `json:"origin"`
+	VKey   string `json:"vkey"`
+	Size   int64  `json:"size"`
+}
+
+// Log returns the log's origin, verifier key and size.
+func (s *Store) Log(ctx context.Context) (LogInfo, error) {
+	if s.issuer == nil {
+		return LogInfo{}, ErrNotFound
+	}
+	size, err := logSize(s.db.WithContext(ctx))
+	return LogInfo{Origin: s.issuer.Origin, VKey: s.issuer.Keys.LogKey, Size: size}, err
+}
+
+// Checkpoint returns the latest signed checkpoint; an empty log has an
+// unsigned-size-0 checkpoint only in memory, so it answers ErrNotFound.
+func (s *Store) Checkpoint(ctx context.Context) (string, error) {
+	var cp tlogCheckpoint
+	err := s.db.WithContext(ctx).Order("size DESC").First(&cp).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", ErrNotFound
+	}
+	return cp.Note, err
+}
+
+// CheckpointAt returns the signed checkpoint of a tree size, for witnesses
+// and auditors who check that the log only grows.
+func (s *Store) CheckpointAt(ctx context.Context, size int64) (string, error) {
+	var cp tlogCheckpoint
+	err := s.db.WithContext(ctx).Where("size = ?", size).First(&cp).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", ErrNotFound
+	}
+	return cp.Note, err
+}
+
+// Consistency proves that the tree of size old is a prefix of the tree of
+// size new; both must be sizes the log has signed.
+func (s *Store) Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
+	db := s.db.WithContext(ctx)
+	size, err := logSize(db)
+	if err != nil {
+		return nil, err
+	}
+	if old < 1 || old > new || new > size {
+		return nil, fieldError("old", "must satisfy 1 ≤ old ≤ new ≤ %d, the log's size", size)
+	}
+	return tlog.ProveTree(new, old, hashReader{db})
+}
+
+// inclusionProof proves that the leaf at index is in the latest tree.
+func (s *Store) inclusionProof(db *gorm.DB, index int64) (string, error) {
+	var cp tlogCheckpoint
+	if err := db.Order("size DESC").First(&cp).Error; err != nil {
+		return "", err
+	}
+	proof, err := tlog.ProveRecord(cp.Size, index, hashReader{db})
+	if err != nil {
+		return "", err
+	}
+	return card.FormatProof(index, proof, cp.Note), nil
+}
