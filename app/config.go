@@ -29,7 +29,9 @@ type Config struct {
 	// only with at least this many approved services, so that single
 	// agencies are not exposed.
 	PublicMinServices int
-	Demo              bool // -demo: seed demonstration data before serving
+	IssuerName        string   // DMF_ISSUER_NAME: the issuer name on cards
+	TrustedDIDs       []string // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
+	Demo              bool     // -demo: seed demonstration data before serving
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -48,9 +50,16 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", env("DMF_ADMIN_EMAIL", "admin@localhost"), "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
 	fs.IntVar(&cfg.PublicMinServices, "public-min-services", envInt(getenv, "DMF_PUBLIC_MIN_SERVICES", 3), "approved services a country needs to appear in the public comparison (DMF_PUBLIC_MIN_SERVICES)")
+	fs.StringVar(&cfg.IssuerName, "issuer-name", env("DMF_ISSUER_NAME", ""), "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
+	trusted := fs.String("trusted-dids", env("DMF_TRUSTED_DIDS", ""), "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	for _, f := range strings.Split(*trusted, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			cfg.TrustedDIDs = append(cfg.TrustedDIDs, f)
+		}
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -105,6 +114,9 @@ func (c *Config) complete() error {
 	}
 	return nil
 }
+
+// keyDir is where the signing keys live: DMF_DATA_DIR/keys, mode 0700.
+func (c *Config) keyDir() string { return filepath.Join(c.DataDir, "keys") }
 
 // Postgres reports whether the database is a PostgreSQL URL.
 func (c *Config) Postgres() bool {

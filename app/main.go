@@ -54,6 +54,9 @@ commands:
   users add --email E --role R [--password P|-] [--org NAME --country ISO3]
                                create an account
   frameworks validate FILE...  check framework edition files; exit 1 on problems
+  cards verify --did DID.json [--status LIST.json] [--proof P --log-key K] CARD.json
+                               verify a card offline; exit 1 if it is not valid
+  keys rotate                  add a new dated issuer key (old cards keep verifying)
 
 Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
 `
@@ -72,6 +75,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return usersCommand(ctx, args, getenv, stdin, stdout, stderr)
 	case "frameworks":
 		return frameworksCommand(args, stdout)
+	case "cards":
+		return cardsCommand(args, getenv, stdout, stderr)
+	case "keys":
+		return keysCommand(args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

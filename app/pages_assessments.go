@@ -192,6 +192,7 @@ type overviewPage struct {
 	History  []assessments.Transition
 	Editable bool
 	Missing  []string // set after a refused submission
+	CardID   string   // the maturity card, once approved
 }
 
 // showAssessment is an assessment's home: progress per dimension, live
@@ -210,6 +211,11 @@ func (s *server) renderOverview(c echo.Context, st *assessmentState, status int,
 		return err
 	}
 	p := &overviewPage{assessmentState: st, History: hist, Editable: st.editable(userOf(c)), Missing: missing}
+	if rec, err := s.store.CardOf(c.Request().Context(), actorOf(c), st.A.ID); err == nil {
+		p.CardID = rec.ID
+	} else if !errors.Is(err, assessments.ErrNotFound) {
+		return err
+	}
 	v := s.render.view(c, st.A.Service.Name, p)
 	v.Notice = s.notice(c)
 	return c.Render(status, "assessment", v)

@@ -264,6 +264,18 @@ func (v *view) Maybe(x float64) string {
 	return strconv.FormatFloat(assessments.Round1(x), 'f', 1, 64)
 }
 
+// Tens is a score rounded down to tens (0–10), for bar widths set by
+// CSS classes rather than inline styles, which the CSP forbids.
+func (v *view) Tens(score float64) int { return max(0, min(10, int(score/10))) }
+
+// Day shows the date part of an RFC 3339 time.
+func (v *view) Day(ts string) string {
+	if len(ts) >= 10 {
+		return ts[:10]
+	}
+	return ts
+}
+
 // Host shortens a source link to its host name for display.
 func (v *view) Host(raw string) string {
 	u, err := url.Parse(raw)

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -28,6 +29,8 @@ type server struct {
 	ref      *frameworks.Reference
 	msgs     *catalog
 	render   *renderer
+	issuer   *assessments.Issuer
+	trusted  map[string]*card.DIDDocument // issuers whose cards verify here
 }
 
 // routes lists every route of the application in one place.
@@ -64,6 +67,13 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/reference/wsis", s.showActionLines)
 	e.GET("/reference/:topic", s.showTopic)
 	e.GET("/compare", s.showCompare)
+	e.GET("/verify", s.showVerify)
+	e.POST("/verify", s.verifyCard)
+	e.GET("/cards/:id", s.showCard)
+	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, reader)
+	e.GET("/.well-known/did.json", s.showDID)
+	e.GET(card.ContextPath, s.showContext)
+	e.GET("/status/:list", s.showStatusList)
 
 	// Accounts.
 	e.GET("/login", s.showLogin)
@@ -102,6 +112,7 @@ func (s *server) routes() *echo.Echo {
 	api := e.Group("/api/v1")
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
+	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition)
 	api.POST("/tokens", s.apiCreateToken)
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn)
@@ -113,6 +124,14 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/assessments/:id/export", s.apiExport, signedIn)
 	api.POST("/assessments/:id/import", s.apiImport, signedIn)
 	api.POST("/assessments/:id/review", s.apiReview, signedIn)
+	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
+	api.GET("/cards/:id", s.apiCard)
+	api.GET("/cards/:id/tlog-proof", s.apiCardProof)
+	api.POST("/cards/verify", s.apiVerify)
+	api.POST("/cards/:id/revoke", s.apiRevoke, signedIn)
+	api.GET("/log", s.apiLog)
+	api.GET("/log/checkpoint", s.apiCheckpoint)
+	api.GET("/log/consistency", s.apiConsistency)
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -207,7 +226,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render}, nil
+	issuer, err := newIssuer(cfg, time.Now())
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	store.UseIssuer(issuer)
+	trusted, err := trustList(issuer, cfg.TrustedDIDs)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, trusted: trusted}, nil
 }
 
 // firstStart creates the first administrator on an empty database and

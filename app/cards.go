@@ -1,0 +1,386 @@
+package main
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/skip2/go-qrcode"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/assessments/card"
+)
+
+// newIssuer loads (or creates) the signing keys in the data directory and
+// derives the instance's issuer identity from its base URL.
+func newIssuer(cfg Config, now time.Time) (*assessments.Issuer, error) {
+	did, err := card.DIDWeb(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(cfg.BaseURL)
+	origin := u.Host + strings.TrimRight(u.Path, "/") + "/cards-log"
+	keys, err := card.LoadKeys(cfg.keyDir(), origin, now)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	name := cfg.IssuerName
+	if name == "" {
+		name = "DMF maturity cards · " + u.Host
+	}
+	// The log keeps the origin its key was made with.
+	if i := strings.Index(keys.LogKey, "+"); i > 0 {
+		origin = keys.LogKey[:i]
+	}
+	return &assessments.Issuer{BaseURL: cfg.BaseURL, DID: did, Name: name, Origin: origin, Keys: keys}, nil
+}
+
+// trustList is the issuers whose cards this instance accepts: itself and
+// the pinned DID documents of other instances (the interstate case).
+func trustList(is *assessments.Issuer, pinned []string) (map[string]*card.DIDDocument, error) {
+	own := card.NewDIDDocument(is.DID, is.Keys.Issuer)
+	out := map[string]*card.DIDDocument{is.DID: &own}
+	for _, path := range pinned {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("trusted DID document: %w", err)
+		}
+		doc, err := card.ParseDIDDocument(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		out[doc.ID] = doc
+	}
+	return out, nil
+}
+
+// showDID serves the issuer's DID document; keys that were rotated out
+// stay listed so that old cards verify.
+func (s *server) showDID(c echo.Context) error {
+	doc := card.NewDIDDocument(s.issuer.DID, s.issuer.Keys.Issuer)
+	return c.JSON(http.StatusOK, doc)
+}
+
+// showContext serves the JSON-LD context that defines the card's terms.
+func (s *server) showContext(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.Blob(http.StatusOK, "application/ld+json", card.ContextDocument)
+}
+
+// showStatusList serves a signed Bitstring Status List credential.
+func (s *server) showStatusList(c echo.Context) error {
+	id, err := strconv.Atoi(c.Param("list"))
+	if err != nil {
+		return assessments.ErrNotFound
+	}
+	data, err := s.store.StatusList(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "application/vc+ld+json", data)
+}
+
+// apiCanonicalEdition serves an edition's canonical content, the exact
+// bytes that a card's relatedResource digest covers.
+func (s *server) apiCanonicalEdition(c echo.Context) error {
+	ed, ok := s.editions.Edition(c.Param("id"), c.Param("version"))
+	if !ok {
+		return assessments.ErrNotFound
+	}
+	canon, err := ed.Canonical()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, canon)
+}
+
+// sendCard sends a card's stored bytes, as a download with ?download=1.
+func sendCard(c echo.Context, rec *assessments.CardRecord) error {
+	if c.QueryParam("download") != "" {
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="dmf-card-`+rec.ID+`.json"`)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, rec.Data)
+}
+
+// apiCard returns a signed card; cards are public.
+func (s *server) apiCard(c echo.Context) error {
+	rec, err := s.store.Card(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return sendCard(c, rec)
+}
+
+// apiAssessmentCard returns the card of an approved assessment.
+func (s *server) apiAssessmentCard(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	rec, err := s.store.CardOf(c.Request().Context(), actorOf(c), id)
+	if err != nil {
+		return err
+	}
+	return sendCard(c, rec)
+}
+
+// apiCardProof returns the card's C2SP tlog-proof.
+func (s *server) apiCardProof(c echo.Context) error {
+	proof, err := s.store.CardProof(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("download") != "" {
+		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="dmf-card-`+c.Param("id")+`.tlog-proof"`)
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(proof))
+}
+
+// verifier checks cards with this instance's trust list, status lists,
+// log and editions.
+func (s *server) verifier(c echo.Context) *card.Verifier {
+	ctx := c.Request().Context()
+	return &card.Verifier{
+		Trusted: s.trusted,
+		Now:     time.Now(),
+		StatusList: func(u string) ([]byte, error) {
+			rest, ok := strings.CutPrefix(u, s.issuer.BaseURL+"/status/")
+			n, err := strconv.Atoi(rest)
+			if !ok || err != nil {
+				return nil, errors.New("the list belongs to another instance and cannot be fetched here; verify it with that instance or offline")
+			}
+			return s.store.StatusList(ctx, n)
+		},
+		Inclusion: func(signed []byte) (string, error) {
+			leaf, err := card.LeafData(signed)
+			if err != nil {
+				return "", err
+			}
+			rec, err := s.store.CardByLeaf(ctx, leaf)
+			if err != nil {
+				return "", fmt.Errorf("not in this instance's log (%s)", s.issuer.Origin)
+			}
+			proof, err := s.store.CardProof(ctx, rec.ID)
+			if err != nil {
+				return "", err
+			}
+			p, cp, err := card.VerifyInclusion(signed, proof, s.issuer.Keys.LogKey)
+			if err != nil {
+				return "", err
+			}
+			return fmt.Sprintf("entry %d of %s, in the signed tree of size %d", p.Index, cp.Origin, cp.Size), nil
+		},
+		FrameworkDigest: func(id, version string) (string, bool) {
+			ed, ok := s.editions.Edition(id, version)
+			if !ok || version == "" {
+				return "", false
+			}
+			return ed.DigestSRI(), true
+		},
+	}
+}
+
+// maxCardSize bounds what the verifier reads: a card is a few kilobytes.
+const maxCardSize = 256 << 10
+
+// apiVerify verifies the card in the body and reports each check.
+func (s *server) apiVerify(c echo.Context) error {
+	data, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCardSize+1))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "the body could not be read")
+	}
+	if len(data) > maxCardSize {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "a card is at most 256 KB")
+	}
+	return c.JSON(http.StatusOK, s.verifier(c).Verify(data))
+}
+
+type revokeRequest struct {
+	Reason string `json:"reason"`
+}
+
+// apiRevoke revokes a card through its status list.
+func (s *server) apiRevoke(c echo.Context) error {
+	var req revokeRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	rec, err := s.store.Revoke(c.Request().Context(), actorOf(c), c.Param("id"), req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, rec)
+}
+
+// apiLog describes the transparency log.
+func (s *server) apiLog(c echo.Context) error {
+	info, err := s.store.Log(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, info)
+}
+
+// apiCheckpoint serves the latest signed checkpoint, or with ?size= the
+// one signed for that size.
+func (s *server) apiCheckpoint(c echo.Context) error {
+	var cp string
+	var err error
+	if sz := c.QueryParam("size"); sz != "" {
+		n, perr := strconv.ParseInt(sz, 10, 64)
+		if perr != nil {
+			return assessments.ErrNotFound
+		}
+		cp, err = s.store.CheckpointAt(c.Request().Context(), n)
+	} else {
+		cp, err = s.store.Checkpoint(c.Request().Context())
+	}
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(cp))
+}
+
+// apiConsistency proves that one signed tree size extends another: one
+// base64 hash per line.
+func (s *server) apiConsistency(c echo.Context) error {
+	old, err1 := strconv.ParseInt(c.QueryParam("old"), 10, 64)
+	nw, err2 := strconv.ParseInt(c.QueryParam("new"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return &assessments.ValidationError{Fields: map[string]assessments.Message{"old": {Format: "old and new must be tree sizes"}}}
+	}
+	proof, err := s.store.Consistency(c.Request().Context(), old, nw)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, h := range proof {
+		b.WriteString(base64.StdEncoding.EncodeToString(h[:]) + "\n")
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(b.String()))
+}
+
+type cardPage struct {
+	Rec      *assessments.CardRecord
+	Card     *card.Card
+	QR       template.URL // PNG data URI of the verify link
+	Verify   string
+	Base     string
+	CanAdmin bool
+}
+
+// showCard is the printable card: business-card sized, with a QR code to
+// its verify page and the JSON and log proof to download.
+func (s *server) showCard(c echo.Context) error {
+	p, err := s.cardPage(c)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "card.title")+": "+p.Card.CredentialSubject.Name, p)
+	v.Notice = s.notice(c)
+	return c.Render(http.StatusOK, "card", v)
+}
+
+func (s *server) cardPage(c echo.Context) (*cardPage, error) {
+	rec, err := s.store.Card(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	cd, err := card.Parse(rec.Data)
+	if err != nil {
+		return nil, err
+	}
+	verify := s.issuer.BaseURL + "/verify?card=" + url.QueryEscape(rec.ID)
+	png, err := qrcode.Encode(verify, qrcode.Medium, 220)
+	if err != nil {
+		return nil, err
+	}
+	u := userOf(c)
+	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
+		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		CanAdmin: u != nil && (u.Role == assessments.RoleReviewer || u.Role == assessments.RoleAdmin),
+	}, nil
+}
+
+// revokeCard is the card page's revoke form.
+func (s *server) revokeCard(c echo.Context) error {
+	_, err := s.store.Revoke(c.Request().Context(), actorOf(c), c.Param("id"), c.FormValue("reason"))
+	var ve *assessments.ValidationError
+	if errors.As(err, &ve) {
+		p, perr := s.cardPage(c)
+		if perr != nil {
+			return perr
+		}
+		v := s.render.view(c, s.msgs.T(langOf(c), "card.title"), p).withErrors(ve)
+		return c.Render(http.StatusUnprocessableEntity, "card", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/cards/"+c.Param("id")+"?notice=revoked")
+}
+
+type verifyPage struct {
+	Input  string
+	Report *card.Report
+	CardID string
+}
+
+// showVerify is the public verify page: paste or upload a card, or open
+// one by its link (?card=ID).
+func (s *server) showVerify(c echo.Context) error {
+	p := &verifyPage{}
+	if id := c.QueryParam("card"); id != "" {
+		rec, err := s.store.Card(c.Request().Context(), id)
+		if err != nil {
+			return err
+		}
+		r := s.verifier(c).Verify(rec.Data)
+		p.Report, p.CardID = &r, rec.ID
+	}
+	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+}
+
+// verifyCard checks a pasted or uploaded card.
+func (s *server) verifyCard(c echo.Context) error {
+	p := &verifyPage{Input: c.FormValue("card")}
+	if fh, err := c.FormFile("file"); err == nil {
+		if fh.Size > maxCardSize {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "a card is at most 256 KB")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxCardSize))
+		f.Close()
+		if err != nil {
+			return err
+		}
+		p.Input = string(data)
+	}
+	if strings.TrimSpace(p.Input) == "" {
+		v := s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p).withErrors(&assessments.ValidationError{
+			Fields: map[string]assessments.Message{"card": {Format: "paste a card or choose its file"}}})
+		return c.Render(http.StatusUnprocessableEntity, "verify", v)
+	}
+	r := s.verifier(c).Verify([]byte(p.Input))
+	p.Report = &r
+	if leaf, err := card.LeafData([]byte(p.Input)); err == nil {
+		if rec, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {
+			p.CardID = rec.ID
+		}
+	}
+	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+}
