@@ -145,3 +145,23 @@ func (s *server) clearSessionCookie(c echo.Context) {
 
 // clientAddr is the address sign-in failures are counted against.
 func clientAddr(c echo.Context) string { return c.RealIP() }
+
+// canEdit guards the routes that change an assessment's answers or state:
+// the assessment must be visible to the caller (others' are 404, as if
+// they did not exist) and the caller a respondent (reviewers and admins
+// get 403), before any input is read.
+func (s *server) canEdit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := pathID(c)
+		if err != nil {
+			return err
+		}
+		if _, err := s.store.Assessment(c.Request().Context(), actorOf(c), id); err != nil {
+			return err
+		}
+		if u := userOf(c); u.Role != assessments.RoleRespondent {
+			return echo.NewHTTPError(http.StatusForbidden, "only the organisation's respondents change its assessments")
+		}
+		return next(c)
+	}
+}

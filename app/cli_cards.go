@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/frameworks"
 )
@@ -137,8 +139,16 @@ func keysCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	store, err := assessments.Open(context.Background(), cfg.Database, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	k, err := is.Keys.Rotate(time.Now())
 	if err != nil {
+		return err
+	}
+	if err := store.KeyRotated(context.Background(), is.DID, k.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "added %s#%s; running servers use it after a restart, and %s/.well-known/did.json lists all %d keys\n",

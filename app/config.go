@@ -29,9 +29,10 @@ type Config struct {
 	// only with at least this many approved services, so that single
 	// agencies are not exposed.
 	PublicMinServices int
-	IssuerName        string   // DMF_ISSUER_NAME: the issuer name on cards
-	TrustedDIDs       []string // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
-	Demo              bool     // -demo: seed demonstration data before serving
+	LoginDelay        time.Duration // DMF_LOGIN_DELAY: first delay after repeated failed sign-ins; it doubles
+	IssuerName        string        // DMF_ISSUER_NAME: the issuer name on cards
+	TrustedDIDs       []string      // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
+	Demo              bool          // -demo: seed demonstration data before serving
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -50,6 +51,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", env("DMF_ADMIN_EMAIL", "admin@localhost"), "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
 	fs.IntVar(&cfg.PublicMinServices, "public-min-services", envInt(getenv, "DMF_PUBLIC_MIN_SERVICES", 3), "approved services a country needs to appear in the public comparison (DMF_PUBLIC_MIN_SERVICES)")
+	fs.DurationVar(&cfg.LoginDelay, "login-delay", envDuration(getenv, "DMF_LOGIN_DELAY", 250*time.Millisecond), "delay after the third failed sign-in in a row, doubling after each further one (DMF_LOGIN_DELAY)")
 	fs.StringVar(&cfg.IssuerName, "issuer-name", env("DMF_ISSUER_NAME", ""), "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
 	trusted := fs.String("trusted-dids", env("DMF_TRUSTED_DIDS", ""), "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")

@@ -29,7 +29,7 @@ func (s *server) showLogin(c echo.Context) error {
 func (s *server) login(c echo.Context) error {
 	lang := langOf(c)
 	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
-	u, err := s.store.Authenticate(c.Request().Context(), f.Email, c.FormValue("password"), clientAddr(c))
+	u, err := s.checkCredentials(c, f.Email, c.FormValue("password"))
 	status := http.StatusOK
 	switch {
 	case errors.Is(err, assessments.ErrBadCredentials):
@@ -42,6 +42,13 @@ func (s *server) login(c echo.Context) error {
 	}
 	if f.Error != "" {
 		return c.Render(status, "login", s.render.view(c, s.msgs.T(lang, "login.title"), f))
+	}
+	// A session that existed before sign-in ends: a fresh token each time
+	// means a session id planted beforehand is worthless (fixation).
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		if err := s.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
 	}
 	token, err := s.store.CreateSession(c.Request().Context(), u.ID)
 	if err != nil {
@@ -84,7 +91,11 @@ func (s *server) changePassword(c echo.Context) error {
 	if next != c.FormValue("confirm") {
 		err = &assessments.ValidationError{Fields: map[string]assessments.Message{"confirm": {Format: "the two new passwords differ"}}}
 	} else {
-		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next)
+		keep := ""
+		if ck, cerr := c.Cookie(sessionCookie); cerr == nil {
+			keep = ck.Value
+		}
+		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, keep)
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
@@ -115,7 +126,7 @@ func (s *server) apiCreateToken(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.store.Authenticate(c.Request().Context(), req.Email, req.Password, clientAddr(c))
+	u, err := s.checkCredentials(c, req.Email, req.Password)
 	if err != nil {
 		return err
 	}
@@ -127,4 +138,53 @@ func (s *server) apiCreateToken(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, tokenResponse{Token: token, ExpiresAt: t.ExpiresAt})
+}
+
+// checkCredentials checks credentials and, after repeated failures, waits
+// longer and longer before answering, the same for unknown accounts.
+func (s *server) checkCredentials(c echo.Context, email, password string) (*assessments.User, error) {
+	u, err := s.store.Authenticate(c.Request().Context(), email, password, clientAddr(c))
+	var bad *assessments.BadCredentialsError
+	if errors.As(err, &bad) {
+		select {
+		case <-time.After(assessments.LoginDelay(bad.Failures, s.cfg.LoginDelay)):
+		case <-c.Request().Context().Done():
+		}
+	}
+	return u, err
+}
+
+type accountPage struct {
+	Tokens []assessments.APIToken
+}
+
+// showAccount shows the signed-in user's API tokens, to revoke them.
+func (s *server) showAccount(c echo.Context) error {
+	ts, err := s.store.Tokens(c.Request().Context(), userOf(c).ID)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts})
+	v.Notice = s.notice(c)
+	return c.Render(http.StatusOK, "account", v)
+}
+
+// revokeToken revokes one of the user's API tokens from the account page.
+func (s *server) revokeToken(c echo.Context) error {
+	if err := s.store.RevokeToken(c.Request().Context(), userOf(c).ID, c.FormValue("token")); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/account?notice=token-revoked")
+}
+
+// apiRevokeCurrentToken revokes the bearer token of the request itself.
+func (s *server) apiRevokeCurrentToken(c echo.Context) error {
+	token, ok := bearerToken(c)
+	if !ok {
+		return echo.NewHTTPError(http.StatusBadRequest, "send the token to revoke as the bearer token")
+	}
+	if err := s.store.RevokeToken(c.Request().Context(), userOf(c).ID, token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }

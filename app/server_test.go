@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 )
@@ -27,7 +28,7 @@ type testApp struct {
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text", PublicMinServices: 3}
+	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text", PublicMinServices: 3, LoginDelay: time.Millisecond}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
 	}

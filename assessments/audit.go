@@ -35,11 +35,18 @@ type AuditFilter struct {
 	Action     string
 	TargetType string
 	TargetID   string
+	ActorID    uint
+	Before     uint // only events with a smaller id: the next page
 	Limit      int
 }
 
-// AuditEvents returns audit events, newest first.
-func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, error) {
+// AuditEvents returns audit events, newest first. Only administrators read
+// the audit log; nobody changes it: the store has no update or delete for
+// it.
+func (s *Store) AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]AuditEvent, error) {
+	if by.Role != RoleAdmin {
+		return nil, ErrForbidden
+	}
 	q := s.db.WithContext(ctx).Order("id DESC")
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
@@ -50,10 +57,22 @@ func (s *Store) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, e
 	if f.TargetID != "" {
 		q = q.Where("target_id = ?", f.TargetID)
 	}
-	if f.Limit <= 0 || f.Limit > 1000 {
+	if f.ActorID != 0 {
+		q = q.Where("actor_id = ?", f.ActorID)
+	}
+	if f.Before != 0 {
+		q = q.Where("id < ?", f.Before)
+	}
+	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 200
 	}
 	var evs []AuditEvent
 	err := q.Limit(f.Limit).Find(&evs).Error
 	return evs, err
+}
+
+// KeyRotated records that an issuer key was added (by the command line,
+// so without a signed-in actor).
+func (s *Store) KeyRotated(ctx context.Context, did, keyID string) error {
+	return s.audit(s.db.WithContext(ctx), nil, "key.rotated", "key", did+"#"+keyID, nil, map[string]any{"key": keyID})
 }

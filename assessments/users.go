@@ -129,6 +129,25 @@ func (s *Store) EnsureAdmin(ctx context.Context, email string) (string, error) {
 	return pw, err
 }
 
+// BadCredentialsError is a failed sign-in. Failures is how many the
+// account or address has had in the window, for the growing delay.
+type BadCredentialsError struct{ Failures int }
+
+func (e *BadCredentialsError) Error() string        { return ErrBadCredentials.Error() }
+func (e *BadCredentialsError) Is(target error) bool { return target == ErrBadCredentials }
+
+// LoginDelay is how long to wait before answering a failed sign-in:
+// nothing for the first two failures, then unit, doubling with each
+// further failure up to 32 units (with the default unit of 250 ms: a
+// quarter second up to eight), so guessing gets slower and slower while a
+// typo costs nothing.
+func LoginDelay(failures int, unit time.Duration) time.Duration {
+	if failures < 3 {
+		return 0
+	}
+	return unit << min(failures-3, 5)
+}
+
 // Authenticate checks an email and password. Unknown emails and wrong
 // passwords fail alike, in the same time; failures are counted per account
 // and per client address, and past the limit the answer is ErrThrottled
@@ -137,6 +156,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, addr string) 
 	email = strings.ToLower(strings.TrimSpace(email))
 	db := s.db.WithContext(ctx)
 	since := s.now().Add(-LoginWindow)
+	failures := 0
 	for key, limit := range map[string]int64{"account:" + email: MaxFailsAccount, "addr:" + addr: MaxFailsAddress} {
 		var n int64
 		if err := db.Model(&loginAttempt{}).Where("key = ? AND at > ?", key, since).Count(&n).Error; err != nil {
@@ -144,6 +164,9 @@ func (s *Store) Authenticate(ctx context.Context, email, password, addr string) 
 		}
 		if n >= limit {
 			return nil, ErrThrottled
+		}
+		if strings.HasPrefix(key, "account:") { // the account's count drives the delay
+			failures = int(n)
 		}
 	}
 	var u User
@@ -162,7 +185,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, addr string) 
 		if err := db.Create(&fails).Error; err != nil {
 			return nil, err
 		}
-		return nil, ErrBadCredentials
+		return nil, &BadCredentialsError{Failures: failures + 1}
 	}
 	// A success clears the account's failures; the address's stay.
 	if err := db.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error; err != nil {
@@ -172,8 +195,9 @@ func (s *Store) Authenticate(ctx context.Context, email, password, addr string) 
 }
 
 // ChangePassword sets a new password after checking the current one, and
-// ends the user's other sessions.
-func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next string) error {
+// ends the user's other sessions (all but the one whose cookie token is
+// keep), so that a stolen session does not outlive the change.
+func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string) error {
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err
@@ -196,7 +220,10 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next s
 		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, nil)
+		if err := tx.Where("user_id = ? AND id <> ?", u.ID, secretID(keep)).Delete(&session{}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, map[string]any{"other_sessions_ended": true})
 	})
 }
 
@@ -270,6 +297,40 @@ func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (stri
 	})
 	return token, t, err
 }
+
+// Tokens lists a user's API tokens, newest first.
+func (s *Store) Tokens(ctx context.Context, userID uint) ([]APIToken, error) {
+	var ts []APIToken
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
+	return ts, err
+}
+
+// RevokeToken revokes one of a user's tokens, named by its prefix or by
+// the token itself.
+func (s *Store) RevokeToken(ctx context.Context, userID uint, prefixOrToken string) error {
+	by := Actor{UserID: userID}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t APIToken
+		err := tx.Where("user_id = ? AND (prefix = ? OR id = ?)", userID, prefixOrToken, secretID(prefixOrToken)).First(&t).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if t.RevokedAt != nil {
+			return nil
+		}
+		now := s.now()
+		if err := tx.Model(&t).Update("revoked_at", now).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, &by, "token.revoked", "token", t.Prefix, nil, map[string]any{"name": t.Name})
+	})
+}
+
+// SetClock replaces the store's clock, for tests of timeouts.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // TokenUser returns the user of a valid, unrevoked API token.
 func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// actors of the authorization matrix, in column order.
+var matrixActors = []string{"anonymous", "respondent A", "respondent B", "reviewer", "admin"}
+
+// authzRow is one route with a request for it and the status each actor
+// must get. Requests that an actor may make carry input that is refused
+// after authorization (an empty name, a missing version, a bad decision),
+// so that no row changes what the next row sees.
+type authzRow struct {
+	method, route string // as registered in Echo
+	path          string // the concrete path, with fixture ids
+	body          string // form values, or JSON for /api
+	want          [5]int
+}
+
+// TestAuthorizationMatrix sends every route's request as every actor and
+// checks the status. It fails when Echo has a route the table does not
+// list, so a new route cannot ship without deciding who may use it.
+func TestAuthorizationMatrix(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	ctx := context.Background()
+	draft := a.startAssessment(p.actorA)
+	submitted := a.approve(p.actorA, p.actorRev, "Submitted service", 2026, func(int) int { return 3 }, false)
+	approved := a.approve(p.actorA, p.actorRev, "Approved service", 2026, func(int) int { return 4 }, true)
+	cardRec, err := a.s.store.CardOf(ctx, p.actorA, approved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, s, ap, cid := strconv.Itoa(int(draft)), strconv.Itoa(int(submitted)), strconv.Itoa(int(approved)), cardRec.ID
+
+	const (
+		ok  = http.StatusOK
+		cr  = http.StatusCreated
+		nc  = http.StatusNoContent
+		see = http.StatusSeeOther
+		bad = http.StatusBadRequest
+		un  = http.StatusUnauthorized
+		fb  = http.StatusForbidden
+		nf  = http.StatusNotFound
+		cf  = http.StatusConflict
+		inv = http.StatusUnprocessableEntity
+	)
+	all := func(code int) [5]int { return [5]int{code, code, code, code, code} }
+	page := [5]int{see, ok, ok, ok, ok}    // signed-in pages: anonymous users are sent to sign in
+	own := [5]int{see, ok, nf, ok, ok}     // organisation A's assessment: B cannot tell it exists
+	ownAPI := [5]int{un, ok, nf, ok, ok}   // the same through the API
+	readers := [5]int{see, fb, fb, ok, ok} // reviewers and admins
+	admins := [5]int{see, fb, fb, fb, ok}
+	rows := []authzRow{
+		{"GET", "/", "/", "", all(ok)},
+		{"GET", "/healthz", "/healthz", "", all(ok)},
+		{"GET", "/static/:version/*", "/static/x/css/app.css", "", all(ok)},
+		{"GET", "/lang/:lang", "/lang/ru?next=/", "", all(see)},
+		{"GET", "/frameworks", "/frameworks", "", all(ok)},
+		{"GET", "/frameworks/:id", "/frameworks/escap-dmf-dps-sme", "", all(ok)},
+		{"GET", "/frameworks/:id/dimensions/:dim", "/frameworks/escap-dmf-dps-sme/dimensions/SERV", "", all(ok)},
+		{"GET", "/reference", "/reference", "", all(ok)},
+		{"GET", "/reference/wsis", "/reference/wsis", "", all(ok)},
+		{"GET", "/reference/:topic", "/reference/dmf", "", all(ok)},
+		{"GET", "/compare", "/compare", "", all(ok)},
+		{"GET", "/verify", "/verify", "", all(ok)},
+		{"POST", "/verify", "/verify", "card=", all(inv)},
+		{"GET", "/cards/:id", "/cards/" + cid, "", all(ok)},
+		{"POST", "/cards/:id/revoke", "/cards/" + cid + "/revoke", "reason=", [5]int{un, fb, fb, inv, inv}},
+		{"GET", "/.well-known/did.json", "/.well-known/did.json", "", all(ok)},
+		{"GET", "/contexts/maturity-card/v1", "/contexts/maturity-card/v1", "", all(ok)},
+		{"GET", "/status/:list", "/status/1", "", all(ok)},
+		{"GET", "/login", "/login", "", [5]int{ok, see, see, see, see}},
+		{"POST", "/login", "/login", "email=nobody@nowhere.example&password=wrong+password+here", all(un)},
+		{"POST", "/logout", "/logout", "", all(see)},
+		{"GET", "/account", "/account", "", page},
+		{"POST", "/account/tokens/revoke", "/account/tokens/revoke", "token=dmf_none", [5]int{un, nf, nf, nf, nf}},
+		{"GET", "/account/password", "/account/password", "", page},
+		{"POST", "/account/password", "/account/password", "current=x&password=a&confirm=b", [5]int{un, inv, inv, inv, inv}},
+		{"GET", "/services", "/services", "", page},
+		{"POST", "/services", "/services", "name=&category=tax", [5]int{un, inv, inv, fb, fb}},
+		{"GET", "/assessments", "/assessments", "", page},
+		{"GET", "/assessments/new", "/assessments/new", "", [5]int{see, ok, ok, fb, fb}},
+		{"POST", "/assessments", "/assessments", "service=0&period=1&edition=escap-dmf-dps-sme", [5]int{un, inv, inv, fb, fb}},
+		{"GET", "/assessments/:id", "/assessments/" + d, "", own},
+		{"GET", "/assessments/:id/dimensions/:dim", "/assessments/" + d + "/dimensions/SERV", "", own},
+		{"POST", "/assessments/:id/dimensions/:dim", "/assessments/" + d + "/dimensions/SERV", "ids=SERV.1", [5]int{un, bad, nf, fb, fb}},
+		{"POST", "/assessments/:id/submit", "/assessments/" + d + "/submit", "", [5]int{un, inv, nf, fb, fb}},
+		{"GET", "/assessments/:id/result", "/assessments/" + d + "/result", "", own},
+		{"GET", "/assessments/:id/report", "/assessments/" + d + "/report", "", own},
+		{"GET", "/assessments/:id/export", "/assessments/" + d + "/export", "", own},
+		{"POST", "/assessments/:id/import", "/assessments/" + d + "/import", "", [5]int{un, inv, nf, fb, fb}},
+		{"GET", "/review", "/review", "", readers},
+		{"GET", "/assessments/:id/review", "/assessments/" + s + "/review", "", readers},
+		{"POST", "/assessments/:id/review", "/assessments/" + s + "/review", "decision=maybe", [5]int{un, fb, fb, inv, fb}},
+		{"GET", "/admin/users", "/admin/users", "", admins},
+		{"POST", "/admin/users", "/admin/users", "email=not-an-email&role=respondent", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/organisations", "/admin/organisations", "", admins},
+		{"POST", "/admin/organisations", "/admin/organisations", "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/audit", "/admin/audit", "", admins},
+		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
+
+		{"GET", "/api/v1/frameworks", "/api/v1/frameworks", "", all(ok)},
+		{"GET", "/api/v1/frameworks/:id", "/api/v1/frameworks/escap-dmf-dps-sme", "", all(ok)},
+		{"GET", "/api/v1/frameworks/:id/:version/canonical", "/api/v1/frameworks/escap-dmf-dps-sme/1.0.0/canonical", "", all(ok)},
+		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
+		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
+		{"GET", "/api/v1/services", "/api/v1/services", "", [5]int{un, ok, ok, ok, ok}},
+		{"POST", "/api/v1/services", "/api/v1/services", `{"name":"","category":"tax"}`, [5]int{un, inv, inv, fb, fb}},
+		{"GET", "/api/v1/assessments", "/api/v1/assessments", "", [5]int{un, ok, ok, ok, ok}},
+		{"POST", "/api/v1/assessments", "/api/v1/assessments", `{"framework":"escap-dmf-dps-sme","period":1}`, [5]int{un, inv, inv, fb, fb}},
+		{"GET", "/api/v1/assessments/:id", "/api/v1/assessments/" + d, "", ownAPI},
+		{"PUT", "/api/v1/assessments/:id/answers", "/api/v1/assessments/" + d + "/answers", `{"answers":{}}`, [5]int{un, inv, nf, fb, fb}},
+		{"POST", "/api/v1/assessments/:id/submit", "/api/v1/assessments/" + d + "/submit", "", [5]int{un, inv, nf, fb, fb}},
+		{"GET", "/api/v1/assessments/:id/export", "/api/v1/assessments/" + d + "/export", "", ownAPI},
+		{"POST", "/api/v1/assessments/:id/import", "/api/v1/assessments/" + d + "/import", `{"format":"x"}`, [5]int{un, inv, nf, fb, fb}},
+		{"POST", "/api/v1/assessments/:id/review", "/api/v1/assessments/" + s + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
+		{"GET", "/api/v1/assessments/:id/card", "/api/v1/assessments/" + ap + "/card", "", ownAPI},
+		{"GET", "/api/v1/cards/:id", "/api/v1/cards/" + cid, "", all(ok)},
+		{"GET", "/api/v1/cards/:id/tlog-proof", "/api/v1/cards/" + cid + "/tlog-proof", "", all(ok)},
+		{"POST", "/api/v1/cards/verify", "/api/v1/cards/verify", `{}`, all(ok)},
+		{"POST", "/api/v1/cards/:id/revoke", "/api/v1/cards/" + cid + "/revoke", `{"reason":""}`, [5]int{un, fb, fb, inv, inv}},
+		{"GET", "/api/v1/compare", "/api/v1/compare", "", all(ok)},
+		{"GET", "/api/v1/compare.csv", "/api/v1/compare.csv", "", all(ok)},
+		{"GET", "/api/v1/compare.xlsx", "/api/v1/compare.xlsx", "", all(ok)},
+		{"GET", "/api/v1/exports/approved.csv", "/api/v1/exports/approved.csv", "", [5]int{un, fb, fb, ok, ok}},
+		{"GET", "/api/v1/exports/approved.xlsx", "/api/v1/exports/approved.xlsx", "", [5]int{un, fb, fb, ok, ok}},
+		{"GET", "/api/v1/audit", "/api/v1/audit", "", [5]int{un, fb, fb, fb, ok}},
+		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},
+		{"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", "", all(ok)},
+		{"GET", "/api/v1/log/consistency", "/api/v1/log/consistency?old=1&new=1", "", all(ok)},
+		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
+	}
+
+	// Every registered route must be in the table.
+	listed := map[string]bool{}
+	for _, r := range rows {
+		listed[r.method+" "+r.route] = true
+	}
+	methods := map[string]int{}
+	for _, r := range a.e.Routes() {
+		methods[r.Path]++
+	}
+	for _, r := range a.e.Routes() {
+		if r.Method == "echo_route_not_found" {
+			continue // Echo's own not-found handler of a group
+		}
+		key := r.Method + " " + r.Path
+		if methods[r.Path] > 5 { // registered with Any: every method
+			key = "ANY " + r.Path
+		}
+		if !listed[key] {
+			t.Errorf("route %s is not in the authorization matrix: decide who may use it", key)
+		}
+	}
+
+	users := map[string]uint{"respondent A": p.actorA.UserID, "respondent B": p.actorB.UserID, "reviewer": p.actorRev.UserID}
+	admin, _ := a.s.store.Users(ctx)
+	for _, u := range admin {
+		if u.Email == p.adm {
+			users["admin"] = u.ID
+		}
+	}
+	srv := a.server()
+	for _, row := range rows {
+		for i, who := range matrixActors {
+			method := row.method
+			if method == "ANY" {
+				method = http.MethodGet
+			}
+			got := a.hit(srv, users[who], method, row.path, row.body)
+			if got != row.want[i] {
+				t.Errorf("%s %s as %s: %d, want %d", method, row.path, who, got, row.want[i])
+			}
+		}
+	}
+}
+
+// hit sends one request as a user (0: anonymous), with a fresh session or
+// token so that no request depends on another, and a valid CSRF pair on
+// forms.
+func (a *testApp) hit(base string, userID uint, method, path, body string) int {
+	a.t.Helper()
+	ctx := context.Background()
+	var req *http.Request
+	api := strings.HasPrefix(path, "/api/")
+	if api {
+		var r *strings.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		} else {
+			r = strings.NewReader("")
+		}
+		req = httptest.NewRequest(method, base+path, r)
+		req.RequestURI = ""
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if userID != 0 {
+			token, _, err := a.s.store.CreateToken(ctx, userID, "matrix")
+			if err != nil {
+				a.t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+	} else {
+		csrf := rand.Text()
+		form := url.Values{}
+		if body != "" {
+			form, _ = url.ParseQuery(body)
+		}
+		if method != http.MethodGet {
+			form.Set("_csrf", csrf)
+		}
+		req = httptest.NewRequest(method, base+path, strings.NewReader(form.Encode()))
+		req.RequestURI = ""
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "_csrf", Value: csrf})
+		if userID != 0 {
+			token, err := a.s.store.CreateSession(ctx, userID)
+			if err != nil {
+				a.t.Fatal(err)
+			}
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+		}
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
