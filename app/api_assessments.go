@@ -181,22 +181,11 @@ func (s *server) apiCreateAssessment(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	by := actorOf(c)
-	if by.Role != assessments.RoleRespondent {
-		return assessments.ErrForbidden
-	}
+	na := assessments.NewAssessment{ServiceID: req.ServiceID, FrameworkID: req.Framework, Version: req.Version, Period: req.Period}
 	if req.ServiceID == 0 && req.Service != nil {
-		svc, err := s.store.ServiceByName(ctx, by, req.Service.Name)
-		if errors.Is(err, assessments.ErrNotFound) {
-			svc, err = s.store.CreateService(ctx, by, assessments.Service{Name: req.Service.Name, Category: req.Service.Category, LifeEvent: req.Service.LifeEvent, URL: req.Service.URL})
-		}
-		if err != nil {
-			return prefixFields(err, "service.")
-		}
-		req.ServiceID = svc.ID
+		na.NewService = &assessments.Service{Name: req.Service.Name, Category: req.Service.Category, LifeEvent: req.Service.LifeEvent, URL: req.Service.URL}
 	}
-	a, err := s.store.CreateAssessment(ctx, by, assessments.NewAssessment{ServiceID: req.ServiceID, FrameworkID: req.Framework, Version: req.Version, Period: req.Period})
+	a, err := s.store.CreateAssessment(c.Request().Context(), actorOf(c), na)
 	if err != nil {
 		return err
 	}
@@ -206,19 +195,6 @@ func (s *server) apiCreateAssessment(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/assessments/%d", a.ID))
 	return c.JSON(http.StatusCreated, out)
-}
-
-// prefixFields puts a prefix on the field names of a validation error.
-func prefixFields(err error, prefix string) error {
-	var ve *assessments.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	out := &assessments.ValidationError{Fields: map[string]assessments.Message{}}
-	for f, m := range ve.Fields {
-		out.Fields[prefix+f] = m
-	}
-	return out
 }
 
 type assessmentSummary struct {

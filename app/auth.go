@@ -40,6 +40,9 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil:
 				c.Set(userKey, u)
+				// Pages for a signed-in user are not kept by browsers or
+				// proxies: they hold an organisation's answers.
+				c.Response().Header().Set("Cache-Control", "no-store")
 			case errors.Is(err, assessments.ErrExpired):
 				s.clearSessionCookie(c)
 			default:

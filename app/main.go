@@ -57,6 +57,7 @@ commands:
   cards verify --did DID.json [--status LIST.json] [--proof P --log-key K] CARD.json
                                verify a card offline; exit 1 if it is not valid
   keys rotate                  add a new dated issuer key (old cards keep verifying)
+  backup FILE                  consistent copy of the SQLite database, safe while serving
 
 Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
 `
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cardsCommand(args, getenv, stdout, stderr)
 	case "keys":
 		return keysCommand(args, getenv, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

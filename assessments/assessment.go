@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
@@ -21,6 +22,7 @@ const (
 // NewAssessment is what it takes to start an assessment.
 type NewAssessment struct {
 	ServiceID   uint
+	NewService  *Service // instead of ServiceID: the service by name, registered if new
 	FrameworkID string
 	Version     string // empty: the newest version
 	Period      int
@@ -33,11 +35,33 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 		return nil, ErrForbidden
 	}
 	v := invalid{}
-	svc, err := s.Service(ctx, by, na.ServiceID)
-	if errors.Is(err, ErrNotFound) {
-		v.add("service", "no such service in your organisation")
-	} else if err != nil {
-		return nil, err
+	var svc *Service
+	var err error
+	switch {
+	case na.NewService != nil:
+		// Everything is checked before anything is written, so a refused
+		// request registers no service either.
+		svc, err = s.ServiceByName(ctx, by, na.NewService.Name)
+		if errors.Is(err, ErrNotFound) {
+			svc = &Service{OrganisationID: by.OrganisationID, Name: strings.TrimSpace(na.NewService.Name), Category: na.NewService.Category,
+				LifeEvent: na.NewService.LifeEvent, URL: strings.TrimSpace(na.NewService.URL)}
+			if verr := validateService(*svc); verr != nil {
+				var ve *ValidationError
+				errors.As(verr, &ve)
+				for f, m := range ve.Fields {
+					v.addMessage("service."+f, m)
+				}
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	default:
+		svc, err = s.Service(ctx, by, na.ServiceID)
+		if errors.Is(err, ErrNotFound) {
+			v.add("service", "no such service in your organisation")
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	ed, ok := s.editions.Edition(na.FrameworkID, na.Version)
 	if !ok {
@@ -54,11 +78,23 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 		return nil, err
 	}
 	a := &Assessment{
-		ServiceID: svc.ID, OrganisationID: svc.OrganisationID, Country: org.Country,
+		OrganisationID: svc.OrganisationID, Country: org.Country,
 		FrameworkID: ed.ID, FrameworkVersion: ed.Version, Period: na.Period,
 		Status: StatusDraft, Version: 1, CreatedByID: by.UserID,
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if svc.ID == 0 {
+			if err := tx.Create(svc).Error; err != nil {
+				if errors.Is(err, gorm.ErrDuplicatedKey) {
+					return fieldError("service.name", "your organisation already has a service with this name")
+				}
+				return err
+			}
+			if err := s.audit(tx, &by, "service.created", "service", svc.ID, nil, svc); err != nil {
+				return err
+			}
+		}
+		a.ServiceID = svc.ID
 		if err := tx.Omit(clause.Associations).Create(a).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fmt.Errorf("%w: this service already has an assessment for %d with this framework", ErrDuplicate, na.Period)

@@ -106,3 +106,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return sqlDB.PingContext(ctx)
 }
+
+// Backup writes a consistent copy of the database to path while others
+// keep writing: SQLite's VACUUM INTO reads one snapshot and writes a
+// compact, self-contained file. The file must not exist yet.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.db.Dialector.Name() != "sqlite" {
+		return errors.New("backup: this command copies SQLite databases; use pg_dump for PostgreSQL")
+	}
+	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/unescap/dmf/assessments"
+)
+
+// backupCommand runs "backup FILE": a consistent copy of the database,
+// safe while the server is running and writing.
+func backupCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file to copy (DMF_DATABASE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &exitError{2, errors.New("usage: dmf backup [-database dmf.db] FILE")}
+	}
+	target := fs.Arg(0)
+	if _, err := os.Stat(target); err == nil {
+		return &exitError{1, fmt.Errorf("%s exists; choose a new file", target)}
+	}
+	store, err := assessments.Open(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, target); err != nil {
+		return &exitError{1, err}
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\nThe signing keys are not in the database: back up the keys directory of DMF_DATA_DIR too, and keep it secret.\n", *database, target)
+	return nil
+}
