@@ -43,11 +43,10 @@ func newIssuer(cfg Config, now time.Time) (*assessments.Issuer, error) {
 	return &assessments.Issuer{BaseURL: cfg.BaseURL, DID: did, Name: name, Origin: origin, Keys: keys}, nil
 }
 
-// trustList is the issuers whose cards this instance accepts: itself and
-// the pinned DID documents of other instances (the interstate case).
-func trustList(is *assessments.Issuer, pinned []string) (map[string]*card.DIDDocument, error) {
-	own := card.NewDIDDocument(is.DID, is.Keys.Issuer)
-	out := map[string]*card.DIDDocument{is.DID: &own}
+// pinnedDIDs reads the DID documents of other instances whose cards this
+// instance accepts (the interstate case).
+func pinnedDIDs(pinned []string) (map[string]*card.DIDDocument, error) {
+	out := map[string]*card.DIDDocument{}
 	for _, path := range pinned {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -62,10 +61,13 @@ func trustList(is *assessments.Issuer, pinned []string) (map[string]*card.DIDDoc
 	return out, nil
 }
 
-// showDID serves the issuer's DID document; keys that were rotated out
-// stay listed so that old cards verify.
+// showDID serves the issuer's DID document: every key any instance has
+// published, rotated-out ones included, so that old cards verify.
 func (s *server) showDID(c echo.Context) error {
-	doc := card.NewDIDDocument(s.issuer.DID, s.issuer.Keys.Issuer)
+	doc, err := s.store.DIDDocument(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, doc)
 }
 
@@ -146,12 +148,21 @@ func (s *server) apiCardProof(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", []byte(proof))
 }
 
-// verifier checks cards with this instance's trust list, status lists,
-// log and editions.
-func (s *server) verifier(c echo.Context) *card.Verifier {
+// verifier checks cards with this instance's trust list (its own keys,
+// as published now, and the pinned documents of other instances), status
+// lists, log and editions.
+func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 	ctx := c.Request().Context()
+	own, err := s.store.DIDDocument(ctx)
+	if err != nil {
+		return nil, err
+	}
+	trusted := map[string]*card.DIDDocument{own.ID: own}
+	for id, doc := range s.pinned {
+		trusted[id] = doc
+	}
 	return &card.Verifier{
-		Trusted: s.trusted,
+		Trusted: trusted,
 		Now:     time.Now(),
 		StatusList: func(u string) ([]byte, error) {
 			rest, ok := strings.CutPrefix(u, s.issuer.BaseURL+"/status/")
@@ -187,7 +198,7 @@ func (s *server) verifier(c echo.Context) *card.Verifier {
 			}
 			return ed.DigestSRI(), true
 		},
-	}
+	}, nil
 }
 
 // maxCardSize bounds what the verifier reads: a card is a few kilobytes.
@@ -202,7 +213,11 @@ func (s *server) apiVerify(c echo.Context) error {
 	if len(data) > maxCardSize {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "a card is at most 256 KB")
 	}
-	return c.JSON(http.StatusOK, s.verifier(c).Verify(data))
+	v, err := s.verifier(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v.Verify(data))
 }
 
 type revokeRequest struct {
@@ -346,7 +361,11 @@ func (s *server) showVerify(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		r := s.verifier(c).Verify(rec.Data)
+		v, err := s.verifier(c)
+		if err != nil {
+			return err
+		}
+		r := v.Verify(rec.Data)
 		p.Report, p.CardID = &r, rec.ID
 	}
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
@@ -375,7 +394,11 @@ func (s *server) verifyCard(c echo.Context) error {
 			Fields: map[string]assessments.Message{"card": {Format: "paste a card or choose its file"}}})
 		return c.Render(http.StatusUnprocessableEntity, "verify", v)
 	}
-	r := s.verifier(c).Verify([]byte(p.Input))
+	v, err := s.verifier(c)
+	if err != nil {
+		return err
+	}
+	r := v.Verify([]byte(p.Input))
 	p.Report = &r
 	if leaf, err := card.LeafData([]byte(p.Input)); err == nil {
 		if rec, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {

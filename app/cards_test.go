@@ -273,7 +273,7 @@ func TestKeyRotation(t *testing.T) {
 	_, old := issued(t, a, p, "Before rotation")
 	cfg := a.s.cfg
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"keys", "rotate", "-database", cfg.Database, "-addr", cfg.Addr}, env(nil), nil, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"keys", "rotate", "-database", cfg.Database, "-data-dir", cfg.DataDir, "-addr", cfg.Addr}, env(nil), nil, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "#key-") {

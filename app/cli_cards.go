@@ -148,10 +148,14 @@ func keysCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	store.UseIssuer(is)
+	if err := store.PublishKeys(context.Background()); err != nil {
+		return err
+	}
 	if err := store.KeyRotated(context.Background(), is.DID, k.ID); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "added %s#%s; running servers use it after a restart, and %s/.well-known/did.json lists all %d keys\n",
-		is.DID, k.ID, cfg.BaseURL, len(is.Keys.Issuer))
+	fmt.Fprintf(stdout, "added %s#%s: %s/.well-known/did.json lists it now, with the %d older key(s); running servers sign with it after a restart\n",
+		is.DID, k.ID, cfg.BaseURL, len(is.Keys.Issuer)-1)
 	return nil
 }

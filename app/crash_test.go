@@ -62,9 +62,10 @@ func dmf(t *testing.T, args ...string) string {
 }
 
 // start runs the server on a free port and waits until it listens.
-func start(t *testing.T, database string) *process {
+func start(t *testing.T, database string, extra ...string) *process {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "-addr", "127.0.0.1:0", "-database", database, "-login-delay", "1ms", "-log-level", "warn")
+	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-login-delay", "1ms", "-log-level", "warn"}, extra...)
+	cmd := exec.Command(binary(t), args...)
 	stdout, _ := cmd.StdoutPipe()
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
@@ -147,6 +148,7 @@ type acked struct {
 // was acknowledged with 2xx is there and the log is whole. A backup taken
 // while the server was writing starts and verifies too.
 func TestCrashKeepsAcknowledgedSaves(t *testing.T) {
+	sqliteOnly(t)
 	if testing.Short() {
 		t.Skip("starts the real binary")
 	}
@@ -332,6 +334,7 @@ func checkLog(t *testing.T, base string, rev *api) {
 // TestGracefulShutdownFinishesRequests sends SIGTERM while a request is
 // still uploading its body; the request completes and the process exits 0.
 func TestGracefulShutdownFinishesRequests(t *testing.T) {
+	sqliteOnly(t)
 	if testing.Short() {
 		t.Skip("starts the real binary")
 	}

@@ -58,6 +58,8 @@ commands:
                                verify a card offline; exit 1 if it is not valid
   keys rotate                  add a new dated issuer key (old cards keep verifying)
   backup FILE                  consistent copy of the SQLite database, safe while serving
+  loadtest [-respondents 32 -duration 30s ...]
+                               drive a server subprocess with simulated users; print rates and latencies
 
 Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
 `
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return keysCommand(args, getenv, stdout, stderr)
 	case "backup":
 		return backupCommand(ctx, args, getenv, stdout, stderr)
+	case "loadtest":
+		return loadtestCommand(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

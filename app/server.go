@@ -30,7 +30,7 @@ type server struct {
 	msgs     *catalog
 	render   *renderer
 	issuer   *assessments.Issuer
-	trusted  map[string]*card.DIDDocument // issuers whose cards verify here
+	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 }
 
 // routes lists every route of the application in one place.
@@ -240,12 +240,16 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	store.UseIssuer(issuer)
-	trusted, err := trustList(issuer, cfg.TrustedDIDs)
+	if err := store.PublishKeys(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	pinned, err := pinnedDIDs(cfg.TrustedDIDs)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, trusted: trusted}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned}, nil
 }
 
 // firstStart creates the first administrator on an empty database and

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/unescap/dmf/assessments"
 )
 
 // testApp is the real server over a real SQLite file in a temp directory.
@@ -28,7 +30,8 @@ type testApp struct {
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := Config{Addr: "127.0.0.1:0", Database: filepath.Join(dir, "dmf.db"), LogFormat: "text", PublicMinServices: 3, LoginDelay: time.Millisecond}
+	cfg := Config{Addr: "127.0.0.1:0", Database: testDatabase(t, filepath.Join(dir, "dmf.db")), DataDir: dir,
+		LogFormat: "text", PublicMinServices: 3, LoginDelay: time.Millisecond}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +42,32 @@ func newTestApp(t testing.TB) *testApp {
 	}
 	t.Cleanup(func() { s.store.Close() })
 	return &testApp{t: t, s: s, e: s.routes()}
+}
+
+// testDatabase is the SQLite file at path, or, when DMF_TEST_POSTGRES holds
+// an admin URL, a fresh PostgreSQL database, so that the same tests run
+// against both databases.
+func testDatabase(t testing.TB, path string) string {
+	t.Helper()
+	admin := os.Getenv("DMF_TEST_POSTGRES")
+	if admin == "" {
+		return path
+	}
+	url, drop, err := assessments.CreatePostgresDatabase(context.Background(), admin, "dmf_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { drop(context.Background()) })
+	return url
+}
+
+// sqliteOnly skips a test that is about SQLite itself when the suite runs
+// against PostgreSQL; it runs in the SQLite pass of the same CI run.
+func sqliteOnly(t *testing.T) {
+	t.Helper()
+	if os.Getenv("DMF_TEST_POSTGRES") != "" {
+		t.Skip("about SQLite files (WAL, backup, crash recovery); runs in the SQLite pass")
+	}
 }
 
 // do sends a request through the whole middleware stack.

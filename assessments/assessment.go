@@ -205,7 +205,7 @@ func loadAnswers(tx *gorm.DB, id uint) (Answers, error) {
 // editable loads an assessment for a change by its organisation, in tx.
 func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	var a Assessment
-	err := visibleTo(tx, by, "organisation_id").First(&a, id).Error
+	err := visibleTo(forUpdate(tx), by, "organisation_id").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}

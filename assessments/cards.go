@@ -15,6 +15,7 @@ import (
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Issuer is what the store needs to issue cards: the instance's public
@@ -68,6 +69,9 @@ func (is *Issuer) CardURL(id string) string { return is.BaseURL + "/cards/" + id
 // its approval does, and its log entry with it.
 func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result) error {
 	is := s.issuer
+	if err := lockLog(tx); err != nil {
+		return err
+	}
 	var svc Service
 	if err := tx.First(&svc, a.ServiceID).Error; err != nil {
 		return err
@@ -254,7 +258,7 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardR
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var rec CardRecord
-		if err := tx.Where("id = ?", id).First(&rec).Error; err != nil {
+		if err := forUpdate(tx).Where("id = ?", id).First(&rec).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}
@@ -264,7 +268,7 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardR
 			return fmt.Errorf("%w: the card was revoked on %s", ErrReadOnly, rec.RevokedAt.Format(time.DateOnly))
 		}
 		var list statusList
-		if err := tx.First(&list, rec.StatusList).Error; err != nil {
+		if err := forUpdate(tx).First(&list, rec.StatusList).Error; err != nil {
 			return err
 		}
 		bits := card.Bitstring(list.Bits)
@@ -282,4 +286,40 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardR
 		return nil, err
 	}
 	return s.Card(ctx, id)
+}
+
+// issuerKey is a published issuer public key. Every instance publishes the
+// keys it has, and serves the DID document from this table, so that a key
+// added on one instance is listed by all of them at once.
+type issuerKey struct {
+	ID                 string `gorm:"primaryKey;size:200"` // did#key-YYYY-N
+	PublicKeyMultibase string `gorm:"not null"`
+	CreatedAt          time.Time
+}
+
+// PublishKeys records the public halves of the issuer's keys.
+func (s *Store) PublishKeys(ctx context.Context) error {
+	is := s.issuer
+	for _, k := range is.Keys.Issuer {
+		rec := issuerKey{ID: is.DID + "#" + k.ID, PublicKeyMultibase: card.PublicKeyMultibase(k.Public())}
+		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rec).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DIDDocument is the issuer's DID document with every key any instance has
+// published, oldest first.
+func (s *Store) DIDDocument(ctx context.Context) (*card.DIDDocument, error) {
+	var keys []issuerKey
+	if err := s.db.WithContext(ctx).Where("id LIKE ?", s.issuer.DID+"#%").Order("created_at, id").Find(&keys).Error; err != nil {
+		return nil, err
+	}
+	doc := card.NewDIDDocument(s.issuer.DID, nil)
+	for _, k := range keys {
+		doc.VerificationMethod = append(doc.VerificationMethod, card.VerificationMethod{ID: k.ID, Type: "Multikey", Controller: s.issuer.DID, PublicKeyMultibase: k.PublicKeyMultibase})
+		doc.AssertionMethod = append(doc.AssertionMethod, k.ID)
+	}
+	return &doc, nil
 }

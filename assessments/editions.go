@@ -8,6 +8,7 @@ import (
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // editionRecord keeps the canonical content of every edition the instance
@@ -48,7 +49,8 @@ func (s *Store) SyncEditions(ctx context.Context, builtin *frameworks.Catalog) (
 					return err
 				}
 				rec = editionRecord{FrameworkID: ed.ID, Version: ed.Version, Digest: ed.Digest, Content: canon}
-				if err := tx.Create(&rec).Error; err != nil {
+				// Another instance may record it at the same moment; theirs is the same.
+				if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&rec).Error; err != nil {
 					return fmt.Errorf("record edition %s: %w", ed.Key(), err)
 				}
 			case err != nil:

@@ -14,11 +14,34 @@ import (
 	"github.com/unescap/dmf/frameworks"
 )
 
-// mustOpen opens a store on a fresh SQLite file; plain :memory: would give
-// each pooled connection its own empty database.
+// testDatabases maps a SQLite path to the database a test uses: the file
+// itself, or, when DMF_TEST_POSTGRES holds an admin URL, a fresh PostgreSQL
+// database per path, so that the same tests run against both.
+var testDatabases = map[string]string{}
+
+func testDatabase(t testing.TB, path string) string {
+	t.Helper()
+	admin := os.Getenv("DMF_TEST_POSTGRES")
+	if admin == "" {
+		return path
+	}
+	if url, ok := testDatabases[path]; ok {
+		return url
+	}
+	url, drop, err := assessments.CreatePostgresDatabase(context.Background(), admin, "dmf_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { drop(context.Background()); delete(testDatabases, path) })
+	testDatabases[path] = url
+	return url
+}
+
+// mustOpen opens a store on a fresh SQLite file (plain :memory: would give
+// each pooled connection its own empty database), or PostgreSQL database.
 func mustOpen(t testing.TB, path string) *assessments.Store {
 	t.Helper()
-	s, err := assessments.Open(context.Background(), path, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := assessments.Open(context.Background(), testDatabase(t, path), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

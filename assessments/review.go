@@ -57,7 +57,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a Assessment
-		if err := tx.First(&a, id).Error; err != nil {
+		if err := forUpdate(tx).First(&a, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
 			}

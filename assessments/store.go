@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/unescap/dmf/frameworks"
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -30,33 +32,43 @@ type Store struct {
 	issuer    *Issuer             // set by UseIssuer; nil issues no cards
 }
 
-// Open connects to a SQLite file and brings its schema up to date.
+// IsPostgres reports whether a database setting is a PostgreSQL URL.
+func IsPostgres(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
+// and brings the schema up to date.
 //
-// Every connection gets the same pragmas through the DSN, because SQLite
-// applies them per connection and the pool opens several: WAL so readers
-// never block the writer, synchronous=FULL so an acknowledged commit
-// survives power loss, foreign keys on (SQLite defaults to off), a busy
-// timeout instead of immediate "database is locked" errors, and IMMEDIATE
-// transactions so that a read-then-write transaction takes the write lock
-// up front instead of failing halfway.
-func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return nil, errors.New("open database: PostgreSQL is not supported by this build yet; use a SQLite file path")
+// Every SQLite connection gets the same pragmas through the DSN, because
+// SQLite applies them per connection and the pool opens several: WAL so
+// readers never block the writer, synchronous=FULL so an acknowledged
+// commit survives power loss, foreign keys on (SQLite defaults to off), a
+// busy timeout instead of immediate "database is locked" errors, and
+// IMMEDIATE transactions so that a read-then-write transaction takes the
+// write lock up front instead of failing halfway. On PostgreSQL the same
+// guarantees come from row locks (forUpdate) and an advisory lock for the
+// transparency log.
+func Open(ctx context.Context, database string, log *slog.Logger) (*Store, error) {
+	var dial gorm.Dialector
+	if IsPostgres(database) {
+		dial = postgres.Open(database)
+	} else {
+		q := url.Values{}
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", "FULL")
+		q.Set("_foreign_keys", "on")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_txlock", "immediate")
+		dial = sqlite.Open("file:" + database + "?" + q.Encode())
 	}
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_synchronous", "FULL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:         logger.NewSlogLogger(log, logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true}),
 		TranslateError: true,
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	countries, err := LoadCountries()
 	if err != nil {
@@ -76,11 +88,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := s.db.WithContext(ctx).AutoMigrate(
 		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
 		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
-		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{},
+		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
 	); err != nil {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 	return nil
+}
+
+// forUpdate locks the rows a transaction reads on PostgreSQL, so that a
+// read-then-write (a version check, a status change) cannot interleave
+// with another instance's. SQLite needs nothing: its IMMEDIATE
+// transactions already hold the database's only write lock.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if tx.Dialector.Name() == "postgres" {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return tx
 }
 
 // Countries returns the ESCAP member and associate member list.

@@ -65,9 +65,22 @@ func logSize(tx *gorm.DB) (int64, error) {
 	return *size, nil
 }
 
+// logLockID names the PostgreSQL advisory lock that serializes appends.
+const logLockID = 0x646d66 // "dmf"
+
+// lockLog serializes issuance across instances until the transaction ends:
+// one log, one checkpoint per size, status indexes picked one at a time.
+// SQLite's IMMEDIATE transaction already holds the only write lock.
+func lockLog(tx *gorm.DB) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", logLockID).Error
+}
+
 // appendLog adds a leaf to the log and signs the checkpoint of the new
-// size. It runs inside the issuing transaction, which holds the database's
-// write lock (SQLite IMMEDIATE), so appends are serialized.
+// size. It runs inside the issuing transaction, which holds the log lock,
+// so appends are serialized.
 func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
 	size, err := logSize(tx)
 	if err != nil {

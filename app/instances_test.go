@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/assessments/card"
+)
+
+// postgresAdmin is the admin URL of the PostgreSQL server for tests that
+// need one. .ci/run starts the server and sets DMF_POSTGRES_ADMIN.
+func postgresAdmin(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("DMF_POSTGRES_ADMIN")
+	if admin == "" {
+		if os.Getenv("DMF_CI") != "" {
+			t.Fatal("DMF_POSTGRES_ADMIN is not set; .ci/run starts PostgreSQL and sets it")
+		}
+		t.Skip("set DMF_POSTGRES_ADMIN to a postgres:// admin URL (as .ci/run does) to run this test")
+	}
+	return admin
+}
+
+// TestTwoInstancesShareOneDatabase runs two app processes over one
+// PostgreSQL database and data directory: a session made on one works on
+// the other, both issue cards at the same time, and the transparency log
+// stays one sequence, one checkpoint per size, each consistent with the
+// next, with every card included.
+func TestTwoInstancesShareOneDatabase(t *testing.T) {
+	admin := postgresAdmin(t)
+	ctx := context.Background()
+	db, drop, err := assessments.CreatePostgresDatabase(ctx, admin, "dmf_instances")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { drop(context.Background()) })
+	dataDir := t.TempDir()
+	setupInstance(t, db)
+	a := start(t, db, "-data-dir", dataDir)
+	b := start(t, db, "-data-dir", dataDir)
+
+	// A session made on one instance works on the other.
+	jar, _ := cookiejar.New(nil)
+	br := &browser{t: t, base: a.base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	br.login("a@justice.kz", pw)
+	ua, _ := url.Parse(a.base)
+	req, _ := http.NewRequest(http.MethodGet, b.base+"/assessments", nil)
+	for _, ck := range jar.Cookies(ua) {
+		req.AddCookie(ck)
+	}
+	if resp, _ := br.do(req); resp.StatusCode != http.StatusOK {
+		t.Errorf("session of instance A on instance B: %d", resp.StatusCode)
+	}
+
+	// Ten submitted assessments, approved half on each instance, all at once.
+	resp := a.token("a@justice.kz")
+	revs := []*api{a.token("reviewer@escap.org"), b.token("reviewer@escap.org")}
+	answers := map[string]any{}
+	_, ed := resp.call(http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", nil)
+	for _, d := range ed["dimensions"].([]any) {
+		for _, ind := range d.(map[string]any)["indicators"].([]any) {
+			answers[ind.(map[string]any)["id"].(string)] = map[string]any{"level": 3}
+		}
+	}
+	var ids []int
+	for i := 0; i < 10; i++ {
+		status, got := resp.call(http.MethodPost, "/api/v1/assessments", map[string]any{"framework": "escap-dmf-dps-sme", "period": 2026, "service": map[string]any{"name": fmt.Sprintf("Service %d", i), "category": "tax"}})
+		if status != http.StatusCreated {
+			t.Fatalf("create: %d %v", status, got)
+		}
+		id := int(got["id"].(float64))
+		if status, got := resp.call(http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", id), map[string]any{"answers": answers}); status != http.StatusOK {
+			t.Fatalf("save: %d %v", status, got)
+		}
+		if status, got := resp.call(http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/submit", id), nil); status != http.StatusOK {
+			t.Fatalf("submit: %d %v", status, got)
+		}
+		ids = append(ids, id)
+	}
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, got, err := tryCall(revs[i%2], http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/review", id), map[string]any{"decision": "approve"})
+			if err != nil || status != http.StatusOK {
+				t.Errorf("approve %d on instance %d: %d %v %v", id, i%2, status, got, err)
+			}
+		}()
+	}
+	wg.Wait()
+
+	// One log: sizes 1..10, each checkpoint consistent with the next.
+	_, info := revs[0].call(http.MethodGet, "/api/v1/log", nil)
+	if info["size"].(float64) != 10 {
+		t.Fatalf("log size %v, want 10", info["size"])
+	}
+	_, infoB := revs[1].call(http.MethodGet, "/api/v1/log", nil)
+	if infoB["vkey"] != info["vkey"] {
+		t.Error("the instances sign checkpoints with different keys")
+	}
+	vkey := info["vkey"].(string)
+	hasher := rfc6962.DefaultHasher
+	for size := 1; size < 10; size++ {
+		_, c1 := revs[size%2].raw(http.MethodGet, fmt.Sprintf("/api/v1/log/checkpoint?size=%d", size), nil)
+		_, c2 := revs[(size+1)%2].raw(http.MethodGet, fmt.Sprintf("/api/v1/log/checkpoint?size=%d", size+1), nil)
+		cp1, err1 := card.OpenCheckpoint(string(c1), vkey)
+		cp2, err2 := card.OpenCheckpoint(string(c2), vkey)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("checkpoints %d, %d: %v %v", size, size+1, err1, err2)
+		}
+		_, raw := revs[0].raw(http.MethodGet, fmt.Sprintf("/api/v1/log/consistency?old=%d&new=%d", size, size+1), nil)
+		var hashes [][]byte
+		for _, line := range strings.Fields(string(raw)) {
+			h, _ := base64.StdEncoding.DecodeString(line)
+			hashes = append(hashes, h)
+		}
+		if err := proof.VerifyConsistency(hasher, uint64(cp1.Size), uint64(cp2.Size), hashes, cp1.Root[:], cp2.Root[:]); err != nil {
+			t.Errorf("log forked between %d and %d: %v", size, size+1, err)
+		}
+	}
+	// Every card is in the log and verifies on both instances.
+	for _, id := range ids {
+		_, data := revs[0].raw(http.MethodGet, fmt.Sprintf("/api/v1/assessments/%d/card", id), nil)
+		var c struct{ ID string }
+		json.Unmarshal(data, &c)
+		cardID := c.ID[strings.LastIndex(c.ID, "/")+1:]
+		for _, r := range revs {
+			_, pf := r.raw(http.MethodGet, "/api/v1/cards/"+cardID+"/tlog-proof", nil)
+			if _, _, err := card.VerifyInclusion(data, string(pf), vkey); err != nil {
+				t.Errorf("card of %d: %v", id, err)
+			}
+			if status, report := r.call(http.MethodPost, "/api/v1/cards/verify", string(data)); status != http.StatusOK || report["valid"] != true {
+				t.Errorf("card of %d on %s: %v", id, r.base, report)
+			}
+		}
+	}
+}

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// loadOptions bound a load test in count and time.
+type loadOptions struct {
+	respondents int
+	reviewers   int
+	duration    time.Duration
+	assessments int // at most this many assessments in all
+	compare     int // approved assessments to seed for the comparison
+	database    string
+	rawDuration time.Duration
+}
+
+// loadtestCommand drives the real HTTP API of a server subprocess with
+// simulated respondents (sign in, create an assessment, save every
+// indicator one by one, submit) and reviewers (approve, compare), then
+// prints throughput and latency percentiles per operation, the server's
+// peak memory, and the ratio of the answer-save rate to plain SQLite
+// inserts of the same rows through the same driver.
+func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o loadOptions
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.respondents, "respondents", 32, "concurrent simulated respondents")
+	fs.IntVar(&o.reviewers, "reviewers", 2, "concurrent simulated reviewers")
+	fs.DurationVar(&o.duration, "duration", 30*time.Second, "how long to drive load")
+	fs.IntVar(&o.assessments, "max-assessments", 5000, "stop after this many assessments")
+	fs.IntVar(&o.compare, "compare-seed", 100000, "approved assessments to seed first, so that comparisons aggregate a realistic volume")
+	fs.StringVar(&o.database, "database", "", "database for the run (default: a new SQLite file in a temporary directory)")
+	fs.DurationVar(&o.rawDuration, "raw-duration", 10*time.Second, "how long to measure the raw SQLite insert ceiling")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "dmf-loadtest")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if o.database == "" {
+		o.database = filepath.Join(dir, "load.db")
+	}
+	fmt.Fprintf(stdout, "DMF load test: %d respondents, %d reviewers, %s, on %d CPU(s), %s, database %s\n",
+		o.respondents, o.reviewers, o.duration, runtime.NumCPU(), runtime.Version(), strings.SplitN(o.database, "?", 2)[0])
+
+	if err := seedLoad(ctx, o, dir, stdout); err != nil {
+		return err
+	}
+	srv, err := startServer(o.database, dir)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	stats := newLoadStats()
+	run := &loadRun{o: o, base: srv.base, stats: stats, deadline: time.Now().Add(o.duration)}
+	var wg sync.WaitGroup
+	for i := 0; i < o.respondents; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); run.respondent(i) }()
+	}
+	for i := 0; i < o.reviewers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); run.reviewer(i) }()
+	}
+	start := time.Now()
+	wg.Wait()
+	elapsed := time.Since(start)
+	peak := srv.peakRSS()
+	srv.stop()
+
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tcount\tper second\tp50\tp95\tp99\terrors\t")
+	for _, op := range stats.ops() {
+		s := stats.summary(op, elapsed)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t\n", op, s.count, s.rate, ms(s.p50), ms(s.p95), ms(s.p99), s.errors)
+	}
+	tw.Flush()
+	fmt.Fprintf(stdout, "server peak resident memory: %.1f MB\n", float64(peak)/(1<<20))
+
+	if !assessments.IsPostgres(o.database) {
+		raw, err := rawInsertRate(filepath.Join(dir, "raw.db"), o.respondents, o.rawDuration)
+		if err != nil {
+			return err
+		}
+		saves := stats.summary("save answer", elapsed).rate
+		fmt.Fprintf(stdout, "raw ceiling: %.0f single-row inserts/s (same rows, same driver and pragmas, %d writers); answer saves reach %.0f%% of it\n",
+			raw, o.respondents, 100*saves/raw)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
+}
+
+// seedLoad creates the accounts and the approved assessments to compare.
+func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) error {
+	store, err := assessments.Open(ctx, o.database, newLogger(Config{LogFormat: "text"}, io.Discard))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	builtin, _, err := frameworks.Embedded()
+	if err != nil {
+		return err
+	}
+	cat, err := store.SyncEditions(ctx, builtin)
+	if err != nil {
+		return err
+	}
+	countries := store.Countries().List
+	for i := 0; i < o.respondents; i++ {
+		org, err := store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: fmt.Sprintf("Load agency %d", i), Country: countries[i%len(countries)].Code, Kind: "agency"})
+		if err != nil {
+			return err
+		}
+		if _, err := store.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("r%d@load.example", i), Password: loadPassword, Role: assessments.RoleRespondent, OrganisationID: org.ID}); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < o.reviewers; i++ {
+		if _, err := store.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("v%d@load.example", i), Password: loadPassword, Role: assessments.RoleReviewer}); err != nil {
+			return err
+		}
+	}
+	if o.compare > 0 {
+		ed, _ := cat.Edition("escap-dmf-dps-sme", "")
+		t := time.Now()
+		if err := store.Synthesize(ctx, ed, assessments.SynthOptions{Assessments: o.compare, Countries: 50, Period: 2025, Seed: 1}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "seeded %d approved assessments over 50 countries in %s\n", o.compare, time.Since(t).Round(time.Second))
+	}
+	return nil
+}
+
+const loadPassword = "load test pass phrase 2026"
+
+// loadServer is the app running as a subprocess of the load test.
+type loadServer struct {
+	cmd  *exec.Cmd
+	base string
+	once sync.Once
+}
+
+func startServer(database, dir string) (*loadServer, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "serve", "-addr", "127.0.0.1:0", "-database", database, "-data-dir", dir, "-log-level", "error", "-login-delay", "1ms")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(out)
+	s := &loadServer{cmd: cmd}
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "DMF is listening on "); ok {
+			s.base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	if s.base == "" {
+		cmd.Process.Kill()
+		return nil, errors.New("the server did not start")
+	}
+	go io.Copy(io.Discard, out)
+	return s, nil
+}
+
+func (s *loadServer) stop() {
+	s.once.Do(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		s.cmd.Wait()
+	})
+}
+
+// peakRSS reads the server's high-water mark of resident memory.
+func (s *loadServer) peakRSS() int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.Fields(rest)[0], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// loadStats collects latencies per operation.
+type loadStats struct {
+	mu     sync.Mutex
+	lat    map[string][]time.Duration
+	errors map[string]int
+}
+
+func newLoadStats() *loadStats {
+	return &loadStats{lat: map[string][]time.Duration{}, errors: map[string]int{}}
+}
+
+func (s *loadStats) record(op string, d time.Duration, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.errors[op]++
+		return
+	}
+	s.lat[op] = append(s.lat[op], d)
+}
+
+func (s *loadStats) ops() []string {
+	var out []string
+	for op := range s.lat {
+		out = append(out, op)
+	}
+	for op := range s.errors {
+		if !slices.Contains(out, op) {
+			out = append(out, op)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+type opSummary struct {
+	count, errors int
+	rate          float64
+	p50, p95, p99 time.Duration
+}
+
+func (s *loadStats) summary(op string, elapsed time.Duration) opSummary {
+	l := slices.Clone(s.lat[op])
+	slices.Sort(l)
+	at := func(q float64) time.Duration {
+		if len(l) == 0 {
+			return 0
+		}
+		return l[min(len(l)-1, int(q*float64(len(l))))]
+	}
+	return opSummary{count: len(l), errors: s.errors[op], rate: float64(len(l)) / elapsed.Seconds(), p50: at(0.50), p95: at(0.95), p99: at(0.99)}
+}
+
+// loadRun is one run's shared state.
+type loadRun struct {
+	o        loadOptions
+	base     string
+	stats    *loadStats
+	deadline time.Time
+	created  atomic.Int64
+}
+
+var loadClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+
+// call sends one timed request and records it under op.
+func (r *loadRun) call(op, method, path, token string, body any, out any) error {
+	var buf io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		buf = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, r.base+path, buf)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	t := time.Now()
+	resp, err := loadClient.Do(req)
+	if err == nil {
+		defer resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			err = fmt.Errorf("%s %s: %d", method, path, resp.StatusCode)
+		} else if out != nil {
+			err = json.NewDecoder(resp.Body).Decode(out)
+		} else {
+			io.Copy(io.Discard, resp.Body)
+		}
+	}
+	r.stats.record(op, time.Since(t), err)
+	return err
+}
+
+func (r *loadRun) more() bool { return time.Now().Before(r.deadline) }
+
+func (r *loadRun) signIn(email string) (string, error) {
+	var tok struct{ Token string }
+	err := r.call("sign in", http.MethodPost, "/api/v1/tokens", "", map[string]string{"email": email, "password": loadPassword}, &tok)
+	return tok.Token, err
+}
+
+// respondent creates assessments and answers them one indicator at a
+// time, as the questionnaire's autosave does.
+func (r *loadRun) respondent(i int) {
+	token, err := r.signIn(fmt.Sprintf("r%d@load.example", i))
+	if err != nil {
+		return
+	}
+	var ed struct {
+		Dimensions []struct{ Indicators []struct{ ID string } }
+	}
+	if err := r.call("get framework", http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", "", nil, &ed); err != nil {
+		return
+	}
+	for n := 0; r.more() && r.created.Add(1) <= int64(r.o.assessments); n++ {
+		var a struct{ ID, Version int }
+		if err := r.call("create assessment", http.MethodPost, "/api/v1/assessments", token, map[string]any{
+			"framework": "escap-dmf-dps-sme", "period": 2026, "service": map[string]any{"name": fmt.Sprintf("Load service %d-%d", i, n), "category": "tax"},
+		}, &a); err != nil {
+			continue
+		}
+		for _, d := range ed.Dimensions {
+			for k, ind := range d.Indicators {
+				body := map[string]any{"version": a.Version, "answers": map[string]any{ind.ID: map[string]any{"level": 1 + (k+n)%5}}}
+				if err := r.call("save answer", http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", a.ID), token, body, &a); err != nil {
+					break
+				}
+			}
+		}
+		r.call("submit", http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/submit", a.ID), token, nil, nil)
+	}
+}
+
+// reviewer approves what is submitted (each approval issues a card and
+// appends to the log) and compares countries.
+func (r *loadRun) reviewer(i int) {
+	token, err := r.signIn(fmt.Sprintf("v%d@load.example", i))
+	if err != nil {
+		return
+	}
+	for r.more() {
+		var list []struct{ ID int }
+		if err := r.call("list submitted", http.MethodGet, "/api/v1/assessments?status=submitted", token, nil, &list); err != nil {
+			continue
+		}
+		for j, a := range list {
+			if j%r.o.reviewers != i {
+				continue
+			}
+			r.call("approve and issue card", http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/review", a.ID), token, map[string]any{"decision": "approve"}, nil)
+		}
+		r.call("compare 10 countries", http.MethodGet, "/api/v1/compare?period=2025&countries=CHN,PRK,HKG,JPN,MAC,MNG,KOR,ARM,AZE,GEO", token, nil, nil)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// rawInsertRate measures the ceiling the answer saves are bounded by:
+// plain inserts of rows shaped like answers, one per transaction as each
+// save commits, through the same driver with the same pragmas, from as
+// many writers.
+func rawInsertRate(path string, writers int, d time.Duration) (float64, error) {
+	db, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=WAL&_synchronous=FULL&_foreign_keys=on&_busy_timeout=10000&_txlock=immediate")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE answers (assessment_id INTEGER, indicator_id TEXT, data BLOB, version INTEGER, updated_by_id INTEGER, updated_at DATETIME, PRIMARY KEY (assessment_id, indicator_id))`); err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				_, err := db.Exec(`INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (assessment_id, indicator_id) DO UPDATE SET data = excluded.data, version = excluded.version`,
+					w, "SERV."+strconv.Itoa(i%26), []byte(`{"level":3}`), i, w, time.Now().UTC())
+				if err == nil {
+					n.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / d.Seconds(), nil
+}
