@@ -19,6 +19,7 @@
   var retryDelay = 1000;
   var retryTimer = null;
   var submitAfterSave = false;
+  var unsure = {};       // indicator id -> answers sent by requests whose reply was lost
 
   function say(key, kind) {
     if (!status) { return; }
@@ -91,6 +92,12 @@
     pending = {};
     inFlight = true;
     say("saving");
+    send(answers);
+  }
+
+  // send puts answers; inFlight stays true until the reply is read and the
+  // version updated, so that no second save starts from the old version.
+  function send(answers) {
     var headers = { "Content-Type": "application/json", "Accept": "application/json" };
     if (tokenMeta) { headers["X-CSRF-Token"] = tokenMeta.getAttribute("content"); }
     fetch(endpoint, {
@@ -99,28 +106,64 @@
       headers: headers,
       body: JSON.stringify({ version: parseInt(versionInput.value, 10), answers: answers })
     }).then(function (resp) {
-      inFlight = false;
       if (resp.ok) {
-        return resp.json().then(function (body) {
-          versionInput.value = body.version;
-          retryDelay = 1000;
-          if (Object.keys(pending).length) { save(); return; }
-          say("saved", "ok");
-          if (submitAfterSave) { form.submit(); }
-        });
+        return resp.json().then(function (body) { saved(body.version); });
       }
-      if (resp.status === 409) { return stop("conflict", answers); }
-      if (resp.status === 422 || resp.status === 400) { return stop("invalid", answers); }
+      if (resp.status === 409) {
+        return resp.json().then(function (body) { return conflict(body.error || {}, answers); });
+      }
+      if (resp.status === 422 || resp.status === 400) { inFlight = false; return stop("invalid", answers); }
       throw new Error("status " + resp.status);
     }).catch(function () {
       // The request was dropped or the server failed: keep the answers and
-      // try again, waiting longer each time, up to half a minute.
+      // try again after 1 s, 2 s, 4 s… up to half a minute. The server may
+      // have saved them before the reply was lost; remember what was sent.
       inFlight = false;
+      Object.keys(answers).forEach(function (id) {
+        (unsure[id] = unsure[id] || []).push(canonical(answers[id]));
+      });
       requeue(answers);
       say("offline", "error");
-      retryDelay = Math.min(retryDelay * 2, 30000);
       schedule(retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 30000);
     });
+  }
+
+  function saved(version) {
+    versionInput.value = version;
+    inFlight = false;
+    unsure = {};
+    retryDelay = 1000;
+    if (Object.keys(pending).length) { save(); return; }
+    say("saved", "ok");
+    if (submitAfterSave) { form.submit(); }
+  }
+
+  // conflict: a save from an older version. If the only changes since are
+  // this page's own answers from a request whose reply was lost, the save
+  // did get through: carry on from the current version. Anything else is a
+  // colleague's change, and the Save button shows it.
+  function conflict(err, answers) {
+    if (!Object.keys(unsure).length) { inFlight = false; return stop("conflict", answers); }
+    return fetch(endpoint.replace(/\/answers$/, ""), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (resp) {
+        if (!resp.ok) { throw new Error("status " + resp.status); }
+        return resp.json();
+      }).then(function (current) {
+        var ours = (err.changed || []).every(function (id) {
+          return (unsure[id] || []).indexOf(canonical((current.answers || {})[id])) >= 0;
+        });
+        if (!ours) { inFlight = false; stop("conflict", answers); return; }
+        versionInput.value = current.version;
+        unsure = {};
+        send(answers);
+      });
+  }
+
+  // canonical is an answer as JSON with its keys sorted, for comparison.
+  function canonical(a) {
+    if (!a) { return ""; }
+    return JSON.stringify(Object.keys(a).sort().reduce(function (o, k) { o[k] = a[k]; return o; }, {}));
   }
 
   function requeue(answers) {

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/chromedp"
+	"github.com/unescap/dmf/assessments"
+)
+
+// maxAssetBytes is the budget of CSS and JavaScript a page may load.
+const maxAssetBytes = 100 * 1024
+
+// pageFixture is what the page checks look at: assessments in every state,
+// a card, and approved assessments of two countries and two years for the
+// comparison, its trend and the result's change column.
+type pageFixture struct {
+	draft, submitted, approved uint
+	card                       string
+}
+
+func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
+	t.Helper()
+	ctx := context.Background()
+	a, p, st := b.a, b.p, b.a.s.store
+	var f pageFixture
+	spread := func(i int) int { return 1 + (i*7+3)%5 }
+	a.approve(p.actorA, p.actorRev, "Business registration", 2025, func(i int) int { return 1 + i%3 }, true)
+	f.approved = a.approve(p.actorA, p.actorRev, "Business registration", 2026, spread, true)
+	a.approve(p.actorB, p.actorRev, "VAT filing", 2026, func(i int) int { return 3 + i%3 }, true)
+	f.submitted = a.approve(p.actorB, p.actorRev, "Customs declarations", 2026, spread, false)
+	rec, err := st.CardOf(ctx, p.actorA, f.approved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.card = rec.ID
+
+	// A draft with part of its answers, a comment and evidence.
+	svc, err := st.CreateService(ctx, p.actorA, assessments.Service{Name: "SME support grants", Category: "sme-support"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.CreateAssessment(ctx, p.actorA, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: "escap-dmf-dps-sme", Period: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, four := 2, 4
+	if _, _, err := st.SaveAnswers(ctx, p.actorA, d.ID, nil, assessments.Answers{
+		"SERV.1":  {Level: &four, Comment: "Registration takes 15 minutes online.", Evidence: []string{"https://stats.example.gov/registration-2026"}},
+		"SERV.2":  {Level: &two},
+		"STRAT.1": {Level: &four},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.draft = d.ID
+	return f
+}
+
+// pageState is one page in one state: a plain GET, or a form posted to it
+// that comes back with problems.
+type pageState struct {
+	name   string
+	who    string // "", "respondent", "reviewer", "admin"
+	path   string
+	status int64         // the status the state answers with
+	act    func(tb *tab) // turns the opened page into the state
+	shot   string        // the languages to screenshot it in: "", "en" or "en ru"
+	extra  bool          // a variant of a page type that Russian covers in another state: checked in English only
+}
+
+// states lists every page type, with the error states of its forms.
+func (b *browserSuite) states(f pageFixture) []pageState {
+	ctx := context.Background()
+	st := b.a.s.store
+	ed := "/frameworks/escap-dmf-dps-sme"
+	draft := fmt.Sprintf("/assessments/%d", f.draft)
+	approved := fmt.Sprintf("/assessments/%d", f.approved)
+	submitted := fmt.Sprintf("/assessments/%d", f.submitted)
+	// post submits a form as it is, past the browser's own checks, so
+	// that the server's problems show.
+	post := func(form string, set map[string]string) func(tb *tab) {
+		return func(tb *tab) {
+			if set == nil {
+				set = map[string]string{}
+			}
+			setJS, _ := json.Marshal(set)
+			q, _ := json.Marshal(form)
+			tb.follow(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+				const f = document.querySelector(%s);
+				for (const [name, value] of Object.entries(%s)) {
+					const el = f.elements[name];
+					if (el.length !== undefined && el.tagName === undefined) { for (const r of el) r.checked = r.value === value; } else { el.value = value; }
+				}
+				f.submit();
+			})()`, q, setJS)))
+		}
+	}
+	return []pageState{
+		{name: "home", path: "/", shot: "en ru"},
+		{name: "frameworks", extra: true, path: "/frameworks"},
+		{name: "framework", path: ed, shot: "en ru"},
+		{name: "dimension", path: ed + "/dimensions/SERV"},
+		{name: "reference", path: "/reference"},
+		{name: "reference-wsis", extra: true, path: "/reference/wsis"},
+		{name: "reference-topic", extra: true, path: "/reference/dmf"},
+		{name: "login", extra: true, path: "/login"},
+		{name: "login-failed", path: "/login", status: 401, act: post(`form[action="/login"]`, map[string]string{"email": "nobody@example.org", "password": "wrong password"})},
+		{name: "compare-public", extra: true, path: "/compare"},
+		{name: "verify", extra: true, path: "/verify"},
+		{name: "verify-problem", path: "/verify", status: 422, act: post(`form[action="/verify"]`, map[string]string{"card": ""})},
+		{name: "verify-card", path: "/verify?card=" + f.card},
+		{name: "verify-tampered", extra: true, path: "/verify", act: func(tb *tab) {
+			rec, _ := st.Card(ctx, f.card)
+			bad := strings.Replace(string(rec.Data), `"period":2026`, `"period":2027`, 1)
+			post(`form[action="/verify"]`, map[string]string{"card": bad})(tb)
+		}},
+		{name: "card", path: "/cards/" + f.card, shot: "en"},
+		{name: "not-found", extra: true, path: "/no-such-page", status: 404},
+
+		{name: "assessments", who: "respondent", path: "/assessments"},
+		{name: "services", extra: true, who: "respondent", path: "/services"},
+		{name: "services-problem", who: "respondent", path: "/services", status: 422, act: post(`form[action="/services"]`, map[string]string{"name": "", "url": "ftp://x"})},
+		{name: "assessment-new", extra: true, who: "respondent", path: "/assessments/new"},
+		{name: "overview", extra: true, who: "respondent", path: draft},
+		{name: "overview-incomplete", who: "respondent", path: draft, status: 422, act: post(`form[action$="/submit"]`, nil)},
+		{name: "questionnaire", who: "respondent", path: draft + "/dimensions/SERV", shot: "en ru"},
+		{name: "questionnaire-problem", who: "respondent", path: draft + "/dimensions/SERV", status: 422, act: post(`form.questionnaire`, map[string]string{"SERV.1.evidence": "not a link", "SERV.1.comment": "x\x01"})},
+		{name: "questionnaire-conflict", who: "respondent", path: draft + "/dimensions/SERV", status: 409, act: func(tb *tab) {
+			three := 3
+			if _, _, err := st.SaveAnswers(ctx, b.p.actorA, f.draft, nil, assessments.Answers{"SERV.2": {Level: &three}}); err != nil {
+				tb.t.Fatal(err)
+			}
+			post(`form.questionnaire`, map[string]string{"SERV.2.level": "4"})(tb)
+			if tb.count("#conflict") != 1 {
+				tb.t.Errorf("the conflicting save does not say so")
+			}
+		}},
+		{name: "result", who: "respondent", path: approved + "/result", shot: "en ru"},
+		{name: "report", who: "respondent", path: approved + "/report", shot: "en"},
+		{name: "password", extra: true, who: "respondent", path: "/account/password"},
+		{name: "account", extra: true, who: "respondent", path: "/account"},
+
+		{name: "review-queue", who: "reviewer", path: "/review"},
+		{name: "review", who: "reviewer", path: submitted + "/review", shot: "en"},
+		{name: "review-problem", who: "reviewer", path: submitted + "/review", status: 422, act: post(`form.review-form`, map[string]string{"decision": "return"})},
+		{name: "compare", who: "reviewer", path: "/compare?countries=KAZ,UZB", shot: "en ru"},
+		{name: "card-reviewer", extra: true, who: "reviewer", path: "/cards/" + f.card},
+
+		{name: "admin-users", who: "admin", path: "/admin/users", shot: "en"},
+		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
+		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
+		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
+	}
+}
+
+// testPages checks every page type in English and Russian (variants of a
+// page type only in English, to keep the run short): axe-core finds no
+// WCAG 2.1 A or AA violation, error summaries link to their fields, charts
+// have text equivalents, nothing scrolls sideways at 375 px and every
+// control is on screen, and no page loads more than 100 KB of CSS and
+// JavaScript. The main pages are saved as screenshots at both widths.
+func (b *browserSuite) testPages(t *testing.T) {
+	f := b.seedPageFixture(t)
+	shots := b.shotDir(t)
+	states := b.states(f)
+	weights := map[string]string{} // page → CSS and JS bytes
+	tabs := map[string]*tab{"": b.newTab(t, "visitor")}
+	for who, email := range map[string]string{"respondent": b.p.a, "reviewer": b.p.rev, "admin": b.p.adm} {
+		tabs[who] = b.newTab(t, who)
+		b.signIn(tabs[who], email)
+	}
+	for _, lang := range languages {
+		t.Run(lang, func(t *testing.T) {
+			axed := 0
+			for _, tb := range tabs {
+				tb.t = t
+				tb.openOK("/")
+				if tb.lang() != lang {
+					tb.switchLang(lang)
+				}
+			}
+			for i, ps := range states {
+				if ps.extra && lang != "en" {
+					continue
+				}
+				tb := tabs[ps.who]
+				name := fmt.Sprintf("%s (%s)", ps.name, lang)
+				status := tb.open(ps.path)
+				if ps.act != nil {
+					ps.act(tb)
+					status = js[int64](tb, `performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0`)
+				}
+				want := ps.status
+				if want == 0 {
+					want = 200
+				}
+				if status != want {
+					t.Errorf("%s: %s answered %d, want %d", name, tb.path(), status, want)
+				}
+				if got := tb.lang(); got != lang {
+					t.Errorf("%s: html lang %q", name, got)
+				}
+				if lang == "en" {
+					weights[ps.name] = b.checkWeight(tb, name)
+				}
+				b.checkAxe(tb, name)
+				axed++
+				b.checkErrorSummary(tb, name, want == 422)
+				if lang == "en" {
+					b.checkCharts(tb, name)
+				}
+				shot := strings.Contains(ps.shot, lang)
+				if shot && lang == "en" {
+					tb.screenshot(shots, fmt.Sprintf("%02d-%s-%s-desktop", i, ps.name, lang), 0.5)
+				}
+				tb.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
+				b.checkSmallScreen(tb, name)
+				if shot {
+					tb.screenshot(shots, fmt.Sprintf("%02d-%s-%s-mobile", i, ps.name, lang), 1)
+				}
+				tb.do(chromedp.EmulateViewport(desktopWidth, desktopHeight))
+			}
+			if lang == "en" {
+				b.checkAxeFindsProblems(tabs[""])
+			}
+			t.Logf("axe-core checked %d page states in %s", axed, lang)
+		})
+	}
+	pages := map[string][]string{} // weight → pages
+	for _, ps := range states {
+		pages[weights[ps.name]] = append(pages[weights[ps.name]], ps.name)
+	}
+	for w, names := range pages {
+		t.Logf("CSS and JavaScript: %s on %d pages (%s)", w, len(names), strings.Join(names, ", "))
+	}
+}
+
+// checkWeight sums the CSS and JavaScript the page loaded, and describes
+// it.
+func (b *browserSuite) checkWeight(tb *tab, page string) string {
+	tb.t.Helper()
+	w := js[struct {
+		Total int            `json:"total"`
+		Parts map[string]int `json:"parts"`
+	}](tb, `(async () => {
+		const urls = new Set([...document.querySelectorAll('link[rel~="stylesheet"][href], script[src]')].map(e => e.href || e.src));
+		for (const e of performance.getEntriesByType('resource')) {
+			if (/\.(css|js)$/.test(e.name.split(/[?#]/)[0]) || ['script', 'css'].includes(e.initiatorType)) urls.add(e.name);
+		}
+		for (const u of urls) {
+			if (u.includes('`+axeURL+`')) urls.delete(u); // the test's own tool
+		}
+		const parts = {};
+		let total = 0;
+		for (const u of urls) {
+			const e = performance.getEntriesByName(u)[0];
+			let n = e ? e.decodedBodySize : 0;
+			if (!n) n = (await (await fetch(u)).arrayBuffer()).byteLength;
+			parts[u.split(/[?#]/)[0].split('/').slice(-2).join('/')] = n;
+			total += n;
+		}
+		return {total, parts};
+	})()`)
+	if w.Total > maxAssetBytes || w.Total == 0 {
+		tb.t.Errorf("%s loads %d bytes of CSS and JavaScript (%v); the budget is %d", page, w.Total, w.Parts, maxAssetBytes)
+	}
+	return fmt.Sprintf("%d bytes %v", w.Total, w.Parts)
+}
+
+// checkSmallScreen: at phone width the page does not scroll sideways and
+// every control is at least partly on screen. A box may scroll sideways on
+// its own (a wide data table) only if the keyboard can scroll it: it takes
+// the focus and is a named region; a control inside it counts as on screen.
+func (b *browserSuite) checkSmallScreen(tb *tab, page string) {
+	tb.t.Helper()
+	r := js[struct {
+		Width       int      `json:"width"`
+		ScrollWidth int      `json:"scrollWidth"`
+		Wide        []string `json:"wide"`
+		Off         []string `json:"off"`
+		Regions     []string `json:"regions"`
+	}](tb, `(() => {
+		const de = document.documentElement, vw = de.clientWidth;
+		const label = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+			(typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '') +
+			' "' + (el.textContent || el.value || '').replace(/\s+/g, ' ').trim().slice(0, 40) + '"';
+		const scroller = el => {
+			for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+				const s = getComputedStyle(p);
+				if ((s.overflowX === 'auto' || s.overflowX === 'scroll') && p.scrollWidth > p.clientWidth + 1) return p;
+			}
+			return null;
+		};
+		const out = {width: vw, scrollWidth: de.scrollWidth, wide: [], off: [], regions: []};
+		const regions = new Set();
+		for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+			if (el.matches('.skip')) continue; // off screen until it has the focus
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) continue; // not rendered
+			const box = scroller(el);
+			if (box) { regions.add(box); continue; }
+			if (r.right <= 0 || r.left >= vw) out.off.push(label(el));
+		}
+		for (const box of document.body.querySelectorAll('*')) {
+			const s = getComputedStyle(box);
+			if ((s.overflowX === 'auto' || s.overflowX === 'scroll') && box.scrollWidth > box.clientWidth + 1) regions.add(box);
+		}
+		for (const box of regions) {
+			const named = box.getAttribute('role') === 'region' && (box.hasAttribute('aria-label') || box.hasAttribute('aria-labelledby'));
+			if (box.tabIndex < 0 || !named) out.regions.push(label(box));
+		}
+		if (de.scrollWidth > vw) {
+			for (const el of document.body.querySelectorAll('*')) {
+				const over = e => e.getBoundingClientRect().right > vw + 1 && !scroller(e);
+				if (over(el) && ![...el.children].some(over)) out.wide.push(label(el) + ' ends at ' + Math.round(el.getBoundingClientRect().right));
+			}
+		}
+		out.wide = out.wide.slice(0, 8);
+		return out;
+	})()`)
+	if r.Width != phoneWidth {
+		tb.t.Fatalf("%s: the phone viewport is %d px wide, want %d", page, r.Width, phoneWidth)
+	}
+	if r.ScrollWidth > r.Width {
+		tb.t.Errorf("%s at %d px scrolls sideways (%d px wide): %s", page, r.Width, r.ScrollWidth, strings.Join(r.Wide, "; "))
+	}
+	for _, el := range r.Off {
+		tb.t.Errorf("%s at %d px: %s is off screen", page, r.Width, el)
+	}
+	for _, el := range r.Regions {
+		tb.t.Errorf("%s at %d px: %s scrolls sideways but cannot be scrolled by keyboard (needs tabindex=0, role=region and a name)", page, r.Width, el)
+	}
+	// A table stacked into blocks is still a table to assistive technology.
+	if roles := axRoles(tb, "table.stack td"); roles != nil && (!slices.Contains(roles, "cell") || !slices.Contains(roles, "table")) {
+		tb.t.Errorf("%s at %d px: a stacked table's cell has the roles %v, not a cell of a table", page, r.Width, roles)
+	}
+}
+
+// axRoles is the accessibility roles of the first element matching sel and
+// its ancestors, as the browser exposes them; nil if nothing matches.
+func axRoles(tb *tab, sel string) []string {
+	tb.t.Helper()
+	return value(tb, func(ctx context.Context, t *chromedp.Target) ([]string, error) {
+		doc, err := cdp.Call(ctx, t, dom.GetDocument, dom.GetDocumentParams{})
+		if err != nil {
+			return nil, err
+		}
+		q, err := cdp.Call(ctx, t, dom.QuerySelector, dom.QuerySelectorParams{NodeID: doc.Root.NodeID, Selector: sel})
+		if err != nil || q.NodeID == 0 {
+			return nil, err
+		}
+		tree, err := cdp.Call(ctx, t, accessibility.GetPartialAXTree, accessibility.GetPartialAXTreeParams{NodeID: q.NodeID, FetchRelatives: new(true)})
+		if err != nil {
+			return nil, err
+		}
+		var roles []string
+		for _, n := range tree.Nodes {
+			if n.Role != nil {
+				roles = append(roles, strings.Trim(string(n.Role.Value), `"`))
+			}
+		}
+		return roles, nil
+	})
+}
+
+// checkErrorSummary: each problem in a form's error summary links to its
+// field (or, for missing answers, to their pages); the field has a label,
+// is described by its own error message and is marked invalid, so that a
+// screen reader reads the problem at the field (WCAG 1.3.1, 3.3.1, 3.3.3).
+// A page answering 422 must have such a summary.
+func (b *browserSuite) checkErrorSummary(tb *tab, page string, want bool) {
+	tb.t.Helper()
+	r := js[struct {
+		Links    int      `json:"links"`
+		Problems []string `json:"problems"`
+	}](tb, `(() => {
+		const links = [...document.querySelectorAll('.error-summary a[href^="#"]')], problems = [];
+		for (const a of links) {
+			const id = decodeURIComponent(a.getAttribute('href').slice(1)), el = document.getElementById(id);
+			if (!el) { problems.push('"' + a.textContent + '" links to #' + id + ', which is missing'); continue; }
+			if (!el.matches('input, select, textarea')) { problems.push('#' + id + ' is not a form field'); continue; }
+			if (!el.labels || !el.labels.length) problems.push('#' + id + ' has no label');
+			const err = document.getElementById(id + '-error');
+			if (!err) { problems.push('#' + id + ' has no error message beside it'); continue; }
+			if (!(el.getAttribute('aria-describedby') || '').split(/\s+/).includes(err.id)) problems.push('#' + id + ' is not described by its error message');
+			if (!['radio', 'checkbox'].includes(el.type) && el.getAttribute('aria-invalid') !== 'true') problems.push('#' + id + ' is not marked aria-invalid');
+		}
+		return {links: document.querySelectorAll('.error-summary a[href]').length, problems};
+	})()`)
+	if want && r.Links == 0 {
+		tb.t.Errorf("%s: the form came back with problems but no error summary links to them", page)
+	}
+	for _, p := range r.Problems {
+		tb.t.Errorf("%s: error summary: %s", page, p)
+	}
+}
+
+// checkCharts: every chart is an image with a name and a description, and
+// its numbers are also in a table on the page (WCAG 1.1.1, 1.3.1).
+func (b *browserSuite) checkCharts(tb *tab, page string) {
+	tb.t.Helper()
+	for _, p := range js[[]string](tb, `[...document.querySelectorAll('svg.radar')].flatMap(svg => {
+		const text = id => document.getElementById(id)?.textContent.trim() || '';
+		const ids = (svg.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean);
+		const problems = [];
+		if (svg.getAttribute('role') !== 'img') problems.push('a chart is not role=img');
+		if (ids.length < 2 || ids.some(id => !text(id))) problems.push('a chart has no title and description');
+		if (!document.querySelector('main table')) problems.push('a chart has no table with its numbers');
+		return problems;
+	})`) {
+		tb.t.Errorf("%s: %s", page, p)
+	}
+}
