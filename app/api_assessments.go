@@ -135,12 +135,8 @@ func (s *server) assessmentJSON(c echo.Context, id uint) (*assessmentJSON, error
 	if err != nil {
 		return nil, err
 	}
-	lang := c.QueryParam("lang")
-	if lang == "" {
-		lang = "en"
-	}
 	a, ed := st.A, st.Ed
-	scores := st.Result.JSON(ed, lang)
+	scores := st.Result.JSON(ed, apiLang(c))
 	out := &assessmentJSON{
 		ID: a.ID, Status: a.Status, Version: a.Version, Framework: editionRef{ed.ID, ed.Version, ed.Digest},
 		Service: a.Service, Organisation: organisationJSON{st.Org.ID, st.Org.Name, st.Org.Country}, Period: a.Period,
@@ -317,10 +313,32 @@ func (s *server) apiSaveAnswers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, req.Version, answers); err != nil {
+	a, all, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, req.Version, answers)
+	if err != nil {
 		return err
 	}
-	return s.apiAssessment(c)
+	ed, err := s.store.Edition(a)
+	if err != nil {
+		return err
+	}
+	scores := assessments.Score(ed, all).JSON(ed, apiLang(c))
+	return c.JSON(http.StatusOK, savedAnswersJSON{
+		ID: a.ID, Status: a.Status, Version: a.Version, UpdatedAt: a.UpdatedAt,
+		Answers: all, Completeness: scores.Completeness, Scores: scores,
+	})
+}
+
+// savedAnswersJSON answers a save: what the questionnaire needs to carry
+// on (the new version, the answers as stored, the live scores) and no
+// more, since it answers every autosave. GET has the rest.
+type savedAnswersJSON struct {
+	ID           uint                   `json:"id"`
+	Status       assessments.Status     `json:"status"`
+	Version      int                    `json:"version"`
+	UpdatedAt    time.Time              `json:"updated_at"`
+	Answers      assessments.Answers    `json:"answers"`
+	Completeness float64                `json:"completeness"`
+	Scores       assessments.ScoresJSON `json:"scores"`
 }
 
 // apiSubmit submits a complete assessment; 422 lists what is missing.

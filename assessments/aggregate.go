@@ -39,7 +39,7 @@ func addToAggregates(tx *gorm.DB, a *Assessment, res Result) error {
 // RebuildAggregates recomputes every country total from the stored scores
 // of approved assessments, after a bulk load or to repair a copy.
 func (s *Store) RebuildAggregates(ctx context.Context) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return rebuildAggregates(tx) })
+	return s.write(ctx, func(tx *gorm.DB) error { return rebuildAggregates(tx) })
 }
 
 func rebuildAggregates(tx *gorm.DB) error {

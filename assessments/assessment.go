@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/unescap/dmf/frameworks"
@@ -82,7 +81,7 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 		FrameworkID: ed.ID, FrameworkVersion: ed.Version, Period: na.Period,
 		Status: StatusDraft, Version: 1, CreatedByID: by.UserID,
 	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if svc.ID == 0 {
 			if err := tx.Create(svc).Error; err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {
@@ -121,7 +120,7 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 // do not exist.
 func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (*Assessment, error) {
 	var a Assessment
-	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service").First(&a, id).Error
+	err := visibleTo(s.db.WithContext(ctx), by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -226,45 +225,57 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 // clears it, the others stay. With base set, the save is refused with a
 // *ConflictError if anyone saved since that version. Invalid answers are
 // refused with a *ValidationError and nothing is changed. It returns the
-// assessment and all its answers after the save.
+// assessment (without its service) and all its answers after the save.
 func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (*Assessment, Answers, error) {
-	a, err := s.Assessment(ctx, by, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	ed, err := s.Edition(a)
-	if err != nil {
-		return nil, nil, err
-	}
 	clean := make(Answers, len(answers))
 	for k, ans := range answers {
 		clean[k] = ans.normalise()
 	}
-	if err := ValidateAnswers(ed, clean); err != nil {
-		return nil, nil, err
-	}
-	var all Answers
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	var (
+		a   *Assessment
+		all Answers
+	)
+	// Everything happens in the one transaction, so that a save is a
+	// single turn of the writer lock and no extra round trips before or
+	// after it: answer saves are the busiest write the app has.
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		var err error
 		a, err = s.editable(tx, by, id)
 		if err != nil {
+			return err
+		}
+		ed, err := s.Edition(a)
+		if err != nil {
+			return err
+		}
+		if err := ValidateAnswers(ed, clean); err != nil {
 			return err
 		}
 		if base != nil && *base != a.Version {
 			return s.conflict(tx, a, *base)
 		}
-		before, err := loadAnswers(tx.Where("indicator_id IN ?", keys(clean)), a.ID)
+		all, err = loadAnswers(tx, a.ID)
 		if err != nil {
 			return err
 		}
+		before := make(Answers, len(clean))
+		for ind := range clean {
+			if old, ok := all[ind]; ok {
+				before[ind] = old
+			}
+		}
 		a.Version++
 		now := s.now()
+		a.UpdatedAt = now
 		var upserts []answerRecord
 		var cleared []string
 		for ind, ans := range clean {
 			if ans.Empty() {
 				cleared = append(cleared, ind)
+				delete(all, ind)
 				continue
 			}
+			all[ind] = ans
 			data, err := json.Marshal(ans)
 			if err != nil {
 				return err
@@ -284,18 +295,12 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 		if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
 			return err
 		}
-		if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {
-			return err
-		}
-		all, err = loadAnswers(tx, a.ID)
-		return err
+		return s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	a.Service = Service{}
-	a, err = s.Assessment(ctx, by, id)
-	return a, all, err
+	return a, all, nil
 }
 
 // conflict builds the error for a stale save: which indicators others
@@ -308,20 +313,11 @@ func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
 	return &ConflictError{Current: a.Version, Changed: changed}
 }
 
-func keys(m Answers) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // Submit sends a complete assessment for review. Its scores are computed
 // and stored now, so that lists and comparisons read them directly.
 func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, error) {
 	var out *Assessment
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err

@@ -256,7 +256,7 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardR
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		var rec CardRecord
 		if err := forUpdate(tx).Where("id = ?", id).First(&rec).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -38,7 +38,7 @@ var ErrEditionChanged = errors.New("edition changed after use")
 // corrected text must be published as a new version.
 func (s *Store) SyncEditions(ctx context.Context, builtin *frameworks.Catalog) (*frameworks.Catalog, error) {
 	var all []*frameworks.Edition
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		for _, ed := range builtin.Editions() {
 			var rec editionRecord
 			err := tx.Where("framework_id = ? AND version = ?", ed.ID, ed.Version).First(&rec).Error

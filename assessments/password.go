@@ -1,6 +1,7 @@
 package assessments
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	_ "embed"
@@ -47,6 +48,22 @@ func CheckPassword(pw, email string) Message {
 		return Message{Format: "this password appears in lists of breached passwords; choose another"}
 	}
 	return Message{}
+}
+
+// argon runs an Argon2id computation once a slot is free. Each takes
+// 19 MiB and a core's worth of work for a few tens of milliseconds; a
+// burst of sign-ins running all at once would only multiply the memory
+// (32 at once is over 600 MiB) without finishing any sooner, so at most
+// one per CPU runs and the rest wait their turn.
+func (s *Store) argon(ctx context.Context, f func()) error {
+	select {
+	case s.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.hashing }()
+	f()
+	return nil
 }
 
 // hashPassword derives an Argon2id hash in the PHC string format.

@@ -55,7 +55,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		var a Assessment
 		if err := forUpdate(tx).First(&a, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -22,7 +22,7 @@ func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (*Serv
 	if err := validateService(svc); err != nil {
 		return nil, err
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&svc).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("name", "your organisation already has a service with this name")

@@ -33,7 +33,7 @@ func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthO
 	rng := rand.New(rand.NewPCG(o.Seed, 1))
 	now := s.now()
 	const batch = 1000 // rows per INSERT, under SQLite's limit on bound values
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
 		orgs := make([]Organisation, o.Countries)
 		for i := range orgs {
 			orgs[i] = Organisation{Name: fmt.Sprintf("Synthetic agency %d", i+1), Country: s.countries.List[i].Code, Kind: "agency"}

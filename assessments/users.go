@@ -74,12 +74,18 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, e
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(nu.Password)
+	var (
+		hash string
+		err  error
+	)
+	if aerr := s.argon(ctx, func() { hash, err = hashPassword(nu.Password) }); aerr != nil {
+		return nil, aerr
+	}
 	if err != nil {
 		return nil, err
 	}
 	u := &User{Email: nu.Email, Name: nu.Name, PasswordHash: hash, Role: nu.Role, OrganisationID: orgID, MustChangePassword: nu.MustChangePassword}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(u).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("email", "an account with this email already exists")
@@ -102,7 +108,7 @@ func userAudit(u *User) map[string]any {
 // User returns an account with its organisation.
 func (s *Store) User(ctx context.Context, id uint) (*User, error) {
 	var u User
-	err := s.db.WithContext(ctx).Preload("Organisation").First(&u, id).Error
+	err := s.db.WithContext(ctx).Joins("Organisation").First(&u, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -178,17 +184,23 @@ func (s *Store) Authenticate(ctx context.Context, email, password, addr string) 
 		}
 		hash = dummyHash
 	}
-	ok, verr := verifyPassword(password, hash)
+	var ok bool
+	var verr error
+	if aerr := s.argon(ctx, func() { ok, verr = verifyPassword(password, hash) }); aerr != nil {
+		return nil, aerr
+	}
 	if err != nil || verr != nil || !ok || u.DisabledAt != nil {
 		now := s.now()
 		fails := []loginAttempt{{Key: "account:" + email, At: now}, {Key: "addr:" + addr, At: now}}
-		if err := db.Create(&fails).Error; err != nil {
+		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Create(&fails).Error }); err != nil {
 			return nil, err
 		}
 		return nil, &BadCredentialsError{Failures: failures + 1}
 	}
 	// A success clears the account's failures; the address's stay.
-	if err := db.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error; err != nil {
+	if err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error
+	}); err != nil {
 		return nil, err
 	}
 	return s.User(ctx, u.ID)
@@ -202,7 +214,11 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, 
 	if err != nil {
 		return err
 	}
-	if ok, _ := verifyPassword(current, u.PasswordHash); !ok {
+	var ok bool
+	if err := s.argon(ctx, func() { ok, _ = verifyPassword(current, u.PasswordHash) }); err != nil {
+		return err
+	}
+	if !ok {
 		return fieldError("current", "this is not your current password")
 	}
 	if m := CheckPassword(next, u.Email); m.Format != "" {
@@ -211,12 +227,15 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, 
 	if next == current {
 		return fieldError("password", "choose a password different from the current one")
 	}
-	hash, err := hashPassword(next)
+	var hash string
+	if aerr := s.argon(ctx, func() { hash, err = hashPassword(next) }); aerr != nil {
+		return aerr
+	}
 	if err != nil {
 		return err
 	}
 	by := u.Actor()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
 			return err
 		}
@@ -246,7 +265,9 @@ func secretID(token string) string {
 func (s *Store) CreateSession(ctx context.Context, userID uint) (string, error) {
 	token, id := newSecret("")
 	now := s.now()
-	err := s.db.WithContext(ctx).Create(&session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}).Error
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Create(&session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}).Error
+	})
 	return token, err
 }
 
@@ -262,11 +283,11 @@ func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
 	}
 	now := s.now()
 	if now.After(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > SessionIdle {
-		db.Delete(&ss)
+		s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
 		return nil, ErrExpired
 	}
 	if now.Sub(ss.LastSeenAt) > touchSessionAfter { // not on every request: saves a write
-		if err := db.Model(&ss).Update("last_seen_at", now).Error; err != nil {
+		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&ss).Update("last_seen_at", now).Error }); err != nil {
 			return nil, err
 		}
 	}
@@ -280,7 +301,7 @@ func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
 // DeleteSession signs a session out on the server, so a copied cookie stops
 // working too.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
-	return s.db.WithContext(ctx).Where("id = ?", secretID(token)).Delete(&session{}).Error
+	return s.write(ctx, func(tx *gorm.DB) error { return tx.Where("id = ?", secretID(token)).Delete(&session{}).Error })
 }
 
 // CreateToken issues an API token for a user; only its hash is kept.
@@ -289,7 +310,7 @@ func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (stri
 	now := s.now()
 	t := &APIToken{ID: id, Prefix: token[:12], UserID: userID, Name: name, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
 	by := Actor{UserID: userID}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(t).Error; err != nil {
 			return err
 		}
@@ -309,7 +330,7 @@ func (s *Store) Tokens(ctx context.Context, userID uint) ([]APIToken, error) {
 // the token itself.
 func (s *Store) RevokeToken(ctx context.Context, userID uint, prefixOrToken string) error {
 	by := Actor{UserID: userID}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
 		var t APIToken
 		err := tx.Where("user_id = ? AND (prefix = ? OR id = ?)", userID, prefixOrToken, secretID(prefixOrToken)).First(&t).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -347,7 +368,7 @@ func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {
 		return nil, ErrExpired
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchSessionAfter {
-		db.Model(&t).Update("last_used_at", now)
+		s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&t).Update("last_used_at", now).Error })
 	}
 	u, err := s.User(ctx, t.UserID)
 	if err != nil || u.DisabledAt != nil {
@@ -379,7 +400,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 		return nil, err
 	}
 	o.ID = 0
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("name", "this country already has an organisation with this name")
