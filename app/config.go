@@ -33,6 +33,7 @@ type Config struct {
 	IssuerName        string        // DMF_ISSUER_NAME: the issuer name on cards
 	TrustedDIDs       []string      // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
 	Demo              bool          // -demo: seed demonstration data before serving
+	PprofAddr         string        // DMF_PPROF_ADDR: loopback address for Go's pprof profiles; empty: off
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -54,6 +55,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.DurationVar(&cfg.LoginDelay, "login-delay", envDuration(getenv, "DMF_LOGIN_DELAY", 250*time.Millisecond), "delay after the third failed sign-in in a row, doubling after each further one (DMF_LOGIN_DELAY)")
 	fs.StringVar(&cfg.IssuerName, "issuer-name", env("DMF_ISSUER_NAME", ""), "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
 	trusted := fs.String("trusted-dids", env("DMF_TRUSTED_DIDS", ""), "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("DMF_PPROF_ADDR", ""), "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -102,6 +104,14 @@ func (c *Config) complete() error {
 		return errors.New("base URL: must not carry a query or fragment")
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.PprofAddr != "" {
+		// Profiles show internals (goroutine stacks hold request data); they
+		// are for an operator on the machine, never for the network.
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("pprof address %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
+		}
+	}
 	if c.PublicMinServices < 1 {
 		return fmt.Errorf("public minimum of services %d: must be at least 1", c.PublicMinServices)
 	}

@@ -36,6 +36,7 @@ type loadOptions struct {
 	compare     int // approved assessments to seed for the comparison
 	database    string
 	rawDuration time.Duration
+	cpuProfile  string // file for a CPU profile of the server under load
 }
 
 // loadtestCommand drives the real HTTP API of a server subprocess with
@@ -55,6 +56,7 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.IntVar(&o.compare, "compare-seed", 100000, "approved assessments to seed first, so that comparisons aggregate a realistic volume")
 	fs.StringVar(&o.database, "database", "", "database for the run (default: a new SQLite file in a temporary directory)")
 	fs.DurationVar(&o.rawDuration, "raw-duration", 10*time.Second, "how long to measure the raw SQLite insert ceiling")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server under load to this file (read it with go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,11 +74,17 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := seedLoad(ctx, o, dir, stdout); err != nil {
 		return err
 	}
-	srv, err := startServer(o.database, dir)
+	srv, err := startServer(o.database, dir, o.cpuProfile != "")
 	if err != nil {
 		return err
 	}
 	defer srv.stop()
+	profiled := make(chan error, 1)
+	if o.cpuProfile != "" {
+		go func() { profiled <- srv.profile(o.cpuProfile, o.duration) }()
+	} else {
+		profiled <- nil
+	}
 	stats := newLoadStats()
 	run := &loadRun{o: o, base: srv.base, stats: stats, deadline: time.Now().Add(o.duration)}
 	var wg sync.WaitGroup
@@ -91,6 +99,9 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	start := time.Now()
 	wg.Wait()
 	elapsed := time.Since(start)
+	if err := <-profiled; err != nil {
+		return err
+	}
 	peak := srv.peakRSS()
 	srv.stop()
 
@@ -164,17 +175,22 @@ const loadPassword = "load test pass phrase 2026"
 
 // loadServer is the app running as a subprocess of the load test.
 type loadServer struct {
-	cmd  *exec.Cmd
-	base string
-	once sync.Once
+	cmd   *exec.Cmd
+	base  string
+	pprof string // base URL of its profiles, when asked for
+	once  sync.Once
 }
 
-func startServer(database, dir string) (*loadServer, error) {
+func startServer(database, dir string, pprof bool) (*loadServer, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "serve", "-addr", "127.0.0.1:0", "-database", database, "-data-dir", dir, "-log-level", "error", "-login-delay", "1ms")
+	args := []string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-data-dir", dir, "-log-level", "error", "-login-delay", "1ms"}
+	if pprof {
+		args = append(args, "-pprof-addr", "127.0.0.1:0")
+	}
+	cmd := exec.Command(self, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -186,6 +202,9 @@ func startServer(database, dir string) (*loadServer, error) {
 	sc := bufio.NewScanner(out)
 	s := &loadServer{cmd: cmd}
 	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "pprof profiles on "); ok {
+			s.pprof = strings.TrimSuffix(rest, "/debug/pprof/")
+		}
 		if rest, ok := strings.CutPrefix(sc.Text(), "DMF is listening on "); ok {
 			s.base = strings.Fields(rest)[0]
 			break
@@ -204,6 +223,28 @@ func (s *loadServer) stop() {
 		s.cmd.Process.Signal(os.Interrupt)
 		s.cmd.Wait()
 	})
+}
+
+// profile records the server's CPU for most of the run, skipping the
+// first seconds of sign-ins.
+func (s *loadServer) profile(file string, run time.Duration) error {
+	warmup := min(3*time.Second, run/4)
+	time.Sleep(warmup)
+	seconds := max(1, int((run-warmup-time.Second)/time.Second))
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, seconds))
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // peakRSS reads the server's high-water mark of resident memory.
@@ -365,8 +406,8 @@ func (r *loadRun) reviewer(i int) {
 		if err := r.call("list submitted", http.MethodGet, "/api/v1/assessments?status=submitted", token, nil, &list); err != nil {
 			continue
 		}
-		for j, a := range list {
-			if j%r.o.reviewers != i {
+		for _, a := range list {
+			if a.ID%r.o.reviewers != i {
 				continue
 			}
 			r.call("approve and issue card", http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/review", a.ID), token, map[string]any{"decision": "approve"}, nil)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"time"
 
@@ -176,6 +177,11 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		if err := servePprof(ctx, cfg.PprofAddr, stdout); err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -204,6 +210,25 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// servePprof serves Go's profiles on their own loopback listener, apart
+// from the app's routes, middleware and authorization, until ctx ends.
+func servePprof(ctx context.Context, addr string, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	go func() { <-ctx.Done(); srv.Close() }()
+	fmt.Fprintf(stdout, "pprof profiles on http://%s/debug/pprof/\n", ln.Addr())
 	return nil
 }
 
