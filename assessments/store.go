@@ -74,9 +74,12 @@ func Open(ctx context.Context, database string, log *slog.Logger) (*Store, error
 		}),
 		// Statements are prepared once per connection and reused: preparing
 		// was a tenth of the CPU of an answer save.
-		PrepareStmt:    true,
-		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		// Bounded, because a statement with an IN list is a new text for
+		// each list length.
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 512,
+		TranslateError:     true,
+		NowFunc:            func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

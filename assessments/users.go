@@ -291,7 +291,13 @@ func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
 			return nil, err
 		}
 	}
-	u, err := s.User(ctx, ss.UserID)
+	return s.liveUser(ctx, ss.UserID)
+}
+
+// liveUser loads the account behind a session or token: a deleted or
+// disabled account ends it.
+func (s *Store) liveUser(ctx context.Context, id uint) (*User, error) {
+	u, err := s.User(ctx, id)
 	if err != nil || u.DisabledAt != nil {
 		return nil, ErrExpired
 	}
@@ -370,11 +376,7 @@ func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchSessionAfter {
 		s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&t).Update("last_used_at", now).Error })
 	}
-	u, err := s.User(ctx, t.UserID)
-	if err != nil || u.DisabledAt != nil {
-		return nil, ErrExpired
-	}
-	return u, nil
+	return s.liveUser(ctx, t.UserID)
 }
 
 // CreateOrganisation adds an organisation in an ESCAP member or associate
