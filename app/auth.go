@@ -94,17 +94,15 @@ func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireRole lets only users with one of the roles through.
-func requireRole(roles ...assessments.Role) echo.MiddlewareFunc {
+// allow lets through only callers for whom the actor's rule (one of the
+// Actor's Can… methods) holds.
+func allow(rule func(assessments.Actor) bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			u := userOf(c)
-			for _, r := range roles {
-				if u != nil && u.Role == r {
-					return next(c)
-				}
+			if !rule(actorOf(c)) {
+				return echo.NewHTTPError(http.StatusForbidden, "your role does not allow this")
 			}
-			return echo.NewHTTPError(http.StatusForbidden, "your role does not allow this")
+			return next(c)
 		}
 	}
 }
@@ -162,7 +160,7 @@ func (s *server) canEdit(next echo.HandlerFunc) echo.HandlerFunc {
 		if _, err := s.store.Assessment(c.Request().Context(), actorOf(c), id); err != nil {
 			return err
 		}
-		if u := userOf(c); u.Role != assessments.RoleRespondent {
+		if !actorOf(c).CanAssess() {
 			return echo.NewHTTPError(http.StatusForbidden, "only the organisation's respondents change its assessments")
 		}
 		return next(c)

@@ -321,10 +321,9 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := userOf(c)
 	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
 		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		CanAdmin: u != nil && (u.Role == assessments.RoleReviewer || u.Role == assessments.RoleAdmin),
+		CanAdmin: actorOf(c).CanRevoke(),
 	}, nil
 }
 

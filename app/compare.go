@@ -76,8 +76,7 @@ func (s *server) comparison(c echo.Context) (*comparison, error) {
 		return nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"framework": {Format: "no framework edition %q %s", Args: []any{fwID, c.QueryParam("version")}}}}
 	}
 	cmpn := &comparison{Edition: ed, MinServices: s.cfg.PublicMinServices}
-	u := userOf(c)
-	cmpn.Public = u == nil || (u.Role != assessments.RoleReviewer && u.Role != assessments.RoleAdmin)
+	cmpn.Public = !actorOf(c).SeesAllCountries()
 	var err error
 	if cmpn.Periods, err = s.store.Periods(ctx, ed.ID, ed.Version); err != nil {
 		return nil, err

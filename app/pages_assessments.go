@@ -22,11 +22,6 @@ type assessmentState struct {
 	Result  assessments.Result
 }
 
-// Editable reports whether the viewer may change the answers now.
-func (st *assessmentState) editable(u *assessments.User) bool {
-	return u != nil && u.Role == assessments.RoleRespondent && st.A.Status.Editable()
-}
-
 // Ind returns an indicator of the assessment's edition, for templates.
 func (st *assessmentState) Ind(id string) *frameworks.Indicator {
 	ind, _, _ := st.Ed.Indicator(id)
@@ -210,7 +205,7 @@ func (s *server) renderOverview(c echo.Context, st *assessmentState, status int,
 	if err != nil {
 		return err
 	}
-	p := &overviewPage{assessmentState: st, History: hist, Editable: st.editable(userOf(c)), Missing: missing}
+	p := &overviewPage{assessmentState: st, History: hist, Editable: actorOf(c).CanEdit(st.A), Missing: missing}
 	if rec, err := s.store.CardOf(c.Request().Context(), actorOf(c), st.A.ID); err == nil {
 		p.CardID = rec.ID
 	} else if !errors.Is(err, assessments.ErrNotFound) {
@@ -270,7 +265,7 @@ func (s *server) importAssessment(c echo.Context) error {
 		if herr != nil {
 			return herr
 		}
-		p := &overviewPage{assessmentState: st, History: hist, Editable: st.editable(userOf(c))}
+		p := &overviewPage{assessmentState: st, History: hist, Editable: actorOf(c).CanEdit(st.A)}
 		v := s.render.view(c, st.A.Service.Name, p).withErrors(ve)
 		return c.Render(http.StatusUnprocessableEntity, "assessment", v)
 	}

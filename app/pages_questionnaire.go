@@ -64,7 +64,7 @@ func (s *server) questionnaire(c echo.Context, st *assessmentState, posted asses
 	if err != nil {
 		return nil, err
 	}
-	p := &questionnairePage{assessmentState: st, Version: st.A.Version, Editable: st.editable(userOf(c)), Comments: comments}
+	p := &questionnairePage{assessmentState: st, Version: st.A.Version, Editable: actorOf(c).CanEdit(st.A), Comments: comments}
 	for i := range st.Ed.Dimensions {
 		if st.Ed.Dimensions[i].ID == dimID {
 			p.Dim = &st.Ed.Dimensions[i]

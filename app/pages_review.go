@@ -83,9 +83,7 @@ func (s *server) reviewPage(c echo.Context) (*reviewPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := userOf(c)
-	return &reviewPage{resultPage: rp, Comments: comments, History: hist,
-		CanDecide: u.Role == assessments.RoleReviewer && st.A.Status == assessments.StatusSubmitted}, nil
+	return &reviewPage{resultPage: rp, Comments: comments, History: hist, CanDecide: actorOf(c).CanDecide(st.A)}, nil
 }
 
 // showReview shows every answer, justification, comment and evidence link

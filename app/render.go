@@ -167,12 +167,13 @@ func FieldID(field string) string {
 	return "f-" + strings.NewReplacer(".", "-", " ", "-").Replace(field)
 }
 
-// Can reports whether the signed-in user has one of the roles.
-func (v *view) Can(roles ...string) bool {
+// Actor is the viewer as the domain's authorization sees it, so that
+// templates ask the same rules as the routes ({{if .Actor.CanAssess}}).
+func (v *view) Actor() assessments.Actor {
 	if v.User == nil {
-		return false
+		return assessments.Actor{}
 	}
-	return slices.Contains(roles, string(v.User.Role))
+	return v.User.Actor()
 }
 
 // T translates an interface text.

@@ -51,10 +51,11 @@ func (s *server) routes() *echo.Echo {
 	e.Use(s.csrf())
 
 	signedIn := s.requireUser
-	admin := requireRole(assessments.RoleAdmin)
-	reviewer := requireRole(assessments.RoleReviewer)
-	reader := requireRole(assessments.RoleReviewer, assessments.RoleAdmin)
-	respondent := requireRole(assessments.RoleRespondent)
+	admin := allow(assessments.Actor.CanAdminister)
+	reviewer := allow(assessments.Actor.CanReview)
+	reader := allow(assessments.Actor.SeesAllOrganisations)
+	revoker := allow(assessments.Actor.CanRevoke)
+	respondent := allow(assessments.Actor.CanAssess)
 	edit := s.canEdit
 
 	e.GET("/healthz", s.health)
@@ -73,7 +74,7 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/verify", s.showVerify)
 	e.POST("/verify", s.verifyCard)
 	e.GET("/cards/:id", s.showCard)
-	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, reader)
+	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, revoker)
 	e.GET("/.well-known/did.json", s.showDID)
 	e.GET(card.ContextPath, s.showContext)
 	e.GET("/status/:list", s.showStatusList)
@@ -136,7 +137,7 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/cards/:id", s.apiCard)
 	api.GET("/cards/:id/tlog-proof", s.apiCardProof)
 	api.POST("/cards/verify", s.apiVerify)
-	api.POST("/cards/:id/revoke", s.apiRevoke, signedIn, reader)
+	api.POST("/cards/:id/revoke", s.apiRevoke, signedIn, revoker)
 	api.GET("/audit", s.apiAudit, signedIn, admin)
 	api.GET("/log", s.apiLog)
 	api.GET("/log/checkpoint", s.apiCheckpoint)

@@ -30,7 +30,7 @@ type NewAssessment struct {
 // CreateAssessment starts a draft assessment of one of the respondent's
 // services. The edition it uses becomes immutable.
 func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment) (*Assessment, error) {
-	if by.Role != RoleRespondent {
+	if !by.CanAssess() {
 		return nil, ErrForbidden
 	}
 	v := invalid{}
@@ -211,7 +211,7 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if by.Role != RoleRespondent {
+	if !by.CanAssess() {
 		return nil, fmt.Errorf("%w: only the organisation's respondents change its answers", ErrForbidden)
 	}
 	if !a.Status.Editable() {

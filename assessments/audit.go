@@ -44,7 +44,7 @@ type AuditFilter struct {
 // the audit log; nobody changes it: the store has no update or delete for
 // it.
 func (s *Store) AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]AuditEvent, error) {
-	if by.Role != RoleAdmin {
+	if !by.CanAdminister() {
 		return nil, ErrForbidden
 	}
 	q := s.db.WithContext(ctx).Order("id DESC")

@@ -244,7 +244,7 @@ func (s *Store) CardProof(ctx context.Context, id string) (string, error) {
 // Revoke revokes a card with a reason: its status bit is set and the list
 // re-signed. The card itself stays, and stays in the log.
 func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardRecord, error) {
-	if by.Role != RoleReviewer && by.Role != RoleAdmin {
+	if !by.CanRevoke() {
 		return nil, fmt.Errorf("%w: only reviewers and administrators revoke cards", ErrForbidden)
 	}
 	reason = strings.TrimSpace(reason)

@@ -111,7 +111,7 @@ type ApprovedRow struct {
 // when period is 0) with its organisation and stored dimension scores.
 // Only reviewers and admins may export them.
 func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version string, period int) ([]ApprovedRow, error) {
-	if by.Role != RoleReviewer && by.Role != RoleAdmin {
+	if !by.SeesAllOrganisations() {
 		return nil, ErrForbidden
 	}
 	q := s.db.WithContext(ctx).Preload("Service").

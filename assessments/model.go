@@ -81,6 +81,47 @@ func (u *User) Actor() Actor {
 	return a
 }
 
+// What an actor may do. These are the authorization rules in one place:
+// the routes' middleware, the pages, the templates and the store all ask
+// these methods instead of comparing roles. An anonymous caller is the
+// zero Actor and may do none of them.
+
+// CanAssess reports whether the actor fills in its organisation's
+// assessments and registers its services.
+func (a Actor) CanAssess() bool { return a.Role == RoleRespondent && a.OrganisationID != 0 }
+
+// CanEdit reports whether the actor may change this assessment's answers
+// now: its own organisation's, while it is a draft or returned.
+func (a Actor) CanEdit(as *Assessment) bool {
+	return a.CanAssess() && as.OrganisationID == a.OrganisationID && as.Status.Editable()
+}
+
+// CanReview reports whether the actor decides on submitted assessments.
+// Reviewers never edit answers, and administrators do not review.
+func (a Actor) CanReview() bool { return a.Role == RoleReviewer }
+
+// CanDecide reports whether the actor may approve or return this
+// assessment now.
+func (a Actor) CanDecide(as *Assessment) bool { return a.CanReview() && as.Status == StatusSubmitted }
+
+// SeesAllOrganisations reports whether the actor reads every
+// organisation's services and assessments (the review queue, exports);
+// others see only their own organisation's.
+func (a Actor) SeesAllOrganisations() bool { return a.Role == RoleReviewer || a.Role == RoleAdmin }
+
+// SeesAllCountries reports whether the comparison shows the actor every
+// country. Everyone else gets the public view, where a country with fewer
+// approved services than the public minimum is suppressed so that single
+// agencies are not exposed.
+func (a Actor) SeesAllCountries() bool { return a.Role == RoleReviewer || a.Role == RoleAdmin }
+
+// CanRevoke reports whether the actor may revoke an issued card.
+func (a Actor) CanRevoke() bool { return a.Role == RoleReviewer || a.Role == RoleAdmin }
+
+// CanAdminister reports whether the actor manages users, organisations
+// and the audit log.
+func (a Actor) CanAdminister() bool { return a.Role == RoleAdmin }
+
 // session is a signed-in browser. Only a hash of its token is stored, so
 // a copy of the database cannot be used to sign in.
 type session struct {

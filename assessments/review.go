@@ -29,7 +29,7 @@ type ReviewInput struct {
 // from the answers, so what was approved is exactly what is stored and
 // compared.
 func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (*Assessment, error) {
-	if by.Role != RoleReviewer {
+	if !by.CanReview() {
 		return nil, fmt.Errorf("%w: only reviewers review assessments", ErrForbidden)
 	}
 	clean := func(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }

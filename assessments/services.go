@@ -11,7 +11,7 @@ import (
 
 // CreateService registers a service of the respondent's organisation.
 func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (*Service, error) {
-	if by.Role != RoleRespondent || by.OrganisationID == 0 {
+	if !by.CanAssess() {
 		return nil, ErrForbidden
 	}
 	svc.ID = 0
@@ -68,10 +68,10 @@ func validateService(svc Service) error {
 // actor may see: respondents their organisation's rows, reviewers and
 // admins everything.
 func visibleTo(q *gorm.DB, by Actor, column string) *gorm.DB {
-	switch by.Role {
-	case RoleReviewer, RoleAdmin:
+	switch {
+	case by.SeesAllOrganisations():
 		return q
-	case RoleRespondent:
+	case by.CanAssess():
 		return q.Where(column+" = ?", by.OrganisationID)
 	}
 	return q.Where("1 = 0")
