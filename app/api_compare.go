@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -152,7 +153,7 @@ func (s *server) apiCompareXLSX(c echo.Context) error {
 func (s *server) approvedTable(c echo.Context) (string, [][]any, error) {
 	fwID := c.QueryParam("framework")
 	if fwID == "" {
-		fwID = "escap-dmf-dps-sme"
+		fwID = frameworks.DefaultID
 	}
 	ed, ok := s.editions.Edition(fwID, c.QueryParam("version"))
 	if !ok {

@@ -69,7 +69,7 @@ func (s *server) comparison(c echo.Context) (*comparison, error) {
 	ctx := c.Request().Context()
 	fwID := c.QueryParam("framework")
 	if fwID == "" {
-		fwID = "escap-dmf-dps-sme"
+		fwID = frameworks.DefaultID
 	}
 	ed, ok := s.editions.Edition(fwID, c.QueryParam("version"))
 	if !ok {

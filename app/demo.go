@@ -52,7 +52,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		fmt.Fprintln(stdout, "Demo data is already present; not seeding again.")
 		return nil
 	}
-	ed, ok := s.editions.Edition("escap-dmf-dps-sme", "")
+	ed, ok := s.editions.Default()
 	if !ok {
 		return errors.New("the DMF edition is missing")
 	}

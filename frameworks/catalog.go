@@ -8,6 +8,10 @@ import (
 	"golang.org/x/mod/semver"
 )
 
+// DefaultID is the framework offered when a request names none: the DMF
+// for digital public services for SMEs, which every instance carries.
+const DefaultID = "escap-dmf-dps-sme"
+
 // Catalog is the set of editions an instance knows, read-only after
 // construction and safe for concurrent use.
 type Catalog struct {
@@ -62,6 +66,9 @@ func (c *Catalog) Edition(id, version string) (*Edition, bool) {
 	}
 	return nil, false
 }
+
+// Default returns the newest edition of the default framework.
+func (c *Catalog) Default() (*Edition, bool) { return c.Edition(DefaultID, "") }
 
 // Versions returns every version of id, newest first.
 func (c *Catalog) Versions(id string) []*Edition {
