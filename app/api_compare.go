@@ -60,7 +60,7 @@ type comparisonJSON struct {
 	Region      *regionJSON   `json:"region,omitempty"`
 }
 
-func (cmpn *comparison) json(lang string) comparisonJSON {
+func (cmpn *comparePage) json(lang string) comparisonJSON {
 	ed := cmpn.Edition
 	stat := func(st assessments.Stat) statJSON {
 		lv := ed.LevelFor(st.Mean)
@@ -75,7 +75,7 @@ func (cmpn *comparison) json(lang string) comparisonJSON {
 		}
 		return out
 	}
-	region := func(r regionRow) regionJSON {
+	region := func(r assessments.RegionScores) regionJSON {
 		return regionJSON{r.ID, r.Name.In(lang), r.Countries, r.Services, stat(r.Overall), dims(r.Dimensions)}
 	}
 	out := comparisonJSON{Framework: editionRef{ed.ID, ed.Version, ed.Digest}, Period: cmpn.Period, Countries: []countryJSON{}, Suppressed: cmpn.Suppressed, Subregions: []regionJSON{}}
@@ -115,7 +115,7 @@ func (s *server) apiCompare(c echo.Context) error {
 }
 
 // table is the comparison as rows of cells, shared by CSV and XLSX.
-func (cmpn *comparison) table(lang string) [][]any {
+func (cmpn *comparePage) table(lang string) [][]any {
 	head := []any{"rank", "code", "country", "subregion", "services", "overall", "overall_min", "overall_max", "level"}
 	for _, d := range cmpn.Edition.Dimensions {
 		head = append(head, d.ID, d.ID+"_min", d.ID+"_max")

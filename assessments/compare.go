@@ -2,6 +2,8 @@ package assessments
 
 import (
 	"context"
+
+	"github.com/unescap/dmf/frameworks"
 )
 
 // Stat is a mean with its range, over approved services.
@@ -21,24 +23,15 @@ type CountryScores struct {
 	Dimensions map[string]Stat
 }
 
-// CompareQuery selects what to compare. Countries empty means every
-// country with approved assessments.
-type CompareQuery struct {
-	FrameworkID string
-	Version     string
-	Period      int
-	Countries   []string
-}
-
-// Compare reads the running totals kept at approval: one assessment per
-// service and period (the schema guarantees it), grouped by country. It
-// reads a few rows per country, never the assessments or their answers, so
-// it stays fast with hundreds of thousands of assessments. Countries are in
-// code order.
-func (s *Store) Compare(ctx context.Context, q CompareQuery) ([]CountryScores, error) {
-	db := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND period = ?", q.FrameworkID, q.Version, q.Period)
-	if len(q.Countries) > 0 {
-		db = db.Where("country IN ?", q.Countries)
+// countryScores reads the running totals kept at approval: one assessment
+// per service and period (the schema guarantees it), grouped by country.
+// It reads a few rows per country, never the assessments or their
+// answers, so it stays fast with hundreds of thousands of assessments.
+// Countries empty means every country; the result is in code order.
+func (s *Store) countryScores(ctx context.Context, ed *frameworks.Edition, period int, countries []string) ([]CountryScores, error) {
+	db := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND period = ?", ed.ID, ed.Version, period)
+	if len(countries) > 0 {
+		db = db.Where("country IN ?", countries)
 	}
 	var rows []countryAggregate
 	if err := db.Order("country, dimension_id").Find(&rows).Error; err != nil {
@@ -61,18 +54,18 @@ func (s *Store) Compare(ctx context.Context, q CompareQuery) ([]CountryScores, e
 	return out, nil
 }
 
-// TrendPoint is a country's mean overall score in one period.
-type TrendPoint struct {
+// trendPoint is a country's mean overall score in one period.
+type trendPoint struct {
 	Country  string
 	Period   int
 	Services int
 	Mean     float64
 }
 
-// Trend returns each country's mean overall score per period, for an
-// edition, ordered by country and period.
-func (s *Store) Trend(ctx context.Context, frameworkID, version string, countries []string) ([]TrendPoint, error) {
-	q := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND dimension_id = ''", frameworkID, version)
+// trendPoints returns each country's mean overall score per period, for
+// an edition, ordered by country and period.
+func (s *Store) trendPoints(ctx context.Context, ed *frameworks.Edition, countries []string) ([]trendPoint, error) {
+	q := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND dimension_id = ''", ed.ID, ed.Version)
 	if len(countries) > 0 {
 		q = q.Where("country IN ?", countries)
 	}
@@ -80,21 +73,21 @@ func (s *Store) Trend(ctx context.Context, frameworkID, version string, countrie
 	if err := q.Order("country, period").Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]TrendPoint, 0, len(rows))
+	out := make([]trendPoint, 0, len(rows))
 	for _, r := range rows {
 		if r.N > 0 {
-			out = append(out, TrendPoint{Country: r.Country, Period: r.Period, Services: r.N, Mean: r.Sum / float64(r.N)})
+			out = append(out, trendPoint{Country: r.Country, Period: r.Period, Services: r.N, Mean: r.Sum / float64(r.N)})
 		}
 	}
 	return out, nil
 }
 
-// Periods lists the periods with approved assessments of an edition,
+// periods lists the periods with approved assessments of an edition,
 // newest first.
-func (s *Store) Periods(ctx context.Context, frameworkID, version string) ([]int, error) {
+func (s *Store) periods(ctx context.Context, ed *frameworks.Edition) ([]int, error) {
 	var out []int
 	err := s.db.WithContext(ctx).Model(&countryAggregate{}).
-		Where("framework_id = ? AND framework_version = ? AND dimension_id = '' AND n > 0", frameworkID, version).
+		Where("framework_id = ? AND framework_version = ? AND dimension_id = '' AND n > 0", ed.ID, ed.Version).
 		Distinct().Order("period DESC").Pluck("period", &out).Error
 	return out, err
 }

@@ -74,3 +74,15 @@ func (cs *Countries) Subregion(id string) (*Subregion, bool) {
 	}
 	return nil, false
 }
+
+// InSubregion returns the codes of a subregion's countries, in list
+// order; none for an unknown subregion.
+func (cs *Countries) InSubregion(id string) []string {
+	var out []string
+	for _, c := range cs.List {
+		if c.Subregion == id {
+			out = append(out, c.Code)
+		}
+	}
+	return out
+}
