@@ -214,12 +214,9 @@ func (s *server) apiListAssessments(c echo.Context) error {
 		Status: assessments.Status(c.QueryParam("status")), FrameworkID: c.QueryParam("framework"),
 		Country: strings.ToUpper(c.QueryParam("country")),
 	}
-	if p := c.QueryParam("period"); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil {
-			return &assessments.ValidationError{Fields: map[string]assessments.Message{"period": {Format: "must be a year"}}}
-		}
-		f.Period = n
+	var err error
+	if f.Period, err = assessments.ParsePeriod(c.QueryParam("period")); err != nil {
+		return err
 	}
 	if sv := c.QueryParam("service"); sv != "" {
 		n, err := strconv.ParseUint(sv, 10, 32)

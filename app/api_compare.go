@@ -159,7 +159,10 @@ func (s *server) approvedTable(c echo.Context) (string, [][]any, error) {
 	if !ok {
 		return "", nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"framework": {Format: "no framework edition %q %s", Args: []any{fwID, c.QueryParam("version")}}}}
 	}
-	period, _ := strconv.Atoi(c.QueryParam("period"))
+	period, err := assessments.ParsePeriod(c.QueryParam("period"))
+	if err != nil {
+		return "", nil, err
+	}
 	rows, err := s.store.Approved(c.Request().Context(), actorOf(c), ed.ID, ed.Version, period)
 	if err != nil {
 		return "", nil, err

@@ -347,3 +347,43 @@ func BenchmarkCompare(b *testing.B) {
 		}
 	}
 }
+
+// TestBadPeriod: every route that filters by period reads it the same
+// way, and a mistyped or impossible year is reported, never ignored.
+func TestBadPeriod(t *testing.T) {
+	a, p := compareWorld(t)
+	rev := a.api(p.rev, pw)
+	for _, period := range []string{"abc", "1999", "20261"} {
+		for _, path := range []string{"/api/v1/compare", "/api/v1/compare.csv", "/api/v1/exports/approved.csv", "/api/v1/assessments"} {
+			status, body := rev.call(http.MethodGet, path+"?period="+period, nil)
+			fields, _ := body["error"].(map[string]any)["fields"].(map[string]any)
+			if status != http.StatusUnprocessableEntity || fields["period"] == nil {
+				t.Errorf("%s?period=%s: %d %v", path, period, status, body)
+			}
+		}
+	}
+	b := a.browser()
+	b.login(p.rev, pw)
+	if r, _ := b.get("/compare?period=abc"); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("/compare?period=abc: %d", r.StatusCode)
+	}
+	// The review queue shows the problem beside the filter, and no list.
+	r, body := b.get("/review?status=&period=20x6")
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "must be a year") || !strings.Contains(body, `href="#f-period"`) ||
+		!strings.Contains(body, `id="f-period-error"`) || !strings.Contains(body, `value="20x6"`) || strings.Contains(body, `class="stack"`) {
+		t.Errorf("review queue with a bad period: %d, no error beside the field, or a list", r.StatusCode)
+	}
+	// A good period still filters.
+	if status, _ := rev.raw(http.MethodGet, "/api/v1/assessments?period=2025", nil); status != http.StatusOK {
+		t.Errorf("good period: %d", status)
+	}
+	if r, body := b.get("/review?status=&period=2025"); r.StatusCode != http.StatusOK || !strings.Contains(body, "KAZ 0") || strings.Contains(body, "UZB 0") {
+		t.Errorf("review queue with a good period: %d", r.StatusCode)
+	}
+	if _, body := b.get("/review?status=approved&subregion=NCA"); !strings.Contains(body, "ARM 0") || !strings.Contains(body, "UZB 0") {
+		t.Error("review queue by subregion lacks NCA's assessments")
+	}
+	if _, body := b.get("/review?status=approved&subregion=SEA"); strings.Contains(body, "KAZ 0") {
+		t.Error("review queue by subregion shows other subregions")
+	}
+}

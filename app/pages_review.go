@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -33,17 +32,20 @@ func (s *server) showReviewQueue(c echo.Context) error {
 		q.Filter.Status = string(assessments.StatusSubmitted)
 	}
 	f := assessments.Filter{Status: assessments.Status(q.Filter.Status), Country: q.Filter.Country}
-	f.Period, _ = strconv.Atoi(q.Filter.Period)
+	var err error
+	if f.Period, err = assessments.ParsePeriod(q.Filter.Period); err != nil {
+		// No list beside the problem: one that ignored the mistyped year
+		// would read as the answer to it.
+		var ve *assessments.ValidationError
+		errors.As(err, &ve)
+		v := s.render.view(c, s.msgs.T(langOf(c), "review.queue"), q).withErrors(ve)
+		return c.Render(http.StatusUnprocessableEntity, "review_queue", v)
+	}
 	if id, version := splitKey(q.Filter.Edition); id != "" {
 		f.FrameworkID, f.FrameworkVersion = id, version
 	}
 	if q.Filter.Subregion != "" {
-		for _, ct := range q.Countries.List {
-			if ct.Subregion == q.Filter.Subregion {
-				f.Countries = append(f.Countries, ct.Code)
-			}
-		}
-		if len(f.Countries) == 0 {
+		if f.Countries = q.Countries.InSubregion(q.Filter.Subregion); len(f.Countries) == 0 {
 			f.Countries = []string{"-"} // an unknown subregion matches nothing
 		}
 	}
