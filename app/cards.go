@@ -217,7 +217,9 @@ func (s *server) apiVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v.Verify(data))
+	r := v.Verify(data)
+	s.metrics.verified(r.Valid)
+	return c.JSON(http.StatusOK, r)
 }
 
 type revokeRequest struct {
@@ -366,6 +368,7 @@ func (s *server) showVerify(c echo.Context) error {
 			return err
 		}
 		r := v.Verify(rec.Data)
+		s.metrics.verified(r.Valid)
 		p.Report, p.CardID = &r, rec.ID
 	}
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
@@ -399,6 +402,7 @@ func (s *server) verifyCard(c echo.Context) error {
 		return err
 	}
 	r := v.Verify([]byte(p.Input))
+	s.metrics.verified(r.Valid)
 	p.Report = &r
 	if leaf, err := card.LeafData([]byte(p.Input)); err == nil {
 		if rec, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {

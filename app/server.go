@@ -32,6 +32,7 @@ type server struct {
 	render   *renderer
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
+	metrics  *metrics
 }
 
 // routes lists every route of the application in one place.
@@ -43,6 +44,7 @@ func (s *server) routes() *echo.Echo {
 	e.IPExtractor = echo.ExtractIPDirect()
 
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	e.Use(s.metrics.observeRequests)
 	e.Use(s.logRequests())
 	e.Use(s.secureHeaders)
 	e.Use(middleware.BodyLimit("2M"))
@@ -58,6 +60,7 @@ func (s *server) routes() *echo.Echo {
 	edit := s.canEdit
 
 	e.GET("/healthz", s.health)
+	e.GET("/metrics", s.showMetrics)
 	e.GET("/static/:version/*", s.staticFile)
 	e.GET("/lang/:lang", s.switchLang)
 
@@ -182,6 +185,11 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 			return err
 		}
 	}
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, s.metrics.handler, stdout); err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -265,6 +273,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	store.UseIssuer(issuer)
+	m := newMetrics()
+	store.Observe(m.observer())
 	if err := store.PublishKeys(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -274,7 +284,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, metrics: m}, nil
 }
 
 // firstStart creates the first administrator on an empty database and
