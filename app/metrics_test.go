@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -114,5 +115,32 @@ func TestMetricsListener(t *testing.T) {
 	}
 	if r, _ := http.Get(a.server() + "/metrics"); r == nil || r.StatusCode != http.StatusNotFound {
 		t.Errorf("main listener still answers /metrics")
+	}
+}
+
+// TestRequestIDs: every response carries an id and the request's log line
+// carries the same one; a caller's plain id is kept, any other replaced.
+func TestRequestIDs(t *testing.T) {
+	a := newTestApp(t)
+	var logs bytes.Buffer
+	a.s.log = slog.New(slog.NewTextHandler(&logs, nil))
+	for _, tc := range []struct{ sent, want string }{
+		{"", ""},
+		{"lb-4f1c.9_A", "lb-4f1c.9_A"},
+		{"has space", ""},
+		{strings.Repeat("x", 65), ""},
+		{"evil\" msg=forged", ""},
+	} {
+		logs.Reset()
+		rec := a.get("/no-such-page", "X-Request-Id", tc.sent)
+		id := rec.Header().Get("X-Request-Id")
+		if id == "" || (tc.want != "" && id != tc.want) || (tc.want == "" && id == tc.sent) {
+			t.Errorf("sent %q: id %q", tc.sent, id)
+			continue
+		}
+		line := logs.String()
+		if !strings.Contains(line, "msg=request") || !strings.Contains(line, "request_id="+id) {
+			t.Errorf("log line lacks request_id=%s: %s", id, line)
+		}
 	}
 }
