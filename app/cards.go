@@ -295,6 +295,9 @@ type cardPage struct {
 	Verify   string
 	Base     string
 	CanAdmin bool
+	// The public pages of the card's service and provider, as paths on
+	// this instance; empty when the card names none.
+	ServicePage, ProviderPage string
 }
 
 // showCard is the printable card: business-card sized, with a QR code to
@@ -325,9 +328,19 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	}
 	u := userOf(c)
 	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
-		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		CanAdmin: u != nil && (u.Role == assessments.RoleReviewer || u.Role == assessments.RoleAdmin),
+		QR:           template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		CanAdmin:     u != nil && (u.Role == assessments.RoleReviewer || u.Role == assessments.RoleAdmin),
+		ServicePage:  localPage(cd.CredentialSubject.ID, s.issuer.BaseURL),
+		ProviderPage: localPage(cd.CredentialSubject.Provider.ID, s.issuer.BaseURL),
 	}, nil
+}
+
+// localPage is the path of a URL under base, or "" for any other URL.
+func localPage(u, base string) string {
+	if p, ok := strings.CutPrefix(u, base); ok && strings.HasPrefix(p, "/") {
+		return p
+	}
+	return ""
 }
 
 // revokeCard is the card page's revoke form.

@@ -77,6 +77,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/verify", s.showVerify)
 	e.POST("/verify", s.verifyCard)
 	e.GET("/cards/:id", s.showCard)
+	e.GET("/services/:id", s.showPublicService)
+	e.GET("/organisations/:id", s.showPublicOrganisation)
 	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, reader)
 	e.GET("/.well-known/did.json", s.showDID)
 	e.GET(card.ContextPath, s.showContext)
