@@ -121,7 +121,13 @@ func (m *metrics) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(c.Response().Status)}
+		method := c.Request().Method
+		switch method {
+		case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		default:
+			method = "other" // a client may send any token: keep the series bounded
+		}
+		labels := prometheus.Labels{"method": method, "route": route, "status": strconv.Itoa(c.Response().Status)}
 		m.requests.With(labels).Inc()
 		m.latency.With(labels).Observe(time.Since(start).Seconds())
 		return err

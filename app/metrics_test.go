@@ -42,6 +42,8 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("verify: %d", status)
 	}
 
+	a.do("BREW", "/no-such-page", nil) // any method token: one "other" series, not one each
+
 	resp, err := http.Get(a.server() + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +67,7 @@ func TestMetrics(t *testing.T) {
 		`dmf_login_failures_total{reason="throttled"} 0` + "\n",
 		`dmf_card_verifications_total{outcome="valid"} 1` + "\n",
 		`dmf_card_verifications_total{outcome="invalid"} 1` + "\n",
+		`dmf_http_requests_total{method="other",route="unmatched",status="400"} 1` + "\n", // refused by the CSRF check
 		"go_goroutines ", "process_cpu_seconds_total ",
 	} {
 		if !strings.Contains(text, want) {
