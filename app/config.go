@@ -96,7 +96,11 @@ func envName(flagName string) string {
 
 // expected says what a flag's value should have been.
 func expected(f *flag.Flag, err error) string {
-	switch f.Value.(flag.Getter).Get().(type) {
+	var v any
+	if g, ok := f.Value.(flag.Getter); ok {
+		v = g.Get()
+	}
+	switch v.(type) {
 	case int:
 		return "is not an integer"
 	case time.Duration:

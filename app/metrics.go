@@ -127,9 +127,9 @@ func (m *metrics) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			method = "other" // a client may send any token: keep the series bounded
 		}
-		labels := prometheus.Labels{"method": method, "route": route, "status": strconv.Itoa(c.Response().Status)}
-		m.requests.With(labels).Inc()
-		m.latency.With(labels).Observe(time.Since(start).Seconds())
+		status := strconv.Itoa(c.Response().Status)
+		m.requests.WithLabelValues(method, route, status).Inc()
+		m.latency.WithLabelValues(method, route, status).Observe(time.Since(start).Seconds())
 		return err
 	}
 }
