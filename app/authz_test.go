@@ -40,6 +40,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, s, ap, cid := strconv.Itoa(int(draft)), strconv.Itoa(int(submitted)), strconv.Itoa(int(approved)), cardRec.ID
+	svc, err := a.s.store.ServiceByName(ctx, p.actorA, "Approved service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcID, orgID := strconv.Itoa(int(svc.ID)), strconv.Itoa(int(p.orgA.ID))
 
 	const (
 		ok  = http.StatusOK
@@ -62,6 +67,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	rows := []authzRow{
 		{"GET", "/", "/", "", all(ok)},
 		{"GET", "/healthz", "/healthz", "", all(ok)},
+		{"GET", "/metrics", "/metrics", "", all(ok)}, // the matrix's requests come from loopback; others get 403 (TestMetrics)
 		{"GET", "/static/:version/*", "/static/x/css/app.css", "", all(ok)},
 		{"GET", "/lang/:lang", "/lang/ru?next=/", "", all(see)},
 		{"GET", "/frameworks", "/frameworks", "", all(ok)},
@@ -74,6 +80,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/verify", "/verify", "", all(ok)},
 		{"POST", "/verify", "/verify", "card=", all(inv)},
 		{"GET", "/cards/:id", "/cards/" + cid, "", all(ok)},
+		{"GET", "/services/:id", "/services/" + svcID, "", all(ok)},           // public: what its cards state
+		{"GET", "/organisations/:id", "/organisations/" + orgID, "", all(ok)}, // public: what its cards state
 		{"POST", "/cards/:id/revoke", "/cards/" + cid + "/revoke", "reason=", [5]int{un, fb, fb, inv, inv}},
 		{"GET", "/.well-known/did.json", "/.well-known/did.json", "", all(ok)},
 		{"GET", "/contexts/maturity-card/v1", "/contexts/maturity-card/v1", "", all(ok)},

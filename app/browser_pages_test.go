@@ -24,6 +24,7 @@ const maxAssetBytes = 100 * 1024
 type pageFixture struct {
 	draft, submitted, approved uint
 	card                       string
+	service, organisation      uint // of the approved assessment: their public pages
 }
 
 func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
@@ -41,6 +42,11 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 		t.Fatal(err)
 	}
 	f.card = rec.ID
+	svcA, err := st.ServiceByName(ctx, p.actorA, "Business registration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.service, f.organisation = svcA.ID, svcA.OrganisationID
 
 	// A draft with part of its answers, a comment and evidence.
 	svc, err := st.CreateService(ctx, p.actorA, assessments.Service{Name: "SME support grants", Category: "sme-support"})
@@ -122,6 +128,8 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 			post(`form[action="/verify"]`, map[string]string{"card": bad})(tb)
 		}},
 		{name: "card", path: "/cards/" + f.card, shot: "en"},
+		{name: "service-public", path: fmt.Sprintf("/services/%d", f.service)},
+		{name: "organisation-public", path: fmt.Sprintf("/organisations/%d", f.organisation)},
 		{name: "not-found", extra: true, path: "/no-such-page", status: 404},
 
 		{name: "assessments", who: "respondent", path: "/assessments"},

@@ -217,7 +217,9 @@ func (s *server) apiVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v.Verify(data))
+	r := v.Verify(data)
+	s.metrics.verified(r.Valid)
+	return c.JSON(http.StatusOK, r)
 }
 
 type revokeRequest struct {
@@ -293,6 +295,9 @@ type cardPage struct {
 	Verify   string
 	Base     string
 	CanAdmin bool
+	// The public pages of the card's service and provider, as paths on
+	// this instance; empty when the card names none.
+	ServicePage, ProviderPage string
 }
 
 // showCard is the printable card: business-card sized, with a QR code to
@@ -322,9 +327,19 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 		return nil, err
 	}
 	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
-		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		CanAdmin: actorOf(c).CanRevoke(),
+		QR:           template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		CanAdmin:     actorOf(c).CanRevoke(),
+		ServicePage:  localPage(cd.CredentialSubject.ID, s.issuer.BaseURL),
+		ProviderPage: localPage(cd.CredentialSubject.Provider.ID, s.issuer.BaseURL),
 	}, nil
+}
+
+// localPage is the path of a URL under base, or "" for any other URL.
+func localPage(u, base string) string {
+	if p, ok := strings.CutPrefix(u, base); ok && strings.HasPrefix(p, "/") {
+		return p
+	}
+	return ""
 }
 
 // revokeCard is the card page's revoke form.
@@ -365,6 +380,7 @@ func (s *server) showVerify(c echo.Context) error {
 			return err
 		}
 		r := v.Verify(rec.Data)
+		s.metrics.verified(r.Valid)
 		p.Report, p.CardID = &r, rec.ID
 	}
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
@@ -398,6 +414,7 @@ func (s *server) verifyCard(c echo.Context) error {
 		return err
 	}
 	r := v.Verify([]byte(p.Input))
+	s.metrics.verified(r.Valid)
 	p.Report = &r
 	if leaf, err := card.LeafData([]byte(p.Input)); err == nil {
 		if rec, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {

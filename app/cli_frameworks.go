@@ -13,7 +13,7 @@ import (
 // as the server would at start and prints every problem with its path.
 func frameworksCommand(args []string, stdout io.Writer) error {
 	if len(args) < 2 || args[0] != "validate" {
-		return &exitError{2, errors.New("usage: dmf frameworks validate FILE...")}
+		return &exitError{2, errors.New("usage: dmf frameworks validate FILE [FILE ...]")}
 	}
 	failed := 0
 	for _, name := range args[1:] {

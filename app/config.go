@@ -9,13 +9,13 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
 
 // Config is every setting of the server. Each has a flag and a DMF_
-// environment variable; a flag wins over the variable.
+// environment variable; a flag wins over the variable. The messages of
+// complete name the variable; the flag's name follows from it.
 type Config struct {
 	Addr            string        // DMF_ADDR: listen address
 	Database        string        // DMF_DATABASE: SQLite file path or postgres:// URL
@@ -34,29 +34,47 @@ type Config struct {
 	TrustedDIDs       []string      // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
 	Demo              bool          // -demo: seed demonstration data before serving
 	PprofAddr         string        // DMF_PPROF_ADDR: loopback address for Go's pprof profiles; empty: off
+	MetricsAddr       string        // DMF_METRICS_ADDR: listener for /metrics alone; empty: /metrics on the main listener, loopback only
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
+// Each flag's variable is its name in capitals after DMF_ (-base-url:
+// DMF_BASE_URL), and goes through the flag's own parser, so that a value
+// the flag refuses stops the start in the environment too.
 func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	env := func(key, def string) string { return envOr(getenv, key, def) }
 	var cfg Config
-	var level string
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Addr, "addr", env("DMF_ADDR", "127.0.0.1:8080"), "listen address (DMF_ADDR)")
-	fs.StringVar(&cfg.Database, "database", env("DMF_DATABASE", "dmf.db"), "SQLite file or postgres:// URL (DMF_DATABASE)")
-	fs.StringVar(&cfg.BaseURL, "base-url", env("DMF_BASE_URL", ""), "public URL of this instance; default http://ADDR (DMF_BASE_URL)")
-	fs.StringVar(&cfg.DataDir, "data-dir", env("DMF_DATA_DIR", ""), "directory for signing keys; default beside the database (DMF_DATA_DIR)")
-	fs.StringVar(&level, "log-level", env("DMF_LOG_LEVEL", "info"), "debug, info, warn or error (DMF_LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", env("DMF_LOG_FORMAT", "text"), "text or json (DMF_LOG_FORMAT)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", envDuration(getenv, "DMF_SHUTDOWN_TIMEOUT", 15*time.Second), "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
-	fs.StringVar(&cfg.AdminEmail, "admin-email", env("DMF_ADMIN_EMAIL", "admin@localhost"), "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
-	fs.IntVar(&cfg.PublicMinServices, "public-min-services", envInt(getenv, "DMF_PUBLIC_MIN_SERVICES", 3), "approved services a country needs to appear in the public comparison (DMF_PUBLIC_MIN_SERVICES)")
-	fs.DurationVar(&cfg.LoginDelay, "login-delay", envDuration(getenv, "DMF_LOGIN_DELAY", 250*time.Millisecond), "delay after the third failed sign-in in a row, doubling after each further one (DMF_LOGIN_DELAY)")
-	fs.StringVar(&cfg.IssuerName, "issuer-name", env("DMF_ISSUER_NAME", ""), "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
-	trusted := fs.String("trusted-dids", env("DMF_TRUSTED_DIDS", ""), "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
-	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("DMF_PPROF_ADDR", ""), "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address (DMF_ADDR)")
+	fs.StringVar(&cfg.Database, "database", "dmf.db", "SQLite file or postgres:// URL (DMF_DATABASE)")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of this instance; default http://ADDR (DMF_BASE_URL)")
+	fs.StringVar(&cfg.DataDir, "data-dir", "", "directory for signing keys; default beside the database (DMF_DATA_DIR)")
+	fs.TextVar(&cfg.LogLevel, "log-level", slog.LevelInfo, "debug, info, warn or error (DMF_LOG_LEVEL)")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "text or json (DMF_LOG_FORMAT)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "time allowed for in-flight requests on shutdown (DMF_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&cfg.AdminEmail, "admin-email", "admin@localhost", "first administrator's email on an empty database (DMF_ADMIN_EMAIL)")
+	fs.IntVar(&cfg.PublicMinServices, "public-min-services", 3, "approved services a country needs to appear in the public comparison (DMF_PUBLIC_MIN_SERVICES)")
+	fs.DurationVar(&cfg.LoginDelay, "login-delay", 250*time.Millisecond, "delay after the third failed sign-in in a row, doubling after each further one (DMF_LOGIN_DELAY)")
+	fs.StringVar(&cfg.IssuerName, "issuer-name", "", "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
+	trusted := fs.String("trusted-dids", "", "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a listener serving only /metrics, such as :9090; empty: /metrics on the main listener to loopback peers only (DMF_METRICS_ADDR)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
+
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		key := envName(f.Name)
+		v := getenv(key)
+		if v == "" || envErr != nil || f.Name == "demo" { // -demo is a command-line choice, not a setting
+			return
+		}
+		if err := fs.Set(f.Name, v); err != nil {
+			envErr = fmt.Errorf("%s: %q %s", key, v, expected(f, err))
+		}
+	})
+	if envErr != nil {
+		return cfg, envErr
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -68,40 +86,47 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(level)); err != nil {
-		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", level)
-	}
 	return cfg, cfg.complete()
 }
 
-func envInt(getenv func(string) string, key string, def int) int {
-	if n, err := strconv.Atoi(getenv(key)); err == nil {
-		return n
-	}
-	return def
+// envName is the environment variable of a flag: -base-url is DMF_BASE_URL.
+func envName(flagName string) string {
+	return "DMF_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(getenv(key)); err == nil {
-		return d
+// expected says what a flag's value should have been.
+func expected(f *flag.Flag, err error) string {
+	var v any
+	if g, ok := f.Value.(flag.Getter); ok {
+		v = g.Get()
 	}
-	return def
+	switch v.(type) {
+	case int:
+		return "is not an integer"
+	case time.Duration:
+		return "is not a duration such as 250ms, 15s or 2m"
+	case bool:
+		return "is not true or false"
+	case *slog.Level:
+		return "is not a log level: use debug, info, warn or error"
+	}
+	return "is not valid: " + err.Error()
 }
 
 // complete checks the settings and fills in the derived defaults.
 func (c *Config) complete() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("address %q: %w", c.Addr, err)
+		return fmt.Errorf("DMF_ADDR: address %q: %w", c.Addr, err)
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("base URL %q: must be an absolute http or https URL", c.BaseURL)
+		return fmt.Errorf("DMF_BASE_URL: %q must be an absolute http or https URL", c.BaseURL)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return errors.New("base URL: must not carry a query or fragment")
+		return errors.New("DMF_BASE_URL: must not carry a query or fragment")
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.PprofAddr != "" {
@@ -109,14 +134,25 @@ func (c *Config) complete() error {
 		// are for an operator on the machine, never for the network.
 		host, _, err := net.SplitHostPort(c.PprofAddr)
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
-			return fmt.Errorf("pprof address %q: must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
+			return fmt.Errorf("DMF_PPROF_ADDR: %q must be a loopback address such as 127.0.0.1:6060", c.PprofAddr)
 		}
 	}
 	if c.PublicMinServices < 1 {
-		return fmt.Errorf("public minimum of services %d: must be at least 1", c.PublicMinServices)
+		return fmt.Errorf("DMF_PUBLIC_MIN_SERVICES: %d must be at least 1", c.PublicMinServices)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("DMF_METRICS_ADDR: address %q: %w", c.MetricsAddr, err)
+		}
+	}
+	if c.ShutdownTimeout < 0 {
+		return fmt.Errorf("DMF_SHUTDOWN_TIMEOUT: %v must not be negative", c.ShutdownTimeout)
+	}
+	if c.LoginDelay < 0 {
+		return fmt.Errorf("DMF_LOGIN_DELAY: %v must not be negative", c.LoginDelay)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
+		return fmt.Errorf("DMF_LOG_FORMAT: %q is not a log format: use text or json", c.LogFormat)
 	}
 	if c.DataDir == "" {
 		c.DataDir = "."

@@ -91,7 +91,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	msgKey := "error." + statusCodes[status]
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		s.logOf(c).Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
 	if !s.msgs.has(msgKey) {
 		msgKey = "error.generic"
@@ -117,7 +117,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		werr = c.Render(status, "error", v)
 	}
 	if werr != nil {
-		s.log.Error("write error response", "err", werr)
+		s.logOf(c).Error("write error response", "err", werr)
 	}
 }
 

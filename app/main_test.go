@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -119,5 +121,73 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("server did not stop")
+	}
+}
+
+// TestConfigEnvironmentIsStrict: every variable is parsed as strictly as
+// its flag, and a bad value stops the start naming the variable.
+func TestConfigEnvironmentIsStrict(t *testing.T) {
+	for _, tc := range []struct {
+		key, value, want string
+	}{
+		{"DMF_PUBLIC_MIN_SERVICES", "three", `DMF_PUBLIC_MIN_SERVICES: "three" is not an integer`},
+		{"DMF_PUBLIC_MIN_SERVICES", "0", "DMF_PUBLIC_MIN_SERVICES: 0 must be at least 1"},
+		{"DMF_SHUTDOWN_TIMEOUT", "15", `DMF_SHUTDOWN_TIMEOUT: "15" is not a duration`},
+		{"DMF_SHUTDOWN_TIMEOUT", "-1s", "DMF_SHUTDOWN_TIMEOUT: -1s must not be negative"},
+		{"DMF_LOGIN_DELAY", "fast", `DMF_LOGIN_DELAY: "fast" is not a duration`},
+		{"DMF_LOG_LEVEL", "loud", `DMF_LOG_LEVEL: "loud" is not a log level`},
+		{"DMF_LOG_FORMAT", "xml", `DMF_LOG_FORMAT: "xml" is not a log format`},
+		{"DMF_ADDR", "nonsense", `DMF_ADDR: address "nonsense"`},
+		{"DMF_BASE_URL", "ftp://x", `DMF_BASE_URL: "ftp://x" must be an absolute http or https URL`},
+		{"DMF_PPROF_ADDR", "0.0.0.0:6060", `DMF_PPROF_ADDR: "0.0.0.0:6060" must be a loopback address`},
+		{"DMF_METRICS_ADDR", "9090", `DMF_METRICS_ADDR: address "9090"`},
+	} {
+		getenv := env(map[string]string{tc.key: tc.value})
+		_, err := loadConfig("serve", nil, getenv, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%s: %v, want %q", tc.key, tc.value, err, tc.want)
+		}
+		// The same value as a flag fails too.
+		flagName := "-" + strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(tc.key, "DMF_")), "_", "-")
+		if _, err := loadConfig("serve", []string{flagName, tc.value}, env(nil), io.Discard); err == nil {
+			t.Errorf("%s %s accepted", flagName, tc.value)
+		}
+	}
+	// run stops before opening anything.
+	err := run(context.Background(), []string{"serve"}, env(map[string]string{"DMF_PUBLIC_MIN_SERVICES": "three"}), nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `DMF_PUBLIC_MIN_SERVICES: "three" is not an integer`) {
+		t.Errorf("run: %v", err)
+	}
+	// Good values arrive.
+	cfg, err := loadConfig("serve", nil, env(map[string]string{"DMF_PUBLIC_MIN_SERVICES": "5", "DMF_SHUTDOWN_TIMEOUT": "3s",
+		"DMF_LOGIN_DELAY": "1s", "DMF_LOG_LEVEL": "debug", "DMF_TRUSTED_DIDS": "a.json, b.json", "DMF_METRICS_ADDR": ":9090"}), io.Discard)
+	if err != nil || cfg.PublicMinServices != 5 || cfg.ShutdownTimeout != 3*time.Second || cfg.LoginDelay != time.Second ||
+		cfg.LogLevel != slog.LevelDebug || len(cfg.TrustedDIDs) != 2 || cfg.MetricsAddr != ":9090" {
+		t.Errorf("good values: %v %+v", err, cfg)
+	}
+}
+
+// TestEverySettingIsDocumented: each flag of serve names its variable in
+// its help, and README.md's settings table lists both.
+func TestEverySettingIsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help bytes.Buffer
+	loadConfig("serve", []string{"-h"}, env(nil), &help)
+	for _, line := range strings.Split(help.String(), "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "-") || strings.HasPrefix(line, "-demo") {
+			continue
+		}
+		name := strings.Fields(line)[0][1:]
+		row := fmt.Sprintf("| `-%s` | `%s` |", name, envName(name))
+		if !bytes.Contains(readme, []byte(row)) {
+			t.Errorf("README.md's settings table lacks the row %s", row)
+		}
+	}
+	if !strings.Contains(help.String(), "(DMF_METRICS_ADDR)") {
+		t.Errorf("help does not name the variables:\n%s", help.String())
 	}
 }

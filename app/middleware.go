@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -31,6 +33,48 @@ func (s *server) secureHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requestID gives every request an id, sent back in X-Request-Id, and a
+// logger carrying it, so that every line logged while serving the request
+// can be found by it. A caller's or proxy's own id is kept if it is short
+// and plain, so that it cannot forge log lines or bloat them.
+func (s *server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		id := r.Header.Get(echo.HeaderXRequestID)
+		if !plainID(id) {
+			id = rand.Text()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		log := s.log.With("request_id", id)
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), loggerKey{}, log)))
+		return next(c)
+	}
+}
+
+// plainID accepts 1 to 64 letters, digits, dots, dashes and underscores.
+func plainID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+type loggerKey struct{}
+
+// logOf is the logger of the request being served: the server's, with the
+// request's id.
+func (s *server) logOf(c echo.Context) *slog.Logger {
+	if log, ok := c.Request().Context().Value(loggerKey{}).(*slog.Logger); ok {
+		return log
+	}
+	return s.log
+}
+
 // logRequests writes one structured line per request. Query strings are
 // left out: they may carry tokens.
 func (s *server) logRequests() echo.MiddlewareFunc {
@@ -52,14 +96,14 @@ func (s *server) logRequests() echo.MiddlewareFunc {
 			if v.Error != nil && v.Status >= 500 {
 				attrs = append(attrs, slog.String("err", v.Error.Error()))
 			}
-			s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			s.logOf(c).LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil
 		},
 	})
 }
 
 func (s *server) logPanic(c echo.Context, err error, stack []byte) error {
-	s.log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+	s.logOf(c).Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
 	return err
 }
 

@@ -145,6 +145,12 @@ func (s *server) apiCreateToken(c echo.Context) error {
 func (s *server) checkCredentials(c echo.Context, email, password string) (*assessments.User, error) {
 	u, err := s.store.Authenticate(c.Request().Context(), email, password, clientAddr(c))
 	var bad *assessments.BadCredentialsError
+	switch {
+	case errors.Is(err, assessments.ErrThrottled):
+		s.metrics.loginRefused(true)
+	case errors.Is(err, assessments.ErrBadCredentials):
+		s.metrics.loginRefused(false)
+	}
 	if errors.As(err, &bad) {
 		select {
 		case <-time.After(assessments.LoginDelay(bad.Failures, s.cfg.LoginDelay)):

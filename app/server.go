@@ -32,6 +32,7 @@ type server struct {
 	render   *renderer
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
+	metrics  *metrics
 }
 
 // routes lists every route of the application in one place.
@@ -42,7 +43,9 @@ func (s *server) routes() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
 
+	e.Use(s.requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	e.Use(s.metrics.observeRequests)
 	e.Use(s.logRequests())
 	e.Use(s.secureHeaders)
 	e.Use(middleware.BodyLimit("2M"))
@@ -59,6 +62,7 @@ func (s *server) routes() *echo.Echo {
 	edit := s.canEdit
 
 	e.GET("/healthz", s.health)
+	e.GET("/metrics", s.showMetrics)
 	e.GET("/static/:version/*", s.staticFile)
 	e.GET("/lang/:lang", s.switchLang)
 
@@ -74,6 +78,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/verify", s.showVerify)
 	e.POST("/verify", s.verifyCard)
 	e.GET("/cards/:id", s.showCard)
+	e.GET("/services/:id", s.showPublicService)
+	e.GET("/organisations/:id", s.showPublicOrganisation)
 	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, revoker)
 	e.GET("/.well-known/did.json", s.showDID)
 	e.GET(card.ContextPath, s.showContext)
@@ -183,6 +189,11 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 			return err
 		}
 	}
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, s.metrics.handler, stdout); err != nil {
+			return err
+		}
+	}
 	httpServer := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -266,6 +277,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	store.UseIssuer(issuer)
+	m := newMetrics()
+	store.Observe(m.observer())
 	if err := store.PublishKeys(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -275,7 +288,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, metrics: m}, nil
 }
 
 // firstStart creates the first administrator on an empty database and
@@ -304,7 +317,7 @@ func (s *server) health(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
-		s.log.Error("health check", "err", err)
+		s.logOf(c).Error("health check", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

@@ -27,8 +27,18 @@ func (s *Store) audit(tx *gorm.DB, by *Actor, action, targetType string, targetI
 			return err
 		}
 	}
-	return tx.Create(&ev).Error
+	if err := tx.Create(&ev).Error; err != nil {
+		return err
+	}
+	if actions, ok := tx.Statement.Context.Value(auditActionsKey{}).(*[]string); ok {
+		*actions = append(*actions, action)
+	}
+	return nil
 }
+
+// auditActionsKey marks, in a write's context, the list that collects the
+// audit actions of its transaction for the store's observer.
+type auditActionsKey struct{}
 
 // AuditFilter narrows the audit log.
 type AuditFilter struct {

@@ -92,7 +92,7 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 		Issuer:      card.Issuer{ID: is.DID, Name: is.Name},
 		CredentialSubject: card.Subject{
 			ID: fmt.Sprintf("%s/services/%d", is.BaseURL, svc.ID), Name: svc.Name, Category: svc.Category,
-			Provider: card.Provider{Name: org.Name, Country: org.Country},
+			Provider: card.Provider{ID: fmt.Sprintf("%s/organisations/%d", is.BaseURL, org.ID), Name: org.Name, Country: org.Country},
 			Assessment: card.Assessment{
 				ID: fmt.Sprintf("%s/assessments/%d", is.BaseURL, a.ID), Period: a.Period,
 				Submitted: a.SubmittedAt.UTC().Format(time.RFC3339), Approved: s.now().UTC().Format(time.RFC3339),

@@ -33,7 +33,21 @@ type Store struct {
 	issuer    *Issuer             // set by UseIssuer; nil issues no cards
 	hashing   chan struct{}       // a slot per CPU for Argon2id (see argon)
 	writing   chan struct{}       // SQLite's one writer, taken in-process (see write)
+	observer  Observer            // set by Observe
 }
+
+// Observer receives what the store's writes did, for metrics, without the
+// domain knowing how they are counted. Either func may be nil.
+type Observer struct {
+	// Event gets the audit action of every committed state change, such as
+	// "answers.saved" or "card.issued"; never for a rolled-back one.
+	Event func(action string)
+	// WriteWait gets how long a write queued for SQLite's one writer.
+	WriteWait func(time.Duration)
+}
+
+// Observe sets the observer of the store's writes. Call it before serving.
+func (s *Store) Observe(o Observer) { s.observer = o }
 
 // IsPostgres reports whether a database setting is a PostgreSQL URL.
 func IsPostgres(database string) bool {
@@ -136,16 +150,33 @@ func (s *Store) migrate(ctx context.Context) error {
 // retry, so a burst of saves spent most of its time asleep while the lock
 // sat free. Waiting on a channel hands the lock over at once, in order.
 // PostgreSQL has row locks and needs no queue.
+//
+// The audit actions of the transaction are collected as it runs and
+// reported to the observer only once it has committed.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if s.db.Dialector.Name() == "sqlite" {
+		start := time.Now()
 		select {
 		case s.writing <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		defer func() { <-s.writing }()
+		if s.observer.WriteWait != nil {
+			s.observer.WriteWait(time.Since(start))
+		}
 	}
-	return s.db.WithContext(ctx).Transaction(fn)
+	var actions []string
+	ctx = context.WithValue(ctx, auditActionsKey{}, &actions)
+	if err := s.db.WithContext(ctx).Transaction(fn); err != nil {
+		return err
+	}
+	if s.observer.Event != nil {
+		for _, a := range actions {
+			s.observer.Event(a)
+		}
+	}
+	return nil
 }
 
 // forUpdate locks the rows a transaction reads on PostgreSQL, so that a

@@ -15,7 +15,6 @@ import (
 	"path"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -259,13 +258,3 @@ func (e *Edition) DigestSRI() string {
 
 // Key identifies an edition: id@version.
 func (e *Edition) Key() string { return e.ID + "@" + e.Version }
-
-// containsAll reports whether want ⊆ have.
-func containsAll(have []string, want ...string) bool {
-	for _, w := range want {
-		if !slices.Contains(have, w) {
-			return false
-		}
-	}
-	return true
-}

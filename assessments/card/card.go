@@ -75,8 +75,10 @@ type Subject struct {
 	Assessment Assessment `json:"assessment"`
 }
 
-// Provider is the agency that runs the service.
+// Provider is the agency that runs the service. Its id (a page of the
+// issuing instance) is absent on cards issued before it was added.
 type Provider struct {
+	ID      string `json:"id,omitempty"`
 	Type    string `json:"type"`
 	Name    string `json:"name"`
 	Country string `json:"country"` // ISO 3166-1 alpha-3
