@@ -165,9 +165,8 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 		Trusted: trusted,
 		Now:     time.Now(),
 		StatusList: func(u string) ([]byte, error) {
-			rest, ok := strings.CutPrefix(u, s.issuer.BaseURL+"/status/")
-			n, err := strconv.Atoi(rest)
-			if !ok || err != nil {
+			n, ok := s.issuer.StatusListID(u)
+			if !ok {
 				return nil, errors.New("the list belongs to another instance and cannot be fetched here; verify it with that instance or offline")
 			}
 			return s.store.StatusList(ctx, n)
@@ -321,7 +320,7 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	verify := s.issuer.BaseURL + "/verify?card=" + url.QueryEscape(rec.ID)
+	verify := s.issuer.VerifyURL(rec.ID)
 	png, err := qrcode.Encode(verify, qrcode.Medium, 220)
 	if err != nil {
 		return nil, err

@@ -106,7 +106,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
 	if rec, err := s.store.CardOf(ctx, reviewer, 1); err == nil {
-		fmt.Fprintf(stdout, "A card to try: %s/cards/%s (verify it at %s/verify?card=%s)\n", s.cfg.BaseURL, rec.ID, s.cfg.BaseURL, rec.ID)
+		fmt.Fprintf(stdout, "A card to try: %s (verify it at %s)\n", s.issuer.CardURL(rec.ID), s.issuer.VerifyURL(rec.ID))
 	}
 	fmt.Fprintln(stdout, "Demo accounts (passwords are random for this database; keep them):")
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -58,11 +59,47 @@ type statusList struct {
 	UpdatedAt  time.Time
 }
 
+// The public addresses that a card names. They are built here and only
+// here, so that a card and the routes that serve what it names cannot
+// drift apart (app's routes test fetches every URL of a fresh card).
+
 // StatusListURL is where the store's status list id is served.
 func (is *Issuer) StatusListURL(id int) string { return is.BaseURL + "/status/" + strconv.Itoa(id) }
 
+// StatusListID is the inverse of StatusListURL: the id of one of this
+// instance's status lists, or false for any other address.
+func (is *Issuer) StatusListID(u string) (int, bool) {
+	rest, ok := strings.CutPrefix(u, is.BaseURL+"/status/")
+	n, err := strconv.Atoi(rest)
+	return n, ok && err == nil && n > 0
+}
+
 // CardURL is a card's id and the address of its printable page.
 func (is *Issuer) CardURL(id string) string { return is.BaseURL + "/cards/" + id }
+
+// VerifyURL is the verify page of a card, which the printed QR code opens.
+func (is *Issuer) VerifyURL(id string) string {
+	return is.BaseURL + "/verify?card=" + url.QueryEscape(id)
+}
+
+// ServiceURL is a service's public page, the card subject's id.
+func (is *Issuer) ServiceURL(id uint) string { return fmt.Sprintf("%s/services/%d", is.BaseURL, id) }
+
+// OrganisationURL is a provider's public page.
+func (is *Issuer) OrganisationURL(id uint) string {
+	return fmt.Sprintf("%s/organisations/%d", is.BaseURL, id)
+}
+
+// AssessmentURL is the assessment behind a card (a signed-in page).
+func (is *Issuer) AssessmentURL(id uint) string {
+	return fmt.Sprintf("%s/assessments/%d", is.BaseURL, id)
+}
+
+// EditionURL is the canonical form of an edition, which a card pins by
+// digest.
+func (is *Issuer) EditionURL(ed *frameworks.Edition) string {
+	return fmt.Sprintf("%s/api/v1/frameworks/%s/%s/canonical", is.BaseURL, ed.ID, ed.Version)
+}
 
 // issueCard builds, signs, stores and logs the card of an assessment being
 // approved, inside the approval's transaction: a card exists exactly when
@@ -91,17 +128,17 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 		Description: fmt.Sprintf("Maturity of %s, assessed against %s %s and approved by a reviewer.", svc.Name, ed.Title.In("en"), ed.Version),
 		Issuer:      card.Issuer{ID: is.DID, Name: is.Name},
 		CredentialSubject: card.Subject{
-			ID: fmt.Sprintf("%s/services/%d", is.BaseURL, svc.ID), Name: svc.Name, Category: svc.Category,
-			Provider: card.Provider{ID: fmt.Sprintf("%s/organisations/%d", is.BaseURL, org.ID), Name: org.Name, Country: org.Country},
+			ID: is.ServiceURL(svc.ID), Name: svc.Name, Category: svc.Category,
+			Provider: card.Provider{ID: is.OrganisationURL(org.ID), Name: org.Name, Country: org.Country},
 			Assessment: card.Assessment{
-				ID: fmt.Sprintf("%s/assessments/%d", is.BaseURL, a.ID), Period: a.Period,
+				ID: is.AssessmentURL(a.ID), Period: a.Period,
 				Submitted: a.SubmittedAt.UTC().Format(time.RFC3339), Approved: s.now().UTC().Format(time.RFC3339),
 				Framework: card.Framework{Identifier: ed.ID, Version: ed.Version, Title: ed.Title.In("en")},
 				Overall:   card.Score{Score: Round1(res.Overall.Score), Level: res.Overall.Level, Label: ed.LevelLabel(res.Overall.Level).In("en")},
 			},
 		},
 		RelatedResource: []card.RelatedResource{{
-			ID:        fmt.Sprintf("%s/api/v1/frameworks/%s/%s/canonical", is.BaseURL, ed.ID, ed.Version),
+			ID:        is.EditionURL(ed),
 			MediaType: "application/json", DigestSRI: ed.DigestSRI(),
 		}},
 		CredentialStatus: card.Status{
