@@ -340,6 +340,29 @@ func (s *server) apiSubmit(c echo.Context) error {
 	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
 }
 
+type reviewRequest struct {
+	Decision   string            `json:"decision"`
+	Comment    string            `json:"comment"`
+	Indicators map[string]string `json:"indicators"`
+}
+
+// apiReview approves or returns a submitted assessment.
+func (s *server) apiReview(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req reviewRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	v, err := s.store.Review(c.Request().Context(), actorOf(c), id, assessments.ReviewInput{Decision: req.Decision, Comment: req.Comment, Indicators: req.Indicators})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
+}
+
 // apiExport returns the assessment as an export file.
 func (s *server) apiExport(c echo.Context) error {
 	id, err := pathID(c)

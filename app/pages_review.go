@@ -123,26 +123,3 @@ func (s *server) reviewAssessment(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/review?notice=%s", map[string]string{
 		assessments.DecisionApprove: "approved", assessments.DecisionReturn: "returned"}[in.Decision]))
 }
-
-type reviewRequest struct {
-	Decision   string            `json:"decision"`
-	Comment    string            `json:"comment"`
-	Indicators map[string]string `json:"indicators"`
-}
-
-// apiReview approves or returns a submitted assessment.
-func (s *server) apiReview(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	var req reviewRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	v, err := s.store.Review(c.Request().Context(), actorOf(c), id, assessments.ReviewInput{Decision: req.Decision, Comment: req.Comment, Indicators: req.Indicators})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
-}
