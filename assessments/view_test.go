@@ -239,3 +239,25 @@ func TestViewLeavesNoTransactionOpen(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkView reads an assessment's view from parallel requests, as
+// every assessment page and GET does.
+func BenchmarkView(b *testing.B) {
+	ctx := context.Background()
+	w := newWorld(b)
+	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := w.s.View(ctx, w.a, a.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
