@@ -125,36 +125,25 @@ type assessmentJSON struct {
 	ApprovedAt     *time.Time        `json:"approved_at,omitempty"`
 }
 
-// assessmentJSON builds the full JSON of an assessment the caller may see.
-func (s *server) assessmentJSON(c echo.Context, id uint) (*assessmentJSON, error) {
-	st, err := s.assessmentState(c, id)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := s.store.History(c.Request().Context(), st.A)
-	if err != nil {
-		return nil, err
-	}
-	a, ed := st.A, st.Ed
-	scores := st.Result.JSON(ed, apiLang(c))
+// newAssessmentJSON is the full JSON of an assessment's view, with labels
+// in lang.
+func newAssessmentJSON(v *assessments.View, lang string) *assessmentJSON {
+	a, ed := v.Assessment, v.Edition
+	scores := v.Result.JSON(ed, lang)
 	out := &assessmentJSON{
 		ID: a.ID, Status: a.Status, Version: a.Version, Framework: editionRef{ed.ID, ed.Version, ed.Digest},
-		Service: a.Service, Organisation: organisationJSON{st.Org.ID, st.Org.Name, st.Org.Country}, Period: a.Period,
-		Answers: st.Answers, Completeness: scores.Completeness, Scores: scores, History: []historyJSON{},
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, ApprovedAt: a.ApprovedAt,
+		Service: a.Service, Organisation: organisationJSON{v.Organisation.ID, v.Organisation.Name, v.Organisation.Country}, Period: a.Period,
+		Answers: v.Answers, Completeness: scores.Completeness, Scores: scores, History: []historyJSON{},
+		ReviewComments: make(map[string]string, len(v.Comments)),
+		CreatedAt:      a.CreatedAt, UpdatedAt: a.UpdatedAt, SubmittedAt: a.SubmittedAt, ApprovedAt: a.ApprovedAt,
 	}
-	for _, h := range hist {
+	for _, h := range v.History {
 		out.History = append(out.History, historyJSON{From: h.From, To: h.To, At: h.At, By: h.Actor.Email, Comment: h.Comment})
 	}
-	comments, err := s.store.ReviewComments(c.Request().Context(), st.A)
-	if err != nil {
-		return nil, err
-	}
-	out.ReviewComments = map[string]string{}
-	for id, rc := range comments {
+	for id, rc := range v.Comments {
 		out.ReviewComments[id] = rc.Comment
 	}
-	return out, nil
+	return out
 }
 
 type createAssessmentRequest struct {
@@ -185,12 +174,12 @@ func (s *server) apiCreateAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.assessmentJSON(c, a.ID)
+	v, err := s.store.View(c.Request().Context(), actorOf(c), a.ID)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/assessments/%d", a.ID))
-	return c.JSON(http.StatusCreated, out)
+	return c.JSON(http.StatusCreated, newAssessmentJSON(v, apiLang(c)))
 }
 
 type assessmentSummary struct {
@@ -248,11 +237,11 @@ func (s *server) apiAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.assessmentJSON(c, id)
+	v, err := s.store.View(c.Request().Context(), actorOf(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
 }
 
 type saveAnswersRequest struct {
@@ -310,18 +299,15 @@ func (s *server) apiSaveAnswers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, all, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, req.Version, answers)
+	v, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, req.Version, answers)
 	if err != nil {
 		return err
 	}
-	ed, err := s.store.Edition(a)
-	if err != nil {
-		return err
-	}
-	scores := assessments.Score(ed, all).JSON(ed, apiLang(c))
+	a := v.Assessment
+	scores := v.Result.JSON(v.Edition, apiLang(c))
 	return c.JSON(http.StatusOK, savedAnswersJSON{
 		ID: a.ID, Status: a.Status, Version: a.Version, UpdatedAt: a.UpdatedAt,
-		Answers: all, Completeness: scores.Completeness, Scores: scores,
+		Answers: v.Answers, Completeness: scores.Completeness, Scores: scores,
 	})
 }
 
@@ -344,10 +330,34 @@ func (s *server) apiSubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Submit(c.Request().Context(), actorOf(c), id); err != nil {
+	v, err := s.store.Submit(c.Request().Context(), actorOf(c), id)
+	if err != nil {
 		return err
 	}
-	return s.apiAssessment(c)
+	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
+}
+
+type reviewRequest struct {
+	Decision   string            `json:"decision"`
+	Comment    string            `json:"comment"`
+	Indicators map[string]string `json:"indicators"`
+}
+
+// apiReview approves or returns a submitted assessment.
+func (s *server) apiReview(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req reviewRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	v, err := s.store.Review(c.Request().Context(), actorOf(c), id, assessments.ReviewInput{Decision: req.Decision, Comment: req.Comment, Indicators: req.Indicators})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
 }
 
 // apiExport returns the assessment as an export file.
@@ -378,10 +388,11 @@ func (s *server) apiImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.store.Import(c.Request().Context(), actorOf(c), id, data); err != nil {
+	v, err := s.store.Import(c.Request().Context(), actorOf(c), id, data)
+	if err != nil {
 		return err
 	}
-	return s.apiAssessment(c)
+	return c.JSON(http.StatusOK, newAssessmentJSON(v, apiLang(c)))
 }
 
 // apiServices lists the services the caller may see.

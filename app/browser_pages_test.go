@@ -58,7 +58,7 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 		t.Fatal(err)
 	}
 	two, four := 2, 4
-	if _, _, err := st.SaveAnswers(ctx, p.actorA, d.ID, nil, assessments.Answers{
+	if _, err := st.SaveAnswers(ctx, p.actorA, d.ID, nil, assessments.Answers{
 		"SERV.1":  {Level: &four, Comment: "Registration takes 15 minutes online.", Evidence: []string{"https://stats.example.gov/registration-2026"}},
 		"SERV.2":  {Level: &two},
 		"STRAT.1": {Level: &four},
@@ -142,7 +142,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "questionnaire-problem", who: "respondent", path: draft + "/dimensions/SERV", status: 422, act: post(`form.questionnaire`, map[string]string{"SERV.1.evidence": "not a link", "SERV.1.comment": "x\x01"})},
 		{name: "questionnaire-conflict", who: "respondent", path: draft + "/dimensions/SERV", status: 409, act: func(tb *tab) {
 			three := 3
-			if _, _, err := st.SaveAnswers(ctx, b.p.actorA, f.draft, nil, assessments.Answers{"SERV.2": {Level: &three}}); err != nil {
+			if _, err := st.SaveAnswers(ctx, b.p.actorA, f.draft, nil, assessments.Answers{"SERV.2": {Level: &three}}); err != nil {
 				tb.t.Fatal(err)
 			}
 			post(`form.questionnaire`, map[string]string{"SERV.2.level": "4"})(tb)

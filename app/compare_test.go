@@ -43,7 +43,7 @@ func (a *testApp) approve(resp, rev assessments.Actor, name string, period int, 
 			i++
 		}
 	}
-	if _, _, err := st.SaveAnswers(ctx, resp, as.ID, nil, ans); err != nil {
+	if _, err := st.SaveAnswers(ctx, resp, as.ID, nil, ans); err != nil {
 		a.t.Fatal(err)
 	}
 	if _, err := st.Submit(ctx, resp, as.ID); err != nil {

@@ -142,7 +142,7 @@ func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, res
 			answers[ind.ID] = ans
 		}
 	}
-	if _, _, err := s.store.SaveAnswers(ctx, resp, a.ID, nil, answers); err != nil {
+	if _, err := s.store.SaveAnswers(ctx, resp, a.ID, nil, answers); err != nil {
 		return err
 	}
 	if state == "draft" {

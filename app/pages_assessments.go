@@ -12,77 +12,14 @@ import (
 	"github.com/unescap/dmf/frameworks"
 )
 
-// assessmentState is an assessment with everything its pages show.
-type assessmentState struct {
-	A       *assessments.Assessment
-	Ed      *frameworks.Edition
-	Org     *assessments.Organisation
-	Country *assessments.Country
-	Answers assessments.Answers
-	Result  assessments.Result
-}
-
-// Ind returns an indicator of the assessment's edition, for templates.
-func (st *assessmentState) Ind(id string) *frameworks.Indicator {
-	ind, _, _ := st.Ed.Indicator(id)
-	return ind
-}
-
-// DimOf returns the id of the dimension an indicator belongs to.
-func (st *assessmentState) DimOf(id string) string {
-	_, ref, ok := st.Ed.Indicator(id)
-	if !ok {
-		return ""
-	}
-	return st.Ed.Dimensions[ref.Dimension].ID
-}
-
-// FirstOpen is the first dimension with an unanswered indicator, or the
-// first dimension, where "continue" leads.
-func (st *assessmentState) FirstOpen() string {
-	for _, d := range st.Result.Dimensions {
-		if d.Answered < d.Applicable {
-			return d.ID
-		}
-	}
-	return st.Ed.Dimensions[0].ID
-}
-
-// Pct is the completeness in whole percent.
-func (st *assessmentState) Pct() int { return int(st.Result.Completeness * 100) }
-
-// loadAssessment loads the assessment of the :id parameter that the user
-// may see, or answers 404.
-func (s *server) loadAssessment(c echo.Context) (*assessmentState, error) {
+// loadAssessment reads the assessment of the :id parameter that the user
+// may see, with everything its pages show, or answers 404.
+func (s *server) loadAssessment(c echo.Context) (*assessments.View, error) {
 	id, err := pathID(c)
 	if err != nil {
 		return nil, err
 	}
-	return s.assessmentState(c, id)
-}
-
-// assessmentState loads an assessment the user may see, with its edition,
-// organisation, answers and live result.
-func (s *server) assessmentState(c echo.Context, id uint) (*assessmentState, error) {
-	ctx := c.Request().Context()
-	a, err := s.store.Assessment(ctx, actorOf(c), id)
-	if err != nil {
-		return nil, err
-	}
-	ed, err := s.store.Edition(a)
-	if err != nil {
-		return nil, err
-	}
-	answers, err := s.store.Answers(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	org, err := s.store.Organisation(ctx, a.OrganisationID)
-	if err != nil {
-		return nil, err
-	}
-	country, _ := s.store.Countries().Country(a.Country)
-	return &assessmentState{A: a, Ed: ed, Org: org, Country: country, Answers: answers, Result: assessments.Score(ed, answers)}, nil
+	return s.store.View(c.Request().Context(), actorOf(c), id)
 }
 
 type assessmentsPage struct {
@@ -183,94 +120,88 @@ func splitKey(key string) (id, version string) {
 }
 
 type overviewPage struct {
-	*assessmentState
-	History  []assessments.Transition
+	*assessments.View
 	Editable bool
 	Missing  []string // set after a refused submission
-	CardID   string   // the maturity card, once approved
 }
 
 // showAssessment is an assessment's home: progress per dimension, live
 // scores, what is missing, its history, and the actions allowed now.
 func (s *server) showAssessment(c echo.Context) error {
-	st, err := s.loadAssessment(c)
+	v, err := s.loadAssessment(c)
 	if err != nil {
 		return err
 	}
-	return s.renderOverview(c, st, http.StatusOK, nil)
+	return s.renderOverview(c, v, http.StatusOK, nil, nil)
 }
 
-func (s *server) renderOverview(c echo.Context, st *assessmentState, status int, missing []string) error {
-	hist, err := s.store.History(c.Request().Context(), st.A)
-	if err != nil {
-		return err
-	}
-	p := &overviewPage{assessmentState: st, History: hist, Editable: actorOf(c).CanEdit(st.A), Missing: missing}
-	if rec, err := s.store.CardOf(c.Request().Context(), actorOf(c), st.A.ID); err == nil {
-		p.CardID = rec.ID
-	} else if !errors.Is(err, assessments.ErrNotFound) {
-		return err
-	}
-	v := s.render.view(c, st.A.Service.Name, p)
-	v.Notice = s.notice(c)
-	return c.Render(status, "assessment", v)
+// renderOverview renders an assessment's home, after a refused
+// submission with what is missing, after a refused import with why.
+func (s *server) renderOverview(c echo.Context, v *assessments.View, status int, missing []string, problems *assessments.ValidationError) error {
+	p := &overviewPage{View: v, Editable: actorOf(c).CanEdit(v.Assessment), Missing: missing}
+	page := s.render.view(c, v.Assessment.Service.Name, p).withErrors(problems)
+	page.Notice = s.notice(c)
+	return c.Render(status, "assessment", page)
 }
 
 // submitAssessment sends a complete assessment for review; an incomplete
 // one comes back with the list of what is missing.
 func (s *server) submitAssessment(c echo.Context) error {
-	st, err := s.loadAssessment(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	_, err = s.store.Submit(c.Request().Context(), actorOf(c), st.A.ID)
+	_, err = s.store.Submit(c.Request().Context(), actorOf(c), id)
 	var ie *assessments.IncompleteError
 	if errors.As(err, &ie) {
-		return s.renderOverview(c, st, http.StatusUnprocessableEntity, ie.Missing)
+		// The refused submission changed nothing; show what there is.
+		v, err := s.loadAssessment(c)
+		if err != nil {
+			return err
+		}
+		return s.renderOverview(c, v, http.StatusUnprocessableEntity, ie.Missing, nil)
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d/result?notice=submitted", st.A.ID))
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d/result?notice=submitted", id))
 }
 
 // exportAssessment downloads the assessment as a JSON file.
 func (s *server) exportAssessment(c echo.Context) error {
-	st, err := s.loadAssessment(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	ex, err := s.store.Export(c.Request().Context(), actorOf(c), st.A.ID)
+	ex, err := s.store.Export(c.Request().Context(), actorOf(c), id)
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("dmf-assessment-%d-%d.json", st.A.ID, st.A.Period)
+	name := fmt.Sprintf("dmf-assessment-%d-%d.json", ex.ID, ex.Period)
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	return c.JSONPretty(http.StatusOK, ex, "  ")
 }
 
 // importAssessment merges the answers of an uploaded export file.
 func (s *server) importAssessment(c echo.Context) error {
-	st, err := s.loadAssessment(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	data, err := readUpload(c, "file", assessments.MaxImportSize)
 	if err == nil {
-		_, _, err = s.store.Import(c.Request().Context(), actorOf(c), st.A.ID, data)
+		_, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
-		hist, herr := s.store.History(c.Request().Context(), st.A)
-		if herr != nil {
-			return herr
+		v, err := s.loadAssessment(c)
+		if err != nil {
+			return err
 		}
-		p := &overviewPage{assessmentState: st, History: hist, Editable: actorOf(c).CanEdit(st.A)}
-		v := s.render.view(c, st.A.Service.Name, p).withErrors(ve)
-		return c.Render(http.StatusUnprocessableEntity, "assessment", v)
+		return s.renderOverview(c, v, http.StatusUnprocessableEntity, nil, ve)
 	}
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d?notice=imported", st.A.ID))
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d?notice=imported", id))
 }

@@ -47,7 +47,7 @@ func (q questionItem) Value() string {
 }
 
 type questionnairePage struct {
-	*assessmentState
+	*assessments.View
 	Dim      *frameworks.Dimension
 	Items    []questionItem
 	Prev     *frameworks.Dimension
@@ -55,24 +55,22 @@ type questionnairePage struct {
 	Version  int
 	Editable bool
 	Conflict *assessments.ConflictError
-	Comments map[string]assessments.ReviewComment // the reviewer's, from the last return
 }
 
-func (s *server) questionnaire(c echo.Context, st *assessmentState, posted assessments.Answers) (*questionnairePage, error) {
+// questionnaire builds the page of the path's dimension, showing posted
+// answers over the saved ones.
+func (s *server) questionnaire(c echo.Context, v *assessments.View, posted assessments.Answers) (*questionnairePage, error) {
 	dimID := c.Param("dim")
-	comments, err := s.store.ReviewComments(c.Request().Context(), st.A)
-	if err != nil {
-		return nil, err
-	}
-	p := &questionnairePage{assessmentState: st, Version: st.A.Version, Editable: actorOf(c).CanEdit(st.A), Comments: comments}
-	for i := range st.Ed.Dimensions {
-		if st.Ed.Dimensions[i].ID == dimID {
-			p.Dim = &st.Ed.Dimensions[i]
+	ed := v.Edition
+	p := &questionnairePage{View: v, Version: v.Assessment.Version, Editable: actorOf(c).CanEdit(v.Assessment)}
+	for i := range ed.Dimensions {
+		if ed.Dimensions[i].ID == dimID {
+			p.Dim = &ed.Dimensions[i]
 			if i > 0 {
-				p.Prev = &st.Ed.Dimensions[i-1]
+				p.Prev = &ed.Dimensions[i-1]
 			}
-			if i+1 < len(st.Ed.Dimensions) {
-				p.Next = &st.Ed.Dimensions[i+1]
+			if i+1 < len(ed.Dimensions) {
+				p.Next = &ed.Dimensions[i+1]
 			}
 		}
 	}
@@ -81,7 +79,7 @@ func (s *server) questionnaire(c echo.Context, st *assessmentState, posted asses
 	}
 	// Visibility follows the saved answers merged with what was posted.
 	merged := assessments.Answers{}
-	for k, a := range st.Answers {
+	for k, a := range v.Answers {
 		merged[k] = a
 	}
 	for k, a := range posted {
@@ -89,19 +87,20 @@ func (s *server) questionnaire(c echo.Context, st *assessmentState, posted asses
 	}
 	for i := range p.Dim.Indicators {
 		ind := &p.Dim.Indicators[i]
-		p.Items = append(p.Items, questionItem{Ind: ind, Answer: merged[ind.ID], Visible: assessments.Visible(st.Ed, ind, merged)})
+		p.Items = append(p.Items, questionItem{Ind: ind, Answer: merged[ind.ID], Visible: assessments.Visible(ed, ind, merged)})
 	}
 	return p, nil
 }
 
-// loadQuestionnaire loads the assessment and the dimension of the path.
-func (s *server) loadQuestionnaire(c echo.Context) (*assessmentState, *questionnairePage, error) {
-	st, err := s.loadAssessment(c)
+// loadQuestionnaire reads the assessment and builds the page of the
+// path's dimension.
+func (s *server) loadQuestionnaire(c echo.Context) (*assessments.View, *questionnairePage, error) {
+	v, err := s.loadAssessment(c)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := s.questionnaire(c, st, nil)
-	return st, p, err
+	p, err := s.questionnaire(c, v, nil)
+	return v, p, err
 }
 
 // showQuestionnaire is one dimension's questions as a form that works
@@ -111,22 +110,23 @@ func (s *server) showQuestionnaire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, p.Dim.Title.In(langOf(c)), p)
-	v.Notice = s.notice(c)
-	return c.Render(http.StatusOK, "questionnaire", v)
+	page := s.render.view(c, p.Dim.Title.In(langOf(c)), p)
+	page.Notice = s.notice(c)
+	return c.Render(http.StatusOK, "questionnaire", page)
 }
 
 // saveQuestionnaire saves one dimension's answers. A refused save shows the
 // form again with the posted values and the reasons; nothing saved is
 // lost. A save based on an old version is a conflict, never an overwrite.
 func (s *server) saveQuestionnaire(c echo.Context) error {
-	st, p, err := s.loadQuestionnaire(c)
+	v, p, err := s.loadQuestionnaire(c)
 	if err != nil {
 		return err
 	}
+	id := v.Assessment.ID
 	posted, base, perr := parseAnswersForm(c, p.Dim)
 	if perr == nil {
-		_, _, err = s.store.SaveAnswers(c.Request().Context(), actorOf(c), st.A.ID, &base, posted)
+		_, err = s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, &base, posted)
 	} else {
 		err = perr
 	}
@@ -136,7 +136,7 @@ func (s *server) saveQuestionnaire(c echo.Context) error {
 	)
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ce):
-		p, qerr := s.questionnaire(c, st, posted)
+		p, qerr := s.questionnaire(c, v, posted)
 		if qerr != nil {
 			return qerr
 		}
@@ -146,16 +146,16 @@ func (s *server) saveQuestionnaire(c echo.Context) error {
 			// deliberate choice to replace their answers on this page.
 			status, p.Conflict, p.Version = http.StatusConflict, ce, ce.Current
 		}
-		v := s.render.view(c, p.Dim.Title.In(langOf(c)), p).withErrors(ve)
-		return c.Render(status, "questionnaire", v)
+		page := s.render.view(c, p.Dim.Title.In(langOf(c)), p).withErrors(ve)
+		return c.Render(status, "questionnaire", page)
 	case err != nil:
 		return err
 	}
-	next := fmt.Sprintf("/assessments/%d/dimensions/%s?notice=saved", st.A.ID, p.Dim.ID)
+	next := fmt.Sprintf("/assessments/%d/dimensions/%s?notice=saved", id, p.Dim.ID)
 	if c.FormValue("action") == "next" && p.Next != nil {
-		next = fmt.Sprintf("/assessments/%d/dimensions/%s", st.A.ID, p.Next.ID)
+		next = fmt.Sprintf("/assessments/%d/dimensions/%s", id, p.Next.ID)
 	} else if c.FormValue("action") == "next" {
-		next = fmt.Sprintf("/assessments/%d?notice=saved", st.A.ID)
+		next = fmt.Sprintf("/assessments/%d?notice=saved", id)
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }

@@ -35,7 +35,7 @@ type indicatorResult struct {
 }
 
 type resultPage struct {
-	*assessmentState
+	*assessments.View
 	Rows      []dimensionRow
 	Previous  *assessments.Assessment
 	Strengths []indicatorResult
@@ -45,11 +45,12 @@ type resultPage struct {
 }
 
 // resultPage computes what the result and report pages show.
-func (s *server) resultPage(c echo.Context, st *assessmentState) (*resultPage, error) {
+func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, error) {
 	lang := langOf(c)
-	p := &resultPage{assessmentState: st}
+	ed := v.Edition
+	p := &resultPage{View: v}
 	prevScores := map[string]float64{}
-	prev, err := s.store.Previous(c.Request().Context(), actorOf(c), st.A)
+	prev, err := s.store.Previous(c.Request().Context(), actorOf(c), v.Assessment)
 	switch {
 	case err == nil:
 		p.Previous = prev
@@ -59,14 +60,14 @@ func (s *server) resultPage(c echo.Context, st *assessmentState) (*resultPage, e
 	case !errors.Is(err, assessments.ErrNotFound):
 		return nil, err
 	}
-	current := radarSeries{Name: s.msgs.T(lang, "result.series.current", st.A.Period)}
+	current := radarSeries{Name: s.msgs.T(lang, "result.series.current", v.Assessment.Period)}
 	previous := radarSeries{}
 	if prev != nil {
 		previous.Name = s.msgs.T(lang, "result.series.previous", prev.Period)
 	}
-	for i := range st.Ed.Dimensions {
-		dim := &st.Ed.Dimensions[i]
-		dr := st.Result.Dimensions[i]
+	for i := range ed.Dimensions {
+		dim := &ed.Dimensions[i]
+		dr := v.Result.Dimensions[i]
 		row := dimensionRow{Dim: dim, Value: dr, Prev: math.NaN()}
 		if ps, ok := prevScores[dim.ID]; ok {
 			row.Prev = ps
@@ -80,12 +81,12 @@ func (s *server) resultPage(c echo.Context, st *assessmentState) (*resultPage, e
 		previous.Values = append(previous.Values, row.Prev)
 		for j := range dim.Indicators {
 			ind := &dim.Indicators[j]
-			a, ok := st.Answers[ind.ID]
+			a, ok := v.Answers[ind.ID]
 			if !ind.Scored() || !ok || a.NA {
 				continue
 			}
 			score, ok := assessments.IndicatorScore(ind, a)
-			level, top, lok := assessments.LevelOf(st.Ed, ind, a)
+			level, top, lok := assessments.LevelOf(ed, ind, a)
 			if !ok || !lok {
 				continue
 			}
@@ -100,7 +101,7 @@ func (s *server) resultPage(c echo.Context, st *assessmentState) (*resultPage, e
 	}
 	p.Chart.ID, p.Chart.Title, p.Chart.Desc = "result-radar", s.msgs.T(lang, "result.chart.title"), s.msgs.T(lang, "result.chart.desc")
 	// Rings at the level thresholds show which band each score is in.
-	for _, lv := range st.Ed.Levels[1:] {
+	for _, lv := range ed.Levels[1:] {
 		p.Chart.Rings = append(p.Chart.Rings, lv.Min)
 	}
 	p.Chart.Rings = append(p.Chart.Rings, 100)
@@ -149,15 +150,15 @@ func (s *server) showReport(c echo.Context) error { return s.renderResult(c, "re
 
 // renderResult renders the result or report page of the path's assessment.
 func (s *server) renderResult(c echo.Context, page string) error {
-	st, err := s.loadAssessment(c)
+	v, err := s.loadAssessment(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.resultPage(c, st)
+	p, err := s.resultPage(c, v)
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+st.A.Service.Name, p)
-	v.Notice = s.notice(c)
-	return c.Render(http.StatusOK, page, v)
+	pv := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+v.Assessment.Service.Name, p)
+	pv.Notice = s.notice(c)
+	return c.Render(http.StatusOK, page, pv)
 }

@@ -61,31 +61,20 @@ func (s *server) showReviewQueue(c echo.Context) error {
 
 type reviewPage struct {
 	*resultPage
-	Comments  map[string]assessments.ReviewComment // of the last return
-	History   []assessments.Transition
 	Form      assessments.ReviewInput
 	CanDecide bool
 }
 
 func (s *server) reviewPage(c echo.Context) (*reviewPage, error) {
-	st, err := s.loadAssessment(c)
+	v, err := s.loadAssessment(c)
 	if err != nil {
 		return nil, err
 	}
-	rp, err := s.resultPage(c, st)
+	rp, err := s.resultPage(c, v)
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.Request().Context()
-	comments, err := s.store.ReviewComments(ctx, st.A)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := s.store.History(ctx, st.A)
-	if err != nil {
-		return nil, err
-	}
-	return &reviewPage{resultPage: rp, Comments: comments, History: hist, CanDecide: actorOf(c).CanDecide(st.A)}, nil
+	return &reviewPage{resultPage: rp, CanDecide: actorOf(c).CanDecide(v.Assessment)}, nil
 }
 
 // showReview shows every answer, justification, comment and evidence link
@@ -95,14 +84,15 @@ func (s *server) showReview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "review.title")+": "+p.A.Service.Name, p)
+	v := s.render.view(c, s.msgs.T(langOf(c), "review.title")+": "+p.Assessment.Service.Name, p)
 	return c.Render(http.StatusOK, "review", v)
 }
 
 // reviewAssessment records a reviewer's decision: approve, or return with
-// an overall comment and comments on single indicators.
+// an overall comment and comments on single indicators. The page is read
+// again only to show a refused decision with its problems.
 func (s *server) reviewAssessment(c echo.Context) error {
-	p, err := s.reviewPage(c)
+	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
@@ -111,18 +101,22 @@ func (s *server) reviewAssessment(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
 	}
 	in := assessments.ReviewInput{Decision: form.Get("decision"), Comment: form.Get("comment"), Indicators: map[string]string{}}
-	for _, d := range p.Ed.Dimensions {
-		for _, ind := range d.Indicators {
-			if text := form.Get("note." + ind.ID); strings.TrimSpace(text) != "" {
-				in.Indicators[ind.ID] = text
-			}
+	// The page names each indicator's comment field note.ID; the domain
+	// refuses ids the assessment's edition does not have.
+	for name, values := range form {
+		if ind, ok := strings.CutPrefix(name, "note."); ok && len(values) > 0 && strings.TrimSpace(values[0]) != "" {
+			in.Indicators[ind] = values[0]
 		}
 	}
-	_, err = s.store.Review(c.Request().Context(), actorOf(c), p.A.ID, in)
+	_, err = s.store.Review(c.Request().Context(), actorOf(c), id, in)
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
+		p, err := s.reviewPage(c)
+		if err != nil {
+			return err
+		}
 		p.Form = in
-		v := s.render.view(c, s.msgs.T(langOf(c), "review.title")+": "+p.A.Service.Name, p).withErrors(ve)
+		v := s.render.view(c, s.msgs.T(langOf(c), "review.title")+": "+p.Assessment.Service.Name, p).withErrors(ve)
 		return c.Render(http.StatusUnprocessableEntity, "review", v)
 	}
 	if err != nil {
@@ -130,26 +124,4 @@ func (s *server) reviewAssessment(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/review?notice=%s", map[string]string{
 		assessments.DecisionApprove: "approved", assessments.DecisionReturn: "returned"}[in.Decision]))
-}
-
-type reviewRequest struct {
-	Decision   string            `json:"decision"`
-	Comment    string            `json:"comment"`
-	Indicators map[string]string `json:"indicators"`
-}
-
-// apiReview approves or returns a submitted assessment.
-func (s *server) apiReview(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	var req reviewRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	if _, err := s.store.Review(c.Request().Context(), actorOf(c), id, assessments.ReviewInput{Decision: req.Decision, Comment: req.Comment, Indicators: req.Indicators}); err != nil {
-		return err
-	}
-	return s.apiAssessment(c)
 }

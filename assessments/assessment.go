@@ -203,6 +203,18 @@ func loadAnswers(tx *gorm.DB, id uint) (Answers, error) {
 
 // editable loads an assessment for a change by its organisation, in tx.
 func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
+	a, err := lockVisible(tx, by, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayEdit(by, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// lockVisible loads an assessment the actor may see, in tx, for a change.
+func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	var a Assessment
 	err := visibleTo(forUpdate(tx), by, "organisation_id").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -211,96 +223,122 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &a, nil
+}
+
+// mayEdit says why the actor may not change a visible assessment's
+// answers now, if they may not.
+func mayEdit(by Actor, a *Assessment) error {
 	if !by.CanAssess() {
-		return nil, fmt.Errorf("%w: only the organisation's respondents change its answers", ErrForbidden)
+		return fmt.Errorf("%w: only the organisation's respondents change its answers", ErrForbidden)
 	}
 	if !a.Status.Editable() {
-		return nil, fmt.Errorf("%w: it is %s", ErrReadOnly, a.Status)
+		return fmt.Errorf("%w: it is %s", ErrReadOnly, a.Status)
 	}
-	return &a, nil
+	return nil
 }
 
 // SaveAnswers merges answers into a draft or returned assessment: each
 // indicator sent replaces that indicator's whole answer, an empty answer
 // clears it, the others stay. With base set, the save is refused with a
 // *ConflictError if anyone saved since that version. Invalid answers are
-// refused with a *ValidationError and nothing is changed. It returns the
-// assessment (without its service) and all its answers after the save.
-func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (*Assessment, Answers, error) {
-	clean := make(Answers, len(answers))
-	for k, ans := range answers {
-		clean[k] = ans.normalise()
-	}
-	var (
-		a   *Assessment
-		all Answers
-	)
+// refused with a *ValidationError and nothing is changed.
+//
+// It answers every autosave, so it returns a light View: the assessment
+// (without its service), its edition, all its answers after the save and
+// their scores. It reads no history, comments, organisation or card;
+// Store.View has those.
+func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (*View, error) {
+	clean := normaliseAll(answers)
+	v := &View{}
 	// Everything happens in the one transaction, so that a save is a
 	// single turn of the writer lock and no extra round trips before or
 	// after it: answer saves are the busiest write the app has.
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		var err error
-		a, err = s.editable(tx, by, id)
+		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
 		}
-		ed, err := s.Edition(a)
-		if err != nil {
-			return err
-		}
-		if err := ValidateAnswers(ed, clean); err != nil {
-			return err
-		}
-		if base != nil && *base != a.Version {
-			return s.conflict(tx, a, *base)
-		}
-		all, err = loadAnswers(tx, a.ID)
-		if err != nil {
-			return err
-		}
-		before := make(Answers, len(clean))
-		for ind := range clean {
-			if old, ok := all[ind]; ok {
-				before[ind] = old
-			}
-		}
-		a.Version++
-		now := s.now()
-		a.UpdatedAt = now
-		var upserts []answerRecord
-		var cleared []string
-		for ind, ans := range clean {
-			if ans.Empty() {
-				cleared = append(cleared, ind)
-				delete(all, ind)
-				continue
-			}
-			all[ind] = ans
-			data, err := json.Marshal(ans)
-			if err != nil {
-				return err
-			}
-			upserts = append(upserts, answerRecord{AssessmentID: a.ID, IndicatorID: ind, Data: data, Version: a.Version, UpdatedByID: by.UserID, UpdatedAt: now})
-		}
-		if len(upserts) > 0 {
-			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&upserts).Error; err != nil {
-				return err
-			}
-		}
-		if len(cleared) > 0 {
-			if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, cleared).Delete(&answerRecord{}).Error; err != nil {
-				return err
-			}
-		}
-		if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
-			return err
-		}
-		return s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean)
+		v.Assessment = a
+		v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean)
+		return err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("save answers of assessment %d: %w", id, err)
+	}
+	// Scored after the transaction, to hold the writer lock no longer
+	// than the save needs.
+	v.Result = Score(v.Edition, v.Answers)
+	return v, nil
+}
+
+func normaliseAll(answers Answers) Answers {
+	clean := make(Answers, len(answers))
+	for k, ans := range answers {
+		clean[k] = ans.normalise()
+	}
+	return clean
+}
+
+// saveAnswers merges normalised answers into an editable assessment
+// locked in tx, and returns its edition and all its answers after the
+// save.
+func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, clean Answers) (*frameworks.Edition, Answers, error) {
+	ed, err := s.Edition(a)
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, all, nil
+	if err := ValidateAnswers(ed, clean); err != nil {
+		return nil, nil, err
+	}
+	if base != nil && *base != a.Version {
+		return nil, nil, s.conflict(tx, a, *base)
+	}
+	all, err := loadAnswers(tx, a.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	before := make(Answers, len(clean))
+	for ind := range clean {
+		if old, ok := all[ind]; ok {
+			before[ind] = old
+		}
+	}
+	a.Version++
+	now := s.now()
+	a.UpdatedAt = now
+	var upserts []answerRecord
+	var cleared []string
+	for ind, ans := range clean {
+		if ans.Empty() {
+			cleared = append(cleared, ind)
+			delete(all, ind)
+			continue
+		}
+		all[ind] = ans
+		data, err := json.Marshal(ans)
+		if err != nil {
+			return nil, nil, err
+		}
+		upserts = append(upserts, answerRecord{AssessmentID: a.ID, IndicatorID: ind, Data: data, Version: a.Version, UpdatedByID: by.UserID, UpdatedAt: now})
+	}
+	if len(upserts) > 0 {
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&upserts).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(cleared) > 0 {
+		if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, cleared).Delete(&answerRecord{}).Error; err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
+		return nil, nil, err
+	}
+	if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {
+		return nil, nil, err
+	}
+	return ed, all, nil
 }
 
 // conflict builds the error for a stale save: which indicators others
@@ -314,9 +352,10 @@ func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
 }
 
 // Submit sends a complete assessment for review. Its scores are computed
-// and stored now, so that lists and comparisons read them directly.
-func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, error) {
-	var out *Assessment
+// and stored now, so that lists and comparisons read them directly. It
+// returns the submitted assessment's view.
+func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*View, error) {
+	var v *View
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
@@ -346,13 +385,16 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*Assessment, err
 		if err := tx.Create(&Transition{AssessmentID: a.ID, From: from, To: StatusSubmitted, ActorID: by.UserID, At: now}).Error; err != nil {
 			return err
 		}
-		out = a
-		return s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level})
+		if err := s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level}); err != nil {
+			return err
+		}
+		v, err = s.readView(tx, by, a.ID)
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("submit assessment %d: %w", id, err)
 	}
-	return s.Assessment(ctx, by, out.ID)
+	return v, nil
 }
 
 // storeScores writes the overall and per-dimension scores of a result;
@@ -381,14 +423,6 @@ func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result, approved boo
 		a.Score, a.Level = &score, &level
 	}
 	return nil
-}
-
-// History returns an assessment's workflow steps, oldest first, with who
-// took them.
-func (s *Store) History(ctx context.Context, a *Assessment) ([]Transition, error) {
-	var ts []Transition
-	err := s.db.WithContext(ctx).Preload("Actor").Where("assessment_id = ?", a.ID).Order("at, id").Find(&ts).Error
-	return ts, err
 }
 
 // Previous returns the same service's most recent submitted or approved

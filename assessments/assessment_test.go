@@ -101,16 +101,19 @@ func TestAssessmentWorkflow(t *testing.T) {
 	if !errors.As(err, &inc) || len(inc.Missing) != 26 {
 		t.Fatalf("submit empty: %v", err)
 	}
-	a, answers, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 4))
-	if err != nil || a.Version != 2 || len(answers) != 26 {
-		t.Fatalf("save: %v %+v %d", err, a, len(answers))
+	saved, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 4))
+	if err != nil || saved.Assessment.Version != 2 || len(saved.Answers) != 26 {
+		t.Fatalf("save: %v %+v", err, saved)
 	}
-	a, err = w.s.Submit(ctx, w.a, a.ID)
-	if err != nil || a.Status != assessments.StatusSubmitted || a.Score == nil || *a.Score != 75 || *a.Level != 4 {
-		t.Fatalf("submit: %v %+v", err, a)
+	v, err := w.s.Submit(ctx, w.a, a.ID)
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if a = v.Assessment; a.Status != assessments.StatusSubmitted || a.Score == nil || *a.Score != 75 || *a.Level != 4 {
+		t.Fatalf("submit: %+v", a)
 	}
 	// Nobody edits a submitted assessment.
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 5)); !errors.Is(err, assessments.ErrReadOnly) {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 5)); !errors.Is(err, assessments.ErrReadOnly) {
 		t.Errorf("edit submitted: %v", err)
 	}
 	if _, err := w.s.Review(ctx, w.a, a.ID, assessments.ReviewInput{Decision: "approve", Comment: ""}); !errors.Is(err, assessments.ErrForbidden) {
@@ -119,17 +122,20 @@ func TestAssessmentWorkflow(t *testing.T) {
 	if _, err := w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: "return", Comment: "Add evidence for SERV.1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, assessments.Answers{"SERV.1": {Level: lv(5), Evidence: []string{"https://stats.example.kz/2026"}}}); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, assessments.Answers{"SERV.1": {Level: lv(5), Evidence: []string{"https://stats.example.kz/2026"}}}); err != nil {
 		t.Fatalf("edit returned: %v", err)
 	}
 	if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	a, err = w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: "approve", Comment: ""})
-	if err != nil || a.Status != assessments.StatusApproved || a.ApprovedAt == nil {
-		t.Fatalf("approve: %v %+v", err, a)
+	v, err = w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: "approve", Comment: ""})
+	if err != nil {
+		t.Fatalf("approve: %v", err)
 	}
-	hist, _ := w.s.History(ctx, a)
+	if a = v.Assessment; a.Status != assessments.StatusApproved || a.ApprovedAt == nil {
+		t.Fatalf("approve: %+v", a)
+	}
+	hist := v.History
 	want := []assessments.Status{"draft", "submitted", "returned", "submitted", "approved"}
 	if len(hist) != len(want) {
 		t.Fatalf("history: %+v", hist)
@@ -151,7 +157,7 @@ func TestOtherOrganisationsAreInvisible(t *testing.T) {
 	if _, err := w.s.Assessment(ctx, w.b, a.ID); !errors.Is(err, assessments.ErrNotFound) {
 		t.Errorf("B reads A's assessment: %v", err)
 	}
-	if _, _, err := w.s.SaveAnswers(ctx, w.b, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrNotFound) {
+	if _, err := w.s.SaveAnswers(ctx, w.b, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrNotFound) {
 		t.Errorf("B saves A's assessment: %v", err)
 	}
 	if _, err := w.s.Service(ctx, w.b, w.svcA.ID); !errors.Is(err, assessments.ErrNotFound) {
@@ -166,7 +172,7 @@ func TestOtherOrganisationsAreInvisible(t *testing.T) {
 	if list, _ := w.s.Assessments(ctx, w.rev, assessments.Filter{}); len(list) != 1 {
 		t.Errorf("reviewer lists %d assessments", len(list))
 	}
-	if _, _, err := w.s.SaveAnswers(ctx, w.rev, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrForbidden) {
+	if _, err := w.s.SaveAnswers(ctx, w.rev, a.ID, nil, all(w.ed, 1)); !errors.Is(err, assessments.ErrForbidden) {
 		t.Errorf("reviewer edits answers: %v", err)
 	}
 	if _, err := w.s.Export(ctx, w.b, a.ID); !errors.Is(err, assessments.ErrNotFound) {
@@ -182,10 +188,10 @@ func TestStaleSaveConflicts(t *testing.T) {
 	a := w.draft(t)
 	colleague := w.a
 	v1 := a.Version
-	if _, _, err := w.s.SaveAnswers(ctx, colleague, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(4)}}); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, colleague, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(4)}}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(2)}})
+	_, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v1, assessments.Answers{"SERV.1": {Level: lv(2)}})
 	var ce *assessments.ConflictError
 	if !errors.As(err, &ce) || ce.Current != 2 || len(ce.Changed) != 1 || ce.Changed[0] != "SERV.1" {
 		t.Fatalf("stale save: %v", err)
@@ -203,7 +209,7 @@ func TestInvalidSaveKeepsTheDraft(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	a := w.draft(t)
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
 		t.Fatal(err)
 	}
 	long := make([]byte, assessments.MaxTextLength+1)
@@ -227,7 +233,7 @@ func TestInvalidSaveKeepsTheDraft(t *testing.T) {
 	}
 	for _, tc := range bad {
 		before, _ := w.s.Assessment(ctx, w.a, a.ID)
-		_, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, tc.answers)
+		_, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, tc.answers)
 		var ve *assessments.ValidationError
 		if !errors.As(err, &ve) || ve.Fields[tc.field].Format == "" {
 			t.Errorf("%v: want a problem at %s, got %v", tc.answers, tc.field, err)
@@ -246,7 +252,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	a := w.draft(t)
 	answers := all(w.ed, 2)
 	answers["XBORD.2"] = assessments.Answer{NA: true, Justification: "Municipal permit, residents only."}
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, answers); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, answers); err != nil {
 		t.Fatal(err)
 	}
 	ex, err := w.s.Export(ctx, w.a, a.ID)
@@ -256,14 +262,17 @@ func TestImportExportRoundTrip(t *testing.T) {
 	// Offline, the agency raises SERV.1 and imports the file into a new period.
 	data, _ := jsonMarshal(ex, func(e *assessments.Export) { e.Answers["SERV.1"] = assessments.Answer{Level: lv(5)} })
 	next, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2027})
-	_, got, err := w.s.Import(ctx, w.a, next.ID, data)
-	if err != nil || len(got) != 26 || *got["SERV.1"].Level != 5 || !got["XBORD.2"].NA {
-		t.Fatalf("import: %v %d", err, len(got))
+	v, err := w.s.Import(ctx, w.a, next.ID, data)
+	if err != nil {
+		t.Fatalf("import: %v", err)
 	}
-	if _, _, err := w.s.Import(ctx, w.a, next.ID, []byte(`{"format":"dmf-assessment/1","framework":{"id":"other","version":"1.0.0"},"answers":{"A":{}}}`)); err == nil {
+	if got := v.Answers; len(got) != 26 || *got["SERV.1"].Level != 5 || !got["XBORD.2"].NA {
+		t.Fatalf("import: %d answers", len(got))
+	}
+	if _, err := w.s.Import(ctx, w.a, next.ID, []byte(`{"format":"dmf-assessment/1","framework":{"id":"other","version":"1.0.0"},"answers":{"A":{}}}`)); err == nil {
 		t.Error("import of another framework's file accepted")
 	}
-	if _, _, err := w.s.Import(ctx, w.a, next.ID, []byte(`not json`)); err == nil {
+	if _, err := w.s.Import(ctx, w.a, next.ID, []byte(`not json`)); err == nil {
 		t.Error("garbage imported")
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/unescap/dmf/frameworks"
+	"gorm.io/gorm"
 )
 
 // ScoreJSON is a rounded score with its level and label, as the API and
@@ -120,33 +122,52 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (*Export, error) 
 const MaxImportSize = 2 << 20
 
 // Import merges the answers of an export file into an editable assessment,
-// as one save. The file must be for the assessment's edition; its answers
-// are validated like any other save.
-func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*Assessment, Answers, error) {
-	a, err := s.Assessment(ctx, by, id)
-	if err != nil {
-		return nil, nil, err
-	}
+// as one save, and returns the assessment's view. The file must be for
+// the assessment's edition; its answers are validated like any other
+// save.
+func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*View, error) {
+	// The file is read before the transaction, but what is wrong with it
+	// is told only to those who may see the assessment.
 	var ex Export
-	dec := json.NewDecoder(bytes.NewReader(data))
+	var bad error
 	if len(data) > MaxImportSize {
-		return nil, nil, fieldError("file", "is larger than %d bytes", MaxImportSize)
+		bad = fieldError("file", "is larger than %d bytes", MaxImportSize)
+	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&ex); err != nil {
+		bad = fieldError("file", "is not an assessment export file (JSON): %s", err.Error())
 	}
-	if err := dec.Decode(&ex); err != nil {
-		return nil, nil, fieldError("file", "is not an assessment export file (JSON): %s", err.Error())
+	var view *View
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		a, err := lockVisible(tx, by, id)
+		if err != nil {
+			return err
+		}
+		if bad != nil {
+			return bad
+		}
+		v := invalid{}
+		if ex.Format != ExportFormat {
+			v.add("format", "must be %q (found %q)", ExportFormat, ex.Format)
+		}
+		if ex.Framework.ID != a.FrameworkID || ex.Framework.Version != a.FrameworkVersion {
+			v.add("framework", "the file is for %s %s; this assessment uses %s %s", ex.Framework.ID, ex.Framework.Version, a.FrameworkID, a.FrameworkVersion)
+		}
+		if len(ex.Answers) == 0 {
+			v.add("answers", "the file has no answers")
+		}
+		if err := v.err(); err != nil {
+			return err
+		}
+		if err := mayEdit(by, a); err != nil {
+			return err
+		}
+		if _, _, err := s.saveAnswers(tx, by, a, nil, normaliseAll(ex.Answers)); err != nil {
+			return err
+		}
+		view, err = s.readView(tx, by, a.ID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import into assessment %d: %w", id, err)
 	}
-	v := invalid{}
-	if ex.Format != ExportFormat {
-		v.add("format", "must be %q (found %q)", ExportFormat, ex.Format)
-	}
-	if ex.Framework.ID != a.FrameworkID || ex.Framework.Version != a.FrameworkVersion {
-		v.add("framework", "the file is for %s %s; this assessment uses %s %s", ex.Framework.ID, ex.Framework.Version, a.FrameworkID, a.FrameworkVersion)
-	}
-	if len(ex.Answers) == 0 {
-		v.add("answers", "the file has no answers")
-	}
-	if err := v.err(); err != nil {
-		return nil, nil, err
-	}
-	return s.SaveAnswers(ctx, by, id, nil, ex.Answers)
+	return view, nil
 }

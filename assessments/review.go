@@ -27,10 +27,11 @@ type ReviewInput struct {
 // Review approves a submitted assessment or returns it to its organisation
 // with comments. Only reviewers review. Approval stores the scores again
 // from the answers, so what was approved is exactly what is stored and
-// compared.
-func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (*Assessment, error) {
+// compared. It returns the reviewed assessment's view, with the card an
+// approval issued.
+func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (*View, error) {
 	if !by.CanReview() {
-		return nil, fmt.Errorf("%w: only reviewers review assessments", ErrForbidden)
+		return nil, fmt.Errorf("review assessment %d: %w: only reviewers review assessments", id, ErrForbidden)
 	}
 	clean := func(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }
 	in.Comment = clean(in.Comment)
@@ -53,8 +54,9 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		v.add("indicators", "comments on indicators go with returning an assessment, not approving it")
 	}
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("review assessment %d: %w", id, err)
 	}
+	var view *View
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		var a Assessment
 		if err := forUpdate(tx).First(&a, id).Error; err != nil {
@@ -118,33 +120,15 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			}
 		}
 		action := map[string]string{DecisionApprove: "assessment.approved", DecisionReturn: "assessment.returned"}[in.Decision]
-		return s.audit(tx, &by, action, "assessment", a.ID,
-			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments})
+		if err := s.audit(tx, &by, action, "assessment", a.ID,
+			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments}); err != nil {
+			return err
+		}
+		view, err = s.readView(tx, by, a.ID)
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("review assessment %d: %w", id, err)
 	}
-	return s.Assessment(ctx, by, id)
-}
-
-// ReviewComments returns the indicator comments of the assessment's most
-// recent return, by indicator id; empty if it was never returned.
-func (s *Store) ReviewComments(ctx context.Context, a *Assessment) (map[string]ReviewComment, error) {
-	var last Transition
-	err := s.db.WithContext(ctx).Where("assessment_id = ? AND \"to\" = ?", a.ID, StatusReturned).Order("id DESC").First(&last).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return map[string]ReviewComment{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var rcs []ReviewComment
-	if err := s.db.WithContext(ctx).Where("transition_id = ?", last.ID).Find(&rcs).Error; err != nil {
-		return nil, err
-	}
-	out := make(map[string]ReviewComment, len(rcs))
-	for _, rc := range rcs {
-		out[rc.IndicatorID] = rc
-	}
-	return out, nil
+	return view, nil
 }

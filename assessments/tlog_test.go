@@ -40,17 +40,17 @@ func (w *world) approveOne(t *testing.T, name string) *assessments.Assessment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 3)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
 		t.Fatal(err)
 	}
-	a, err = w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: assessments.DecisionApprove})
+	v, err := w.s.Review(ctx, w.rev, a.ID, assessments.ReviewInput{Decision: assessments.DecisionApprove})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	return v.Assessment
 }
 
 // checkpoint parses a stored checkpoint with transparency-dev/formats, an
@@ -244,7 +244,7 @@ func BenchmarkApproveAndIssue(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 1+i%5)); err != nil {
+		if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 1+i%5)); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
