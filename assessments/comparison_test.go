@@ -58,7 +58,7 @@ func compareWorld(t *testing.T) (*world, map[string]assessments.Actor) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := w.s.SaveAnswers(ctx, by, a.ID, nil, all(w.ed, level)); err != nil {
+		if _, err := w.s.SaveAnswers(ctx, by, a.ID, nil, all(w.ed, level)); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.s.Submit(ctx, by, a.ID); err != nil {

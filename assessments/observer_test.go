@@ -23,11 +23,11 @@ func TestObserverSeesCommittedChanges(t *testing.T) {
 	})
 	a := w.draft(t)
 	v := a.Version
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v, all(w.ed, 4)); err != nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v, all(w.ed, 4)); err != nil {
 		t.Fatal(err)
 	}
 	// A stale save is refused inside its transaction: nothing to report.
-	if _, _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v, all(w.ed, 2)); err == nil {
+	if _, err := w.s.SaveAnswers(ctx, w.a, a.ID, &v, all(w.ed, 2)); err == nil {
 		t.Fatal("stale save accepted")
 	}
 	if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
