@@ -41,7 +41,7 @@ func IsPostgres(database string) bool {
 }
 
 // Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
-// and brings the schema up to date.
+// and brings the schema up to date (see migrate).
 //
 // Every SQLite connection gets the same pragmas through the DSN, because
 // SQLite applies them per connection and the pool opens several: WAL so
@@ -103,7 +103,7 @@ func Open(ctx context.Context, database string, log *slog.Logger) (*Store, error
 		db: db, now: func() time.Time { return time.Now().UTC() }, countries: countries,
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, log); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -115,19 +115,6 @@ type gormLog struct{ log *slog.Logger }
 
 func (g gormLog) Printf(format string, args ...any) {
 	g.log.Warn("database", "detail", fmt.Sprintf(format, args...))
-}
-
-// migrate creates and extends tables. AutoMigrate only adds, never drops;
-// the first rename or backfill will need an ordered list of steps instead.
-func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(
-		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
-		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
-		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
-	); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	return nil
 }
 
 // write runs fn in a transaction. On SQLite, writers queue here first:

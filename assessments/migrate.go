@@ -1,0 +1,130 @@
+package assessments
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/gorm"
+)
+
+// migrationFiles are the numbered schema changes, one set per database:
+// migrations/sqlite/NNNNN_name.sql and migrations/postgres/NNNNN_name.sql.
+//
+//go:embed migrations
+var migrationFiles embed.FS
+
+// migrationLockID names the PostgreSQL advisory lock held while the
+// schema changes, so that of several instances starting at once on one
+// database one migrates and the others wait, then find nothing to do.
+const migrationLockID = 0x646d666d6967 // "dmfmig"
+
+// migrate runs the migrations the database has not had yet, in order, each
+// in its own transaction, and records them in goose's version table. On
+// PostgreSQL they run under a session advisory lock; on SQLite the process
+// that opens the file runs them, SQLite taking one writer at a time.
+func (s *Store) migrate(ctx context.Context, log *slog.Logger) error {
+	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
+	opts := []goose.ProviderOption{
+		goose.WithDisableGlobalRegistry(true),
+		// goose logs "no migrations to run" on every start; the applied
+		// ones are logged below.
+		goose.WithSlog(slog.New(slog.DiscardHandler)),
+	}
+	if s.db.Dialector.Name() == "postgres" {
+		dialect, dir = goose.DialectPostgres, "migrations/postgres"
+		// Try every second for up to ten minutes: an instance waits while
+		// another runs a long migration, and does not sleep 5 s (goose's
+		// default) after a short one.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(migrationLockID), lock.WithLockTimeout(1, 600))
+		if err != nil {
+			return fmt.Errorf("migrate database: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	files, err := fs.Sub(migrationFiles, dir)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	versions, err := database.NewStore(dialect, goose.DefaultTablename)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	baselined, err := s.baseline(ctx, versions)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	if baselined {
+		log.Info("recorded the schema of a database made before numbered migrations as migration 1")
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	// Not closed: Provider.Close would close the store's database.
+	p, err := goose.NewProvider(dialect, sqlDB, files, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	for _, r := range results {
+		log.Info("migrated database", "migration", r.Source.Path, "duration", r.Duration)
+	}
+	return nil
+}
+
+// baseline records migration 1 as applied, without running it, on a
+// database made before numbered migrations. Release 28e81e5 and earlier
+// made their schema with GORM's AutoMigrate and have the application's
+// tables but no goose version table; migration 1 is exactly that schema,
+// so running it would fail on the existing tables, and skipping the
+// version table would leave later migrations with nothing to build on.
+// Under the migration lock (PostgreSQL) or SQLite's write lock (the
+// store's transactions are IMMEDIATE), so that of several instances one
+// baselines and the others then find the version table.
+func (s *Store) baseline(ctx context.Context, versions database.Store) (bool, error) {
+	done := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+				return err
+			}
+		}
+		m := tx.Migrator()
+		if m.HasTable(versions.Tablename()) || !m.HasTable("assessments") {
+			return nil // numbered before, or new
+		}
+		// The tables of migration 1: a database without one of them was
+		// made by a release older than 28e81e5.
+		for _, t := range []string{
+			"editions", "organisations", "users", "sessions", "api_tokens", "login_attempts",
+			"services", "assessments", "answers", "dimension_scores", "country_aggregates", "transitions", "review_comments", "audit_events",
+			"cards", "status_lists", "tlog_hashes", "tlog_checkpoints", "issuer_keys",
+		} {
+			if !m.HasTable(t) {
+				return fmt.Errorf("baseline: the database has no table %s, made by a release older than 28e81e5; start 28e81e5 on it once, then this one", t)
+			}
+		}
+		conn := tx.Statement.ConnPool
+		if err := versions.CreateVersionTable(ctx, conn); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		// Version 0 is goose's own "version table created" row.
+		for _, v := range []int64{0, 1} {
+			if err := versions.Insert(ctx, conn, database.InsertRequest{Version: v}); err != nil {
+				return fmt.Errorf("baseline: %w", err)
+			}
+		}
+		done = true
+		return nil
+	})
+	return done, err
+}
