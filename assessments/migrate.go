@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strings"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -102,15 +103,35 @@ func (s *Store) baseline(ctx context.Context, versions database.Store) (bool, er
 		if m.HasTable(versions.Tablename()) || !m.HasTable("assessments") {
 			return nil // numbered before, or new
 		}
-		// The tables of migration 1: a database without one of them was
-		// made by a release older than 28e81e5.
-		for _, t := range []string{
-			"editions", "organisations", "users", "sessions", "api_tokens", "login_attempts",
-			"services", "assessments", "answers", "dimension_scores", "country_aggregates", "transitions", "review_comments", "audit_events",
-			"cards", "status_lists", "tlog_hashes", "tlog_checkpoints", "issuer_keys",
+		// Migration 1's tables and columns. Only a database with all of
+		// them is the schema migration 1 writes out; one made by an
+		// older release lacks some, and recording it as migrated would
+		// leave them missing for good.
+		for _, t := range []struct{ table, columns string }{
+			{"editions", "id framework_id version digest content locked_at created_at updated_at"},
+			{"organisations", "id name country kind created_at updated_at"},
+			{"users", "id email name password_hash role organisation_id must_change_password disabled_at created_at updated_at"},
+			{"sessions", "id user_id created_at last_seen_at expires_at"},
+			{"api_tokens", "id prefix user_id name created_at expires_at last_used_at revoked_at"},
+			{"login_attempts", "id key at"},
+			{"services", "id organisation_id name category life_event url description created_at updated_at"},
+			{"assessments", "id service_id organisation_id country framework_id framework_version period status version score level created_by_id submitted_at approved_at created_at updated_at"},
+			{"answers", "assessment_id indicator_id data version updated_by_id updated_at"},
+			{"dimension_scores", "assessment_id dimension_id framework_id framework_version period approved country score level"},
+			{"country_aggregates", "framework_id framework_version period country dimension_id n sum min max"},
+			{"transitions", "id assessment_id from to actor_id comment at"},
+			{"review_comments", "id assessment_id transition_id indicator_id comment author_id at"},
+			{"audit_events", "id at actor_id action target_type target_id before after"},
+			{"cards", "id assessment_id data leaf_hash status_list status_index log_index issued_at revoked_at revoked_reason revoked_by_id"},
+			{"status_lists", "id bits credential updated_at"},
+			{"tlog_hashes", "index hash"},
+			{"tlog_checkpoints", "size note"},
+			{"issuer_keys", "id public_key_multibase created_at"},
 		} {
-			if !m.HasTable(t) {
-				return fmt.Errorf("baseline: the database has no table %s, made by a release older than 28e81e5; start 28e81e5 on it once, then this one", t)
+			for _, c := range strings.Fields(t.columns) {
+				if !m.HasColumn(t.table, c) {
+					return fmt.Errorf("baseline: the database has no column %s.%s: it was made by a release older than 28e81e5; start 28e81e5 on it once, then this one", t.table, c)
+				}
 			}
 		}
 		conn := tx.Statement.ConnPool

@@ -454,3 +454,30 @@ func sameSet[T comparable](a, b []T) bool {
 	}
 	return len(a) == len(b)
 }
+
+// TestOlderDatabaseIsRefused: a database without numbered migrations that
+// lacks part of release 28e81e5's schema (here the api_tokens.revoked_at
+// column an older release did not have) is refused with what to do, not
+// recorded as migrated with the column missing for good.
+func TestOlderDatabaseIsRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dmf.db")
+	copyFile(t, filepath.Join(release, "sqlite", "dmf.db"), path)
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "ALTER TABLE api_tokens DROP COLUMN revoked_at"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	builtin, _, _ := frameworksEmbedded(t)
+	s, err := assessments.Open(ctx, assessments.Options{Database: path, Editions: builtin})
+	if err == nil {
+		s.Close()
+		t.Fatal("opened a database that lacks a column of migration 1")
+	}
+	if !strings.Contains(err.Error(), "api_tokens.revoked_at") || !strings.Contains(err.Error(), "start 28e81e5 on it once") {
+		t.Errorf("error does not say what is missing and what to do: %v", err)
+	}
+}
