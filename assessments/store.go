@@ -57,17 +57,8 @@ type Options struct {
 // Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
 // brings the schema up to date (see migrate), records the built-in
 // editions and publishes the issuer's keys, so that the store it returns
-// is ready: no step is left for callers to order.
-//
-// Every SQLite connection gets the same pragmas through the DSN, because
-// SQLite applies them per connection and the pool opens several: WAL so
-// readers never block the writer, synchronous=FULL so an acknowledged
-// commit survives power loss, foreign keys on (SQLite defaults to off), a
-// busy timeout instead of immediate "database is locked" errors, and
-// IMMEDIATE transactions so that a read-then-write transaction takes the
-// write lock up front instead of failing halfway. On PostgreSQL the same
-// guarantees come from row locks (forUpdate) and an advisory lock for the
-// transparency log.
+// is ready: no step is left for callers to order. SQLite connections get
+// their pragmas from sqliteDSN.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Editions == nil {
 		return nil, errors.New("open database: no built-in editions given")
@@ -146,6 +137,16 @@ func (s *Store) ready(ctx context.Context, log *slog.Logger, builtin *frameworks
 	return nil
 }
 
+// sqliteDSN names the SQLite file with the pragmas every connection gets.
+// They go in the DSN because SQLite applies them per connection and the
+// pool opens several: WAL so
+// readers never block the writer, synchronous=FULL so an acknowledged
+// commit survives power loss, foreign keys on (SQLite defaults to off), a
+// busy timeout instead of immediate "database is locked" errors, and
+// IMMEDIATE transactions so that a read-then-write transaction takes the
+// write lock up front instead of failing halfway. On PostgreSQL the same
+// guarantees come from row locks (forUpdate) and an advisory lock for the
+// transparency log.
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
