@@ -67,8 +67,15 @@ type manifest struct {
 	} `json:"tokens"`
 	AuditRows    int            `json:"audit_rows"`
 	AuditActions map[string]int `json:"audit_actions"`
-	Users        []string       `json:"users"`
-	IssuerKeys   []string       `json:"issuer_keys"`
+	Audit        []struct {
+		ID         uint   `json:"id"`
+		Action     string `json:"action"`
+		TargetType string `json:"target_type"`
+		TargetID   string `json:"target_id"`
+		ActorID    *uint  `json:"actor_id"`
+	} `json:"audit"`
+	Users      []string `json:"users"`
+	IssuerKeys []string `json:"issuer_keys"`
 }
 
 // TestUpgradeFromRelease: a database made by release 28e81e5 (schema by
@@ -349,7 +356,7 @@ func checkUpgrade(t *testing.T, database, dir string) {
 		t.Errorf("tokens %v, want %v", gotTokens, wantTokens)
 	}
 
-	// The audit trail, row for row by action.
+	// The audit trail, row for row.
 	evs, err := s.AuditEvents(ctx, admin.Actor(), assessments.AuditFilter{Limit: 10000})
 	if err != nil {
 		t.Fatal(err)
@@ -360,6 +367,18 @@ func checkUpgrade(t *testing.T, database, dir string) {
 	}
 	if len(evs) != m.AuditRows || !reflect.DeepEqual(actions, m.AuditActions) {
 		t.Errorf("%d audit rows %v, want %d %v", len(evs), actions, m.AuditRows, m.AuditActions)
+	}
+	byID := map[uint]assessments.AuditEvent{}
+	for _, ev := range evs {
+		byID[ev.ID] = ev
+	}
+	for _, want := range m.Audit {
+		ev, ok := byID[want.ID]
+		got := fmt.Sprintf("%s %s %s by %v", ev.Action, ev.TargetType, ev.TargetID, deref(ev.ActorID))
+		exp := fmt.Sprintf("%s %s %s by %v", want.Action, want.TargetType, want.TargetID, deref(want.ActorID))
+		if !ok || got != exp {
+			t.Errorf("audit row %d: %s, want %s", want.ID, got, exp)
+		}
 	}
 
 	// The upgraded instance keeps going: a new assessment (new ids after
