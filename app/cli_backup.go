@@ -27,12 +27,7 @@ func backupCommand(ctx context.Context, args []string, getenv func(string) strin
 	if _, err := os.Stat(target); err == nil {
 		return &exitError{1, fmt.Errorf("%s exists; choose a new file", target)}
 	}
-	store, err := assessments.Open(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := store.Backup(ctx, target); err != nil {
+	if err := assessments.Backup(ctx, *database, target); err != nil {
 		return &exitError{1, err}
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s\nThe signing keys are not in the database: back up the keys directory of DMF_DATA_DIR too, and keep it secret.\n", *database, target)

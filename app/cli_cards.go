@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/frameworks"
 )
@@ -139,19 +138,16 @@ func keysCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	store, err := assessments.Open(context.Background(), cfg.Database, newLogger(cfg, stderr))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	k, err := is.Keys.Rotate(time.Now())
 	if err != nil {
 		return err
 	}
-	store.UseIssuer(is)
-	if err := store.PublishKeys(context.Background()); err != nil {
+	// Opening publishes the issuer's keys, the new one with them.
+	store, err := openStore(context.Background(), cfg.Database, newLogger(cfg, stderr), is)
+	if err != nil {
 		return err
 	}
+	defer store.Close()
 	if err := store.KeyRotated(context.Background(), is.DID, k.ID); err != nil {
 		return err
 	}

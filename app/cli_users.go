@@ -32,7 +32,7 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store, err := assessments.Open(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr))
+	store, err := openStore(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr), nil)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/unescap/dmf/assessments"
-	"github.com/unescap/dmf/frameworks"
 )
 
 // loadOptions bound a load test in count and time.
@@ -132,19 +131,12 @@ func ms(d time.Duration) string {
 
 // seedLoad creates the accounts and the approved assessments to compare.
 func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) error {
-	store, err := assessments.Open(ctx, o.database, newLogger(Config{LogFormat: "text"}, io.Discard))
+	store, err := openStore(ctx, o.database, newLogger(Config{LogFormat: "text"}, io.Discard), nil)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	builtin, _, err := frameworks.Embedded()
-	if err != nil {
-		return err
-	}
-	cat, err := store.SyncEditions(ctx, builtin)
-	if err != nil {
-		return err
-	}
+	cat := store.Editions()
 	countries := store.Countries().List
 	for i := 0; i < o.respondents; i++ {
 		org, err := store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: fmt.Sprintf("Load agency %d", i), Country: countries[i%len(countries)].Code, Kind: "agency"})

@@ -46,7 +46,7 @@ func TestLoadtestCommand(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	store, err := assessments.Open(ctx, db, slog.New(slog.DiscardHandler))
+	store, err := openStore(ctx, db, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,29 +257,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	store, err := assessments.Open(ctx, cfg.Database, log)
-	if err != nil {
-		return nil, err
-	}
-	editions, err := store.SyncEditions(ctx, builtin)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	render, err := newRenderer(msgs, ref, store.Countries())
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
 	issuer, err := newIssuer(cfg, time.Now())
 	if err != nil {
-		store.Close()
 		return nil, err
 	}
-	store.UseIssuer(issuer)
 	m := newMetrics()
-	store.Observe(m.observer())
-	if err := store.PublishKeys(ctx); err != nil {
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
+	if err != nil {
+		return nil, err
+	}
+	editions := store.Editions()
+	render, err := newRenderer(msgs, ref, store.Countries())
+	if err != nil {
 		store.Close()
 		return nil, err
 	}
@@ -289,6 +278,16 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, metrics: m}, nil
+}
+
+// openStore opens the database for a command as the server does: migrated,
+// with the built-in editions recorded. A nil issuer issues no cards.
+func openStore(ctx context.Context, database string, log *slog.Logger, is *assessments.Issuer) (*assessments.Store, error) {
+	builtin, _, err := frameworks.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("built-in framework content is invalid:\n%w", err)
+	}
+	return assessments.Open(ctx, assessments.Options{Database: database, Log: log, Editions: builtin, Issuer: is})
 }
 
 // firstStart creates the first administrator on an empty database and

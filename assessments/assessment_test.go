@@ -24,7 +24,7 @@ const testPassword = "correct horse battery staple 42"
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	return newWorldAt(t, filepath.Join(t.TempDir(), "dmf.db"))
+	return newWorldAt(t, filepath.Join(t.TempDir(), "dmf.db"), nil)
 }
 
 func frameworksEmbedded(t testing.TB) (*frameworks.Catalog, *frameworks.Reference, error) {
@@ -36,20 +36,13 @@ func frameworksEmbedded(t testing.TB) (*frameworks.Catalog, *frameworks.Referenc
 	return cat, ref, nil
 }
 
-// newWorldAt builds the world in the SQLite file at path.
-func newWorldAt(t testing.TB, path string) *world {
+// newWorldAt builds the world in the SQLite file at path; with an issuer,
+// approvals issue cards.
+func newWorldAt(t testing.TB, path string, is *assessments.Issuer) *world {
 	t.Helper()
 	ctx := context.Background()
-	s := mustOpen(t, path)
-	builtin, _, err := frameworksEmbedded(t)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := s.SyncEditions(ctx, builtin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ed, _ := cat.Edition("escap-dmf-dps-sme", "")
+	s := mustOpen(t, path, is)
+	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "")
 	w := &world{s: s, ed: ed}
 	user := func(email string, role assessments.Role, org uint) assessments.Actor {
 		u, err := s.CreateUser(ctx, nil, assessments.NewUser{Email: email, Password: testPassword, Role: role, OrganisationID: org})

@@ -29,9 +29,6 @@ type Issuer struct {
 	Keys    *card.Keys
 }
 
-// UseIssuer lets approvals issue cards. Without it, approval issues none.
-func (s *Store) UseIssuer(is *Issuer) { s.issuer = is }
-
 // CardRecord is an issued card: the exact bytes signed, its status entry
 // and its place in the log. Revoking sets RevokedAt; a card is never
 // deleted.
@@ -334,13 +331,13 @@ type issuerKey struct {
 	CreatedAt          time.Time
 }
 
-// PublishKeys records the public halves of the issuer's keys.
-func (s *Store) PublishKeys(ctx context.Context) error {
+// publishKeys records the public halves of the issuer's keys.
+func (s *Store) publishKeys(ctx context.Context) error {
 	is := s.issuer
 	for _, k := range is.Keys.Issuer {
 		rec := issuerKey{ID: is.DID + "#" + k.ID, PublicKeyMultibase: card.PublicKeyMultibase(k.Public())}
 		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&rec).Error; err != nil {
-			return err
+			return fmt.Errorf("record %s: %w", rec.ID, err)
 		}
 	}
 	return nil

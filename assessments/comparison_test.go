@@ -447,13 +447,6 @@ func TestComparison(t *testing.T) {
 	})
 }
 
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
-}
-
 func TestParsePeriod(t *testing.T) {
 	for _, tc := range []struct {
 		in   string

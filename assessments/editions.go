@@ -31,12 +31,13 @@ func (editionRecord) TableName() string { return "editions" }
 // of an edition that assessments already use.
 var ErrEditionChanged = errors.New("edition changed after use")
 
-// SyncEditions records the built-in editions and returns the catalog of
+// syncEditions records the built-in editions and makes the store's catalog
 // every edition the instance knows: the built-in ones plus those stored
 // from earlier releases. A built-in edition whose content differs from a
 // locked (used) stored one is refused: a used edition is immutable, and a
-// corrected text must be published as a new version.
-func (s *Store) SyncEditions(ctx context.Context, builtin *frameworks.Catalog) (*frameworks.Catalog, error) {
+// corrected text must be published as a new version. Open runs it, so
+// the catalog is there before any method needs it.
+func (s *Store) syncEditions(ctx context.Context, builtin *frameworks.Catalog) error {
 	var all []*frameworks.Edition
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		for _, ed := range builtin.Editions() {
@@ -89,18 +90,12 @@ func (s *Store) SyncEditions(ctx context.Context, builtin *frameworks.Catalog) (
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	cat, err := frameworks.NewCatalog(all...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.editions = cat
-	return cat, nil
-}
-
-// LockEdition marks an edition as used, after which its content may never
-// change. Locking twice keeps the first time.
-func (s *Store) LockEdition(ctx context.Context, ed *frameworks.Edition) error {
-	return s.lockEdition(s.db.WithContext(ctx), ed)
+	return nil
 }

@@ -37,16 +37,30 @@ func testDatabase(t testing.TB, path string) string {
 	return url
 }
 
-// mustOpen opens a store on a fresh SQLite file (plain :memory: would give
-// each pooled connection its own empty database), or PostgreSQL database.
-func mustOpen(t testing.TB, path string) *assessments.Store {
+// mustOpen opens a store with the built-in editions on a fresh SQLite
+// file (plain :memory: would give each pooled connection its own empty
+// database), or PostgreSQL database. A nil issuer issues no cards.
+func mustOpen(t testing.TB, path string, is *assessments.Issuer) *assessments.Store {
 	t.Helper()
-	s, err := assessments.Open(context.Background(), testDatabase(t, path), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	builtin, _, _ := frameworksEmbedded(t)
+	s, err := openWith(t, path, builtin, is)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// openWith opens a store on the database of path with the given built-in
+// editions, closed when the test ends.
+func openWith(t testing.TB, path string, builtin *frameworks.Catalog, is *assessments.Issuer) (*assessments.Store, error) {
+	t.Helper()
+	s, err := assessments.Open(context.Background(), assessments.Options{
+		Database: testDatabase(t, path), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Editions: builtin, Issuer: is,
+	})
+	if err == nil {
+		t.Cleanup(func() { s.Close() })
+	}
+	return s, err
 }
 
 func parseEdition(t *testing.T, src string) *frameworks.Edition {
@@ -59,8 +73,9 @@ func parseEdition(t *testing.T, src string) *frameworks.Edition {
 }
 
 // TestEditionsAreImmutableOnceUsed: an unused edition may be corrected in
-// place; a used one may not, and the app refuses to start with it; an
-// edition dropped from the binary stays available from the database.
+// place; a used one may not, and the store refuses to open with it; an
+// edition dropped from the binary stays available from the database. Each
+// Open stands for a start of a newer binary.
 func TestEditionsAreImmutableOnceUsed(t *testing.T) {
 	ctx := context.Background()
 	raw, err := os.ReadFile("../frameworks/testdata/all-types.yaml")
@@ -70,30 +85,31 @@ func TestEditionsAreImmutableOnceUsed(t *testing.T) {
 	v1 := parseEdition(t, string(raw))
 	v1fixed := parseEdition(t, strings.Replace(string(raw), "Is there an API?", "Is there a public API?", 1))
 	path := filepath.Join(t.TempDir(), "dmf.db")
-	s := mustOpen(t, path)
 
 	cat, _ := frameworks.NewCatalog(v1)
-	if _, err := s.SyncEditions(ctx, cat); err != nil {
+	if _, err := openWith(t, path, cat, nil); err != nil {
 		t.Fatal(err)
 	}
 	fixed, _ := frameworks.NewCatalog(v1fixed)
-	if _, err := s.SyncEditions(ctx, fixed); err != nil {
+	s, err := openWith(t, path, fixed, nil)
+	if err != nil {
 		t.Fatalf("correcting an unused edition: %v", err)
 	}
 	if err := s.LockEdition(ctx, v1fixed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SyncEditions(ctx, cat); !errors.Is(err, assessments.ErrEditionChanged) || !strings.Contains(err.Error(), "new version") {
+	if _, err := openWith(t, path, cat, nil); !errors.Is(err, assessments.ErrEditionChanged) || !strings.Contains(err.Error(), "new version") {
 		t.Fatalf("changing a used edition: %v", err)
 	}
 
 	// A newer binary ships only 0.2.0; 0.1.0 is still known, from the database.
 	v2 := parseEdition(t, strings.Replace(string(raw), "version: 0.1.0", "version: 0.2.0", 1))
 	only2, _ := frameworks.NewCatalog(v2)
-	got, err := s.SyncEditions(ctx, only2)
+	s2, err := openWith(t, path, only2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := s2.Editions()
 	old, ok := got.Edition(v1.ID, "0.1.0")
 	if !ok || old.Digest != v1fixed.Digest {
 		t.Fatalf("stored edition: %v %v", ok, old)

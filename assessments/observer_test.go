@@ -17,7 +17,7 @@ func TestObserverSeesCommittedChanges(t *testing.T) {
 	w := newWorld(t)
 	var events []string
 	waits := 0
-	w.s.Observe(assessments.Observer{
+	w.s.SetObserver(assessments.Observer{
 		Event:     func(action string) { events = append(events, action) },
 		WriteWait: func(time.Duration) { waits++ },
 	})

@@ -7,13 +7,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/unescap/dmf/frameworks"
 )
 
 // TestSecretsStoredHashed: the database holds no usable secret: passwords
 // as Argon2id hashes, sessions and API tokens as SHA-256 of the token.
 func TestSecretsStoredHashed(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	builtin, _, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, Options{Database: filepath.Join(t.TempDir(), "x.db"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Editions: builtin})
 	if err != nil {
 		t.Fatal(err)
 	}

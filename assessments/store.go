@@ -8,10 +8,12 @@ package assessments
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -29,11 +31,11 @@ type Store struct {
 	db        *gorm.DB
 	now       func() time.Time
 	countries *Countries
-	editions  *frameworks.Catalog // set by SyncEditions
-	issuer    *Issuer             // set by UseIssuer; nil issues no cards
+	editions  *frameworks.Catalog // built-in and stored, set by Open
+	issuer    *Issuer             // nil issues no cards
 	hashing   chan struct{}       // a slot per CPU for Argon2id (see argon)
 	writing   chan struct{}       // SQLite's one writer, taken in-process (see write)
-	observer  Observer            // set by Observe
+	observer  Observer            // see Options.Observer
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -46,38 +48,44 @@ type Observer struct {
 	WriteWait func(time.Duration)
 }
 
-// Observe sets the observer of the store's writes. Call it before serving.
-func (s *Store) Observe(o Observer) { s.observer = o }
-
 // IsPostgres reports whether a database setting is a PostgreSQL URL.
 func IsPostgres(database string) bool {
 	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
 }
 
+// Options are what Open needs to return a store ready for use.
+type Options struct {
+	Database string       // a SQLite file, or a postgres:// URL
+	Log      *slog.Logger // nil discards
+	// Editions are the built-in framework editions. Open records them and
+	// adds those stored by earlier releases (see syncEditions).
+	Editions *frameworks.Catalog
+	// Issuer signs the cards of approved assessments; Open publishes its
+	// public keys. Nil: approval issues no card.
+	Issuer *Issuer
+	// Observer is told what the store's writes did, for metrics.
+	Observer Observer
+}
+
 // Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
-// and brings the schema up to date.
-//
-// Every SQLite connection gets the same pragmas through the DSN, because
-// SQLite applies them per connection and the pool opens several: WAL so
-// readers never block the writer, synchronous=FULL so an acknowledged
-// commit survives power loss, foreign keys on (SQLite defaults to off), a
-// busy timeout instead of immediate "database is locked" errors, and
-// IMMEDIATE transactions so that a read-then-write transaction takes the
-// write lock up front instead of failing halfway. On PostgreSQL the same
-// guarantees come from row locks (forUpdate) and an advisory lock for the
-// transparency log.
-func Open(ctx context.Context, database string, log *slog.Logger) (*Store, error) {
+// brings the schema up to date (see migrate), records the built-in
+// editions and publishes the issuer's keys, so that the store it returns
+// is ready: no step is left for callers to order. SQLite connections get
+// their pragmas from sqliteDSN.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.Editions == nil {
+		return nil, errors.New("open database: no built-in editions given")
+	}
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	database := o.Database
 	var dial gorm.Dialector
 	if IsPostgres(database) {
 		dial = postgres.Open(database)
 	} else {
-		q := url.Values{}
-		q.Set("_journal_mode", "WAL")
-		q.Set("_synchronous", "FULL")
-		q.Set("_foreign_keys", "on")
-		q.Set("_busy_timeout", "10000")
-		q.Set("_txlock", "immediate")
-		dial = sqlite.Open("file:" + database + "?" + q.Encode())
+		dial = sqlite.Open(sqliteDSN(database))
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		// GORM's own slog adapter renders every statement's SQL before
@@ -104,24 +112,62 @@ func Open(ctx context.Context, database string, log *slog.Logger) (*Store, error
 	// more concurrent queries than this only queue for the same CPUs.
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	pool := max(8, 4*runtime.NumCPU())
 	sqlDB.SetMaxOpenConns(pool)
 	sqlDB.SetMaxIdleConns(pool)
 	countries, err := LoadCountries()
 	if err != nil {
-		return nil, err
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	s := &Store{
 		db: db, now: func() time.Time { return time.Now().UTC() }, countries: countries,
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
+		issuer: o.Issuer, observer: o.Observer,
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.ready(ctx, log, o.Editions); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// ready migrates, syncs the editions and publishes the issuer's keys.
+func (s *Store) ready(ctx context.Context, log *slog.Logger, builtin *frameworks.Catalog) error {
+	if err := s.migrate(ctx, log); err != nil {
+		return err
+	}
+	if err := s.syncEditions(ctx, builtin); err != nil {
+		return fmt.Errorf("record editions: %w", err)
+	}
+	if s.issuer != nil {
+		if err := s.publishKeys(ctx); err != nil {
+			return fmt.Errorf("publish issuer keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// sqliteDSN names the SQLite file with the pragmas every connection gets.
+// They go in the DSN because SQLite applies them per connection and the
+// pool opens several: WAL so
+// readers never block the writer, synchronous=FULL so an acknowledged
+// commit survives power loss, foreign keys on (SQLite defaults to off), a
+// busy timeout instead of immediate "database is locked" errors, and
+// IMMEDIATE transactions so that a read-then-write transaction takes the
+// write lock up front instead of failing halfway. On PostgreSQL the same
+// guarantees come from row locks (forUpdate) and an advisory lock for the
+// transparency log.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
 }
 
 // gormLog passes GORM's slow-query and error lines to the app's logger.
@@ -129,19 +175,6 @@ type gormLog struct{ log *slog.Logger }
 
 func (g gormLog) Printf(format string, args ...any) {
 	g.log.Warn("database", "detail", fmt.Sprintf(format, args...))
-}
-
-// migrate creates and extends tables. AutoMigrate only adds, never drops;
-// the first rename or backfill will need an ordered list of steps instead.
-func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(
-		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
-		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
-		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
-	); err != nil {
-		return fmt.Errorf("migrate database: %w", err)
-	}
-	return nil
 }
 
 // write runs fn in a transaction. On SQLite, writers queue here first:
@@ -200,7 +233,7 @@ func (s *Store) Editions() *frameworks.Catalog { return s.editions }
 func (s *Store) Close() error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
-		return err
+		return fmt.Errorf("close database: %w", err)
 	}
 	return sqlDB.Close()
 }
@@ -214,14 +247,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Backup writes a consistent copy of the database to path while others
-// keep writing: SQLite's VACUUM INTO reads one snapshot and writes a
-// compact, self-contained file. The file must not exist yet.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	if s.db.Dialector.Name() != "sqlite" {
+// Backup writes a consistent copy of the SQLite database to path while
+// others keep writing: SQLite's VACUUM INTO reads one snapshot and writes
+// a compact, self-contained file. The file must not exist yet. It does
+// not go through Open: a backup taken by a newer binary before an upgrade
+// must be of the database as it was, not migrated.
+func Backup(ctx context.Context, database, path string) error {
+	if IsPostgres(database) {
 		return errors.New("backup: this command copies SQLite databases; use pg_dump for PostgreSQL")
 	}
-	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+	if _, err := os.Stat(database); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	db, err := sql.Open("sqlite3", sqliteDSN(database))
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil

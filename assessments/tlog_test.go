@@ -17,15 +17,22 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func useIssuer(t testing.TB, s *assessments.Store, dir string) *assessments.Issuer {
+// testIssuer is an issuer with the keys in dir, made there if missing.
+func testIssuer(t testing.TB, dir string) *assessments.Issuer {
 	t.Helper()
 	keys, err := card.LoadKeys(dir, "dmf.example/cards-log", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &assessments.Issuer{BaseURL: "https://dmf.example", DID: "did:web:dmf.example", Name: "Test issuer", Origin: "dmf.example/cards-log", Keys: keys}
-	s.UseIssuer(is)
-	return is
+	return &assessments.Issuer{BaseURL: "https://dmf.example", DID: "did:web:dmf.example", Name: "Test issuer", Origin: "dmf.example/cards-log", Keys: keys}
+}
+
+// newIssuingWorld is a world whose approvals issue cards.
+func newIssuingWorld(t testing.TB) (*world, *assessments.Issuer) {
+	t.Helper()
+	dir := t.TempDir()
+	is := testIssuer(t, filepath.Join(dir, "keys"))
+	return newWorldAt(t, filepath.Join(dir, "dmf.db"), is), is
 }
 
 // approveOne takes a new assessment of a new service to approval.
@@ -74,9 +81,7 @@ func checkpoint(t *testing.T, signed string, is *assessments.Issuer) *log.Checkp
 // continues across a restart.
 func TestLogProofsVerifyIndependently(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t)
-	keyDir := filepath.Join(t.TempDir(), "keys")
-	is := useIssuer(t, w.s, keyDir)
+	w, is := newIssuingWorld(t)
 	var cards []*assessments.CardRecord
 	for i := 0; i < 11; i++ {
 		a := w.approveOne(t, "Service "+string(rune('A'+i)))
@@ -136,8 +141,7 @@ func TestLogProofsVerifyIndependently(t *testing.T) {
 // consistent with the next.
 func TestConcurrentApprovalsKeepOneLog(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t)
-	is := useIssuer(t, w.s, filepath.Join(t.TempDir(), "keys"))
+	w, is := newIssuingWorld(t)
 	var ids []uint
 	for i := 0; i < 8; i++ {
 		svc, _ := w.s.CreateService(ctx, w.a, assessments.Service{Name: "Parallel " + string(rune('A'+i)), Category: "tax"})
@@ -189,19 +193,15 @@ func TestConcurrentApprovalsKeepOneLog(t *testing.T) {
 func TestLogContinuesAfterRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	w := newWorldAt(t, filepath.Join(dir, "dmf.db"))
-	is := useIssuer(t, w.s, filepath.Join(dir, "keys"))
+	is := testIssuer(t, filepath.Join(dir, "keys"))
+	w := newWorldAt(t, filepath.Join(dir, "dmf.db"), is)
 	w.approveOne(t, "Before restart 1")
 	w.approveOne(t, "Before restart 2")
 	before, _ := w.s.Checkpoint(ctx)
 	w.s.Close()
 
-	s2 := mustOpen(t, filepath.Join(dir, "dmf.db"))
-	builtin, _, _ := frameworksEmbedded(t)
-	if _, err := s2.SyncEditions(ctx, builtin); err != nil {
-		t.Fatal(err)
-	}
-	is2 := useIssuer(t, s2, filepath.Join(dir, "keys"))
+	is2 := testIssuer(t, filepath.Join(dir, "keys"))
+	s2 := mustOpen(t, filepath.Join(dir, "dmf.db"), is2)
 	if is2.Keys.LogKey != is.Keys.LogKey || is2.Keys.Active().ID != is.Keys.Active().ID {
 		t.Fatal("keys changed across the restart")
 	}
@@ -232,8 +232,7 @@ func TestLogContinuesAfterRestart(t *testing.T) {
 // count: go test -run XXX -bench ApproveAndIssue -benchtime 400x ./assessments
 func BenchmarkApproveAndIssue(b *testing.B) {
 	ctx := context.Background()
-	w := newWorld(b)
-	useIssuer(b, w.s, filepath.Join(b.TempDir(), "keys"))
+	w, _ := newIssuingWorld(b)
 	ids := make([]uint, b.N)
 	for i := range ids {
 		svc, err := w.s.CreateService(ctx, w.a, assessments.Service{Name: fmt.Sprintf("Bench %d", i), Category: "tax"})

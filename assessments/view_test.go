@@ -3,7 +3,6 @@ package assessments_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -66,8 +65,7 @@ func TestViewIsWhatTheActorMaySee(t *testing.T) {
 // the history, the return's comments, the card of an approval.
 func TestWritesReturnTheView(t *testing.T) {
 	ctx := context.Background()
-	w := newWorld(t)
-	useIssuer(t, w.s, filepath.Join(t.TempDir(), "keys"))
+	w, _ := newIssuingWorld(t)
 	a := w.draft(t)
 	fresh := func(got *assessments.View) {
 		t.Helper()
