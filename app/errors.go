@@ -80,13 +80,13 @@ func (s *server) handleError(err error, c echo.Context) {
 	case errors.Is(err, assessments.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, assessments.ErrForbidden):
-		status, detail = http.StatusForbidden, err.Error()
+		status, detail = http.StatusForbidden, assessments.UserError(err).Error()
 	case errors.Is(err, assessments.ErrReadOnly), errors.Is(err, assessments.ErrDuplicate):
-		status, detail = http.StatusConflict, err.Error()
+		status, detail = http.StatusConflict, assessments.UserError(err).Error()
 	case errors.Is(err, assessments.ErrBadCredentials), errors.Is(err, assessments.ErrExpired):
-		status, detail = http.StatusUnauthorized, err.Error()
+		status, detail = http.StatusUnauthorized, assessments.UserError(err).Error()
 	case errors.Is(err, assessments.ErrThrottled):
-		status, detail = http.StatusTooManyRequests, err.Error()
+		status, detail = http.StatusTooManyRequests, assessments.UserError(err).Error()
 		c.Response().Header().Set("Retry-After", "900")
 	}
 	msgKey := "error." + statusCodes[status]

@@ -38,7 +38,8 @@ func addToAggregates(tx *gorm.DB, a *Assessment, res Result) error {
 
 // RebuildAggregates recomputes every country total from the stored scores
 // of approved assessments, after a bulk load or to repair a copy.
-func (s *Store) RebuildAggregates(ctx context.Context) error {
+func (s *Store) RebuildAggregates(ctx context.Context) (err error) {
+	defer wrap(&err, "rebuild comparison totals")
 	return s.write(ctx, func(tx *gorm.DB) error { return rebuildAggregates(tx) })
 }
 

@@ -29,13 +29,13 @@ type NewAssessment struct {
 
 // CreateAssessment starts a draft assessment of one of the respondent's
 // services. The edition it uses becomes immutable.
-func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment) (*Assessment, error) {
+func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment) (_ *Assessment, err error) {
+	defer wrap(&err, "create assessment")
 	if !by.CanAssess() {
 		return nil, ErrForbidden
 	}
 	v := invalid{}
 	var svc *Service
-	var err error
 	switch {
 	case na.NewService != nil:
 		// Everything is checked before anything is written, so a refused
@@ -118,9 +118,10 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 // Assessment returns an assessment the actor may see, with its service.
 // Respondents see only their organisation's; to everyone else the others
 // do not exist.
-func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (*Assessment, error) {
+func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (_ *Assessment, err error) {
+	defer wrap(&err, "read assessment %d", id)
 	var a Assessment
-	err := visibleTo(s.db.WithContext(ctx), by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
+	err = visibleTo(s.db.WithContext(ctx), by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -149,7 +150,8 @@ type Filter struct {
 }
 
 // Assessments lists the assessments the actor may see, newest first.
-func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) ([]Assessment, error) {
+func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) (_ []Assessment, err error) {
+	defer wrap(&err, "list assessments")
 	q := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service")
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
@@ -176,12 +178,13 @@ func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) ([]Assessme
 		f.Limit = 500
 	}
 	var out []Assessment
-	err := q.Order("updated_at DESC, id DESC").Limit(f.Limit).Find(&out).Error
+	err = q.Order("updated_at DESC, id DESC").Limit(f.Limit).Find(&out).Error
 	return out, err
 }
 
 // Answers returns an assessment's saved answers.
-func (s *Store) Answers(ctx context.Context, a *Assessment) (Answers, error) {
+func (s *Store) Answers(ctx context.Context, a *Assessment) (_ Answers, err error) {
+	defer wrap(&err, "read answers of assessment %d", a.ID)
 	return loadAnswers(s.db.WithContext(ctx), a.ID)
 }
 
@@ -248,13 +251,14 @@ func mayEdit(by Actor, a *Assessment) error {
 // (without its service), its edition, all its answers after the save and
 // their scores. It reads no history, comments, organisation or card;
 // Store.View has those.
-func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (*View, error) {
+func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, answers Answers) (_ *View, err error) {
+	defer wrap(&err, "save answers of assessment %d", id)
 	clean := normaliseAll(answers)
 	v := &View{}
 	// Everything happens in the one transaction, so that a save is a
 	// single turn of the writer lock and no extra round trips before or
 	// after it: answer saves are the busiest write the app has.
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
@@ -264,7 +268,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("save answers of assessment %d: %w", id, err)
+		return nil, err
 	}
 	// Scored after the transaction, to hold the writer lock no longer
 	// than the save needs.
@@ -354,9 +358,10 @@ func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
 // Submit sends a complete assessment for review. Its scores are computed
 // and stored now, so that lists and comparisons read them directly. It
 // returns the submitted assessment's view.
-func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*View, error) {
+func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err error) {
+	defer wrap(&err, "submit assessment %d", id)
 	var v *View
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
@@ -392,7 +397,7 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (*View, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("submit assessment %d: %w", id, err)
+		return nil, err
 	}
 	return v, nil
 }
@@ -428,9 +433,10 @@ func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result, approved boo
 // Previous returns the same service's most recent submitted or approved
 // assessment of an earlier period with the same framework, for showing
 // change; ErrNotFound if there is none.
-func (s *Store) Previous(ctx context.Context, by Actor, a *Assessment) (*Assessment, error) {
+func (s *Store) Previous(ctx context.Context, by Actor, a *Assessment) (_ *Assessment, err error) {
+	defer wrap(&err, "read the assessment before %d", a.ID)
 	var prev Assessment
-	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").
+	err = visibleTo(s.db.WithContext(ctx), by, "organisation_id").
 		Where("service_id = ? AND framework_id = ? AND period < ? AND status IN ?", a.ServiceID, a.FrameworkID, a.Period, []Status{StatusSubmitted, StatusApproved}).
 		Order("period DESC").First(&prev).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -448,7 +454,8 @@ func (s *Store) lockEdition(tx *gorm.DB, ed *frameworks.Edition) error {
 
 // StoredScores returns the dimension scores stored at an assessment's
 // submission or approval, by dimension id.
-func (s *Store) StoredScores(ctx context.Context, a *Assessment) (map[string]float64, error) {
+func (s *Store) StoredScores(ctx context.Context, a *Assessment) (_ map[string]float64, err error) {
+	defer wrap(&err, "read stored scores of assessment %d", a.ID)
 	var rows []dimensionScore
 	if err := s.db.WithContext(ctx).Where("assessment_id = ?", a.ID).Find(&rows).Error; err != nil {
 		return nil, err

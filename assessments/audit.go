@@ -53,7 +53,8 @@ type AuditFilter struct {
 // AuditEvents returns audit events, newest first. Only administrators read
 // the audit log; nobody changes it: the store has no update or delete for
 // it.
-func (s *Store) AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]AuditEvent, error) {
+func (s *Store) AuditEvents(ctx context.Context, by Actor, f AuditFilter) (_ []AuditEvent, err error) {
+	defer wrap(&err, "read the audit log")
 	if !by.CanAdminister() {
 		return nil, ErrForbidden
 	}
@@ -77,12 +78,13 @@ func (s *Store) AuditEvents(ctx context.Context, by Actor, f AuditFilter) ([]Aud
 		f.Limit = 200
 	}
 	var evs []AuditEvent
-	err := q.Limit(f.Limit).Find(&evs).Error
+	err = q.Limit(f.Limit).Find(&evs).Error
 	return evs, err
 }
 
 // KeyRotated records that an issuer key was added (by the command line,
 // so without a signed-in actor).
-func (s *Store) KeyRotated(ctx context.Context, did, keyID string) error {
+func (s *Store) KeyRotated(ctx context.Context, did, keyID string) (err error) {
+	defer wrap(&err, "record key rotation %s", keyID)
 	return s.audit(s.db.WithContext(ctx), nil, "key.rotated", "key", did+"#"+keyID, nil, map[string]any{"key": keyID})
 }

@@ -224,9 +224,10 @@ func (s *Store) signStatusList(tx *gorm.DB, id int, bits card.Bitstring, create 
 }
 
 // StatusList returns a signed status list credential as served.
-func (s *Store) StatusList(ctx context.Context, id int) ([]byte, error) {
+func (s *Store) StatusList(ctx context.Context, id int) (_ []byte, err error) {
+	defer wrap(&err, "read status list %d", id)
 	var row statusList
-	err := s.db.WithContext(ctx).First(&row, id).Error
+	err = s.db.WithContext(ctx).First(&row, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -234,9 +235,10 @@ func (s *Store) StatusList(ctx context.Context, id int) ([]byte, error) {
 }
 
 // Card returns an issued card; cards are public.
-func (s *Store) Card(ctx context.Context, id string) (*CardRecord, error) {
+func (s *Store) Card(ctx context.Context, id string) (_ *CardRecord, err error) {
+	defer wrap(&err, "read card %s", id)
 	var rec CardRecord
-	err := s.db.WithContext(ctx).Where("id = ?", id).First(&rec).Error
+	err = s.db.WithContext(ctx).Where("id = ?", id).First(&rec).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -244,12 +246,13 @@ func (s *Store) Card(ctx context.Context, id string) (*CardRecord, error) {
 }
 
 // CardOf returns the card of an assessment the actor may see.
-func (s *Store) CardOf(ctx context.Context, by Actor, assessmentID uint) (*CardRecord, error) {
+func (s *Store) CardOf(ctx context.Context, by Actor, assessmentID uint) (_ *CardRecord, err error) {
+	defer wrap(&err, "read the card of assessment %d", assessmentID)
 	if _, err := s.Assessment(ctx, by, assessmentID); err != nil {
 		return nil, err
 	}
 	var rec CardRecord
-	err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).First(&rec).Error
+	err = s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).First(&rec).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -257,9 +260,10 @@ func (s *Store) CardOf(ctx context.Context, by Actor, assessmentID uint) (*CardR
 }
 
 // CardByLeaf finds an issued card by the hash of its canonical form.
-func (s *Store) CardByLeaf(ctx context.Context, leaf []byte) (*CardRecord, error) {
+func (s *Store) CardByLeaf(ctx context.Context, leaf []byte) (_ *CardRecord, err error) {
+	defer wrap(&err, "find a card by its log leaf")
 	var rec CardRecord
-	err := s.db.WithContext(ctx).Where("leaf_hash = ?", hex.EncodeToString(leaf)).First(&rec).Error
+	err = s.db.WithContext(ctx).Where("leaf_hash = ?", hex.EncodeToString(leaf)).First(&rec).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -267,7 +271,8 @@ func (s *Store) CardByLeaf(ctx context.Context, leaf []byte) (*CardRecord, error
 }
 
 // CardProof returns a card's C2SP tlog-proof against the latest checkpoint.
-func (s *Store) CardProof(ctx context.Context, id string) (string, error) {
+func (s *Store) CardProof(ctx context.Context, id string) (_ string, err error) {
+	defer wrap(&err, "inclusion proof of card %s", id)
 	rec, err := s.Card(ctx, id)
 	if err != nil {
 		return "", err
@@ -277,7 +282,8 @@ func (s *Store) CardProof(ctx context.Context, id string) (string, error) {
 
 // Revoke revokes a card with a reason: its status bit is set and the list
 // re-signed. The card itself stays, and stays in the log.
-func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardRecord, error) {
+func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (_ *CardRecord, err error) {
+	defer wrap(&err, "revoke card %s", id)
 	if !by.CanRevoke() {
 		return nil, fmt.Errorf("%w: only reviewers and administrators revoke cards", ErrForbidden)
 	}
@@ -290,7 +296,7 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (*CardR
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		var rec CardRecord
 		if err := forUpdate(tx).Where("id = ?", id).First(&rec).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -345,7 +351,8 @@ func (s *Store) publishKeys(ctx context.Context) error {
 
 // DIDDocument is the issuer's DID document with every key any instance has
 // published, oldest first.
-func (s *Store) DIDDocument(ctx context.Context) (*card.DIDDocument, error) {
+func (s *Store) DIDDocument(ctx context.Context) (_ *card.DIDDocument, err error) {
+	defer wrap(&err, "build the DID document")
 	var keys []issuerKey
 	if err := s.db.WithContext(ctx).Where("id LIKE ?", s.issuer.DID+"#%").Order("created_at, id").Find(&keys).Error; err != nil {
 		return nil, err

@@ -103,7 +103,8 @@ type ApprovedRow struct {
 // Approved returns every approved assessment of an edition (all periods
 // when period is 0) with its organisation and stored dimension scores.
 // Only reviewers and admins may export them.
-func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version string, period int) ([]ApprovedRow, error) {
+func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version string, period int) (_ []ApprovedRow, err error) {
+	defer wrap(&err, "list approved assessments")
 	if !by.SeesAllOrganisations() {
 		return nil, ErrForbidden
 	}

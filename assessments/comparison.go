@@ -71,7 +71,8 @@ type CountryTrend struct {
 // with at least MinServices approved services, in the period and in each
 // period of the trend, so that a single agency's scores are never exposed,
 // not even through a regional mean.
-func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (*Comparison, error) {
+func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ *Comparison, err error) {
+	defer wrap(&err, "compare countries")
 	ed, err := s.comparedEdition(q.FrameworkID, q.Version)
 	if err != nil {
 		return nil, err

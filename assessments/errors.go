@@ -18,6 +18,37 @@ var (
 	ErrExpired        = errors.New("session expired")          // 401
 )
 
+// OpError is an error with the store operation that met it, such as
+// "submit assessment 42", so that a failure in the log says what failed.
+// Users are shown only what is inside it (see UserError).
+type OpError struct {
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }
+
+// wrap, deferred at the top of a Store method with a named error result,
+// names the operation in the error the method returns, as pkgsite's
+// derrors.Wrap does. Sentinels and error types stay matchable.
+func wrap(errp *error, format string, args ...any) {
+	if *errp != nil {
+		*errp = &OpError{Op: fmt.Sprintf(format, args...), Err: *errp}
+	}
+}
+
+// UserError is err without the operations that wrapped it: the reason a
+// person can act on ("assessment is read-only: it is submitted"), not the
+// call path that met it.
+func UserError(err error) error {
+	var op *OpError
+	for errors.As(err, &op) {
+		err = op.Err
+	}
+	return err
+}
+
 // Message is a reason in English with its arguments kept apart, so that
 // the web layer can show it in the user's language: Format is the key of
 // its translation.

@@ -45,7 +45,8 @@ type PublicOrganisation struct {
 }
 
 // PublicService returns a service that has an issued card, or ErrNotFound.
-func (s *Store) PublicService(ctx context.Context, id uint) (*PublicService, error) {
+func (s *Store) PublicService(ctx context.Context, id uint) (_ *PublicService, err error) {
+	defer wrap(&err, "read public service %d", id)
 	db := s.db.WithContext(ctx)
 	var svc Service
 	if err := db.First(&svc, id).Error; err != nil {
@@ -67,7 +68,8 @@ func (s *Store) PublicService(ctx context.Context, id uint) (*PublicService, err
 
 // PublicOrganisation returns an organisation that has a service with an
 // issued card, or ErrNotFound.
-func (s *Store) PublicOrganisation(ctx context.Context, id uint) (*PublicOrganisation, error) {
+func (s *Store) PublicOrganisation(ctx context.Context, id uint) (_ *PublicOrganisation, err error) {
+	defer wrap(&err, "read public organisation %d", id)
 	db := s.db.WithContext(ctx)
 	var org Organisation
 	if err := db.First(&org, id).Error; err != nil {

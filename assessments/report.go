@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/unescap/dmf/frameworks"
@@ -93,7 +92,8 @@ type ExportService struct {
 }
 
 // Export returns an assessment as an export file.
-func (s *Store) Export(ctx context.Context, by Actor, id uint) (*Export, error) {
+func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err error) {
+	defer wrap(&err, "export assessment %d", id)
 	a, err := s.Assessment(ctx, by, id)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,8 @@ const MaxImportSize = 2 << 20
 // as one save, and returns the assessment's view. The file must be for
 // the assessment's edition; its answers are validated like any other
 // save.
-func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*View, error) {
+func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (_ *View, err error) {
+	defer wrap(&err, "import into assessment %d", id)
 	// The file is read before the transaction, but what is wrong with it
 	// is told only to those who may see the assessment.
 	var ex Export
@@ -136,7 +137,7 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*Vi
 		bad = fieldError("file", "is not an assessment export file (JSON): %s", err.Error())
 	}
 	var view *View
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		a, err := lockVisible(tx, by, id)
 		if err != nil {
 			return err
@@ -167,7 +168,7 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (*Vi
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("import into assessment %d: %w", id, err)
+		return nil, err
 	}
 	return view, nil
 }

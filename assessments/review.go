@@ -29,7 +29,8 @@ type ReviewInput struct {
 // from the answers, so what was approved is exactly what is stored and
 // compared. It returns the reviewed assessment's view, with the card an
 // approval issued.
-func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (*View, error) {
+func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (_ *View, err error) {
+	defer wrap(&err, "review assessment %d", id)
 	if !by.CanReview() {
 		return nil, fmt.Errorf("review assessment %d: %w: only reviewers review assessments", id, ErrForbidden)
 	}
@@ -54,10 +55,10 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		v.add("indicators", "comments on indicators go with returning an assessment, not approving it")
 	}
 	if err := v.err(); err != nil {
-		return nil, fmt.Errorf("review assessment %d: %w", id, err)
+		return nil, err
 	}
 	var view *View
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		var a Assessment
 		if err := forUpdate(tx).First(&a, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -128,7 +129,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("review assessment %d: %w", id, err)
+		return nil, err
 	}
 	return view, nil
 }

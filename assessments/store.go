@@ -1,9 +1,3 @@
-// Package assessments is the domain of the application: framework editions
-// in use, and (as the product grows) organisations, services, assessments,
-// answers, scoring, review and comparison. Store is its one persistence
-// type, over GORM; Score is its pure scoring engine.
-//
-// Nothing here knows about HTTP.
 package assessments
 
 import (

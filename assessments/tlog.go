@@ -121,7 +121,8 @@ type LogInfo struct {
 }
 
 // Log returns the log's origin, verifier key and size.
-func (s *Store) Log(ctx context.Context) (LogInfo, error) {
+func (s *Store) Log(ctx context.Context) (_ LogInfo, err error) {
+	defer wrap(&err, "read the log")
 	if s.issuer == nil {
 		return LogInfo{}, ErrNotFound
 	}
@@ -131,9 +132,10 @@ func (s *Store) Log(ctx context.Context) (LogInfo, error) {
 
 // Checkpoint returns the latest signed checkpoint; an empty log has an
 // unsigned-size-0 checkpoint only in memory, so it answers ErrNotFound.
-func (s *Store) Checkpoint(ctx context.Context) (string, error) {
+func (s *Store) Checkpoint(ctx context.Context) (_ string, err error) {
+	defer wrap(&err, "read the checkpoint")
 	var cp tlogCheckpoint
-	err := s.db.WithContext(ctx).Order("size DESC").First(&cp).Error
+	err = s.db.WithContext(ctx).Order("size DESC").First(&cp).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", ErrNotFound
 	}
@@ -142,9 +144,10 @@ func (s *Store) Checkpoint(ctx context.Context) (string, error) {
 
 // CheckpointAt returns the signed checkpoint of a tree size, for witnesses
 // and auditors who check that the log only grows.
-func (s *Store) CheckpointAt(ctx context.Context, size int64) (string, error) {
+func (s *Store) CheckpointAt(ctx context.Context, size int64) (_ string, err error) {
+	defer wrap(&err, "read the checkpoint of size %d", size)
 	var cp tlogCheckpoint
-	err := s.db.WithContext(ctx).Where("size = ?", size).First(&cp).Error
+	err = s.db.WithContext(ctx).Where("size = ?", size).First(&cp).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", ErrNotFound
 	}
@@ -153,7 +156,8 @@ func (s *Store) CheckpointAt(ctx context.Context, size int64) (string, error) {
 
 // Consistency proves that the tree of size old is a prefix of the tree of
 // size new; both must be sizes the log has signed.
-func (s *Store) Consistency(ctx context.Context, old, new int64) (tlog.TreeProof, error) {
+func (s *Store) Consistency(ctx context.Context, old, new int64) (_ tlog.TreeProof, err error) {
+	defer wrap(&err, "consistency proof %d to %d", old, new)
 	db := s.db.WithContext(ctx)
 	size, err := logSize(db)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
@@ -62,15 +61,16 @@ func (v *View) Percent() int { return int(v.Result.Completeness * 100) }
 // View reads an assessment the actor may see, with everything shown with
 // it, in one read-only transaction. Others' assessments are ErrNotFound,
 // as if they did not exist.
-func (s *Store) View(ctx context.Context, by Actor, id uint) (*View, error) {
+func (s *Store) View(ctx context.Context, by Actor, id uint) (_ *View, err error) {
+	defer wrap(&err, "read assessment %d", id)
 	var v *View
-	err := s.read(ctx, func(tx *gorm.DB) error {
+	err = s.read(ctx, func(tx *gorm.DB) error {
 		var err error
 		v, err = s.readView(tx, by, id)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read assessment %d: %w", id, err)
+		return nil, err
 	}
 	return v, nil
 }

@@ -192,6 +192,14 @@ func TestWriteErrorsNameTheOperation(t *testing.T) {
 	if !errors.Is(err, assessments.ErrForbidden) || !strings.HasPrefix(err.Error(), "save answers of assessment ") {
 		t.Errorf("reviewer saves: %v", err)
 	}
+	// What a person is shown is the reason, without the operation.
+	if got := assessments.UserError(err).Error(); strings.Contains(got, "save answers") || !strings.HasPrefix(got, assessments.ErrForbidden.Error()) {
+		t.Errorf("the reason shown for a reviewer's save is %q", got)
+	}
+	// Reads name theirs too, so that a failure in the log says what failed.
+	if _, err := w.s.Card(ctx, "no-such-card"); !errors.Is(err, assessments.ErrNotFound) || !strings.HasPrefix(err.Error(), "read card no-such-card: ") {
+		t.Errorf("missing card: %v", err)
+	}
 }
 
 // TestViewLeavesNoTransactionOpen: reads beside writes neither fail nor
