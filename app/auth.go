@@ -144,9 +144,6 @@ func (s *server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
 
-// clientAddr is the address sign-in failures are counted against.
-func clientAddr(c echo.Context) string { return c.RealIP() }
-
 // canEdit guards the routes that change an assessment's answers or state:
 // the assessment must be visible to the caller (others' are 404, as if
 // they did not exist) and the caller a respondent (reviewers and admins

@@ -34,6 +34,9 @@ type Config struct {
 	TrustedDIDs       []string      // DMF_TRUSTED_DIDS: pinned DID documents of other instances (files, comma-separated)
 	Demo              bool          // -demo: seed demonstration data before serving
 	PprofAddr         string        // DMF_PPROF_ADDR: loopback address for Go's pprof profiles; empty: off
+	// DMF_TRUSTED_PROXIES: reverse proxies (CIDRs) whose X-Forwarded-For
+	// names the client; empty: the header is ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -56,6 +59,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&cfg.IssuerName, "issuer-name", env("DMF_ISSUER_NAME", ""), "issuer name on cards; default from the base URL (DMF_ISSUER_NAME)")
 	trusted := fs.String("trusted-dids", env("DMF_TRUSTED_DIDS", ""), "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", env("DMF_PPROF_ADDR", ""), "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
+	proxies := fs.String("trusted-proxies", env("DMF_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (DMF_TRUSTED_PROXIES)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -65,6 +69,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			cfg.TrustedDIDs = append(cfg.TrustedDIDs, f)
 		}
 	}
+	proxyNets, err := parseCIDRs(*proxies)
+	if err != nil {
+		return cfg, fmt.Errorf("DMF_TRUSTED_PROXIES (-trusted-proxies): %w", err)
+	}
+	cfg.TrustedProxies = proxyNets
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -72,6 +81,22 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("log level %q: use debug, info, warn or error", level)
 	}
 	return cfg, cfg.complete()
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs such as 10.0.0.0/8.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or 192.0.2.7/32", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func envInt(getenv func(string) string, key string, def int) int {

@@ -55,6 +55,7 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
+	s.issueDevice(c, u.Email)
 	if u.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
 	}
@@ -95,7 +96,7 @@ func (s *server) changePassword(c echo.Context) error {
 		if ck, cerr := c.Cookie(sessionCookie); cerr == nil {
 			keep = ck.Value
 		}
-		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, keep)
+		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, keep, s.origin(c, u.Email))
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
@@ -137,13 +138,14 @@ func (s *server) apiCreateToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.issueDevice(c, u.Email)
 	return c.JSON(http.StatusCreated, tokenResponse{Token: token, ExpiresAt: t.ExpiresAt})
 }
 
 // checkCredentials checks credentials and, after repeated failures, waits
 // longer and longer before answering, the same for unknown accounts.
 func (s *server) checkCredentials(c echo.Context, email, password string) (*assessments.User, error) {
-	u, err := s.store.Authenticate(c.Request().Context(), email, password, clientAddr(c))
+	u, err := s.store.Authenticate(c.Request().Context(), email, password, s.origin(c, email))
 	var bad *assessments.BadCredentialsError
 	if errors.As(err, &bad) {
 		select {

@@ -32,6 +32,7 @@ type server struct {
 	render   *renderer
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
+	secret   []byte                       // signs device cookies and CSRF tokens (see loadSecret)
 }
 
 // routes lists every route of the application in one place.
@@ -41,6 +42,15 @@ func (s *server) routes() *echo.Echo {
 	e.Renderer = s.render
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(s.cfg.TrustedProxies) > 0 {
+		// Only the configured proxies may name the client; loopback and
+		// private addresses are not trusted unless listed.
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range s.cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(s.logRequests())
@@ -275,7 +285,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned}, nil
+	secret, err := loadSecret(cfg.keyDir())
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret}, nil
 }
 
 // firstStart creates the first administrator on an empty database and

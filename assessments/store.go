@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/unescap/dmf/frameworks"
@@ -33,6 +34,7 @@ type Store struct {
 	issuer    *Issuer             // set by UseIssuer; nil issues no cards
 	hashing   chan struct{}       // a slot per CPU for Argon2id (see argon)
 	writing   chan struct{}       // SQLite's one writer, taken in-process (see write)
+	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
 }
 
 // IsPostgres reports whether a database setting is a PostgreSQL URL.

@@ -19,9 +19,6 @@ const (
 	SessionIdle       = 2 * time.Hour  // a session unused this long ends
 	SessionLifetime   = 12 * time.Hour // a session ends this long after sign-in, used or not
 	TokenLifetime     = 30 * 24 * time.Hour
-	LoginWindow       = 15 * time.Minute
-	MaxFailsAccount   = 10 // failed sign-ins per account per window, then 429
-	MaxFailsAddress   = 50 // failed sign-ins per client address per window
 	touchSessionAfter = time.Minute
 )
 
@@ -133,117 +130,6 @@ func (s *Store) EnsureAdmin(ctx context.Context, email string) (string, error) {
 	pw := randomPassword()
 	_, err := s.CreateUser(ctx, nil, NewUser{Email: email, Name: "Administrator", Password: pw, Role: RoleAdmin, MustChangePassword: true})
 	return pw, err
-}
-
-// BadCredentialsError is a failed sign-in. Failures is how many the
-// account or address has had in the window, for the growing delay.
-type BadCredentialsError struct{ Failures int }
-
-func (e *BadCredentialsError) Error() string        { return ErrBadCredentials.Error() }
-func (e *BadCredentialsError) Is(target error) bool { return target == ErrBadCredentials }
-
-// LoginDelay is how long to wait before answering a failed sign-in:
-// nothing for the first two failures, then unit, doubling with each
-// further failure up to 32 units (with the default unit of 250 ms: a
-// quarter second up to eight), so guessing gets slower and slower while a
-// typo costs nothing.
-func LoginDelay(failures int, unit time.Duration) time.Duration {
-	if failures < 3 {
-		return 0
-	}
-	return unit << min(failures-3, 5)
-}
-
-// Authenticate checks an email and password. Unknown emails and wrong
-// passwords fail alike, in the same time; failures are counted per account
-// and per client address, and past the limit the answer is ErrThrottled
-// without looking at the password.
-func (s *Store) Authenticate(ctx context.Context, email, password, addr string) (*User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	db := s.db.WithContext(ctx)
-	since := s.now().Add(-LoginWindow)
-	failures := 0
-	for key, limit := range map[string]int64{"account:" + email: MaxFailsAccount, "addr:" + addr: MaxFailsAddress} {
-		var n int64
-		if err := db.Model(&loginAttempt{}).Where("key = ? AND at > ?", key, since).Count(&n).Error; err != nil {
-			return nil, err
-		}
-		if n >= limit {
-			return nil, ErrThrottled
-		}
-		if strings.HasPrefix(key, "account:") { // the account's count drives the delay
-			failures = int(n)
-		}
-	}
-	var u User
-	err := db.Where("email = ?", email).First(&u).Error
-	hash := u.PasswordHash
-	if err != nil {
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
-		hash = dummyHash
-	}
-	var ok bool
-	var verr error
-	if aerr := s.argon(ctx, func() { ok, verr = verifyPassword(password, hash) }); aerr != nil {
-		return nil, aerr
-	}
-	if err != nil || verr != nil || !ok || u.DisabledAt != nil {
-		now := s.now()
-		fails := []loginAttempt{{Key: "account:" + email, At: now}, {Key: "addr:" + addr, At: now}}
-		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Create(&fails).Error }); err != nil {
-			return nil, err
-		}
-		return nil, &BadCredentialsError{Failures: failures + 1}
-	}
-	// A success clears the account's failures; the address's stay.
-	if err := s.write(ctx, func(tx *gorm.DB) error {
-		return tx.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error
-	}); err != nil {
-		return nil, err
-	}
-	return s.User(ctx, u.ID)
-}
-
-// ChangePassword sets a new password after checking the current one, and
-// ends the user's other sessions (all but the one whose cookie token is
-// keep), so that a stolen session does not outlive the change.
-func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string) error {
-	u, err := s.User(ctx, userID)
-	if err != nil {
-		return err
-	}
-	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = verifyPassword(current, u.PasswordHash) }); err != nil {
-		return err
-	}
-	if !ok {
-		return fieldError("current", "this is not your current password")
-	}
-	if m := CheckPassword(next, u.Email); m.Format != "" {
-		return &ValidationError{Fields: map[string]Message{"password": m}}
-	}
-	if next == current {
-		return fieldError("password", "choose a password different from the current one")
-	}
-	var hash string
-	if aerr := s.argon(ctx, func() { hash, err = hashPassword(next) }); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	by := u.Actor()
-	return s.write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("user_id = ? AND id <> ?", u.ID, secretID(keep)).Delete(&session{}).Error; err != nil {
-			return err
-		}
-		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, map[string]any{"other_sessions_ended": true})
-	})
 }
 
 // newSecret returns a random token and the hex SHA-256 under which it is
