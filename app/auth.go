@@ -90,6 +90,9 @@ func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if u.MustChangePassword && !api && c.Path() != "/account/password" && c.Path() != "/logout" {
 			return c.Redirect(http.StatusSeeOther, "/account/password")
 		}
+		if u.MustChangePassword && api {
+			return assessments.ErrPasswordChangeRequired
+		}
 		return next(c)
 	}
 }
@@ -138,6 +141,18 @@ func (s *server) setSessionCookie(c echo.Context, token string) {
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.Secure(),
 		SameSite: http.SameSiteLaxMode, MaxAge: int(assessments.SessionLifetime / time.Second),
 	})
+}
+
+// sessionToken is the caller's session cookie token, or "" for callers
+// with a bearer token or none.
+func (s *server) sessionToken(c echo.Context) string {
+	if _, ok := bearerToken(c); ok {
+		return ""
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
 }
 
 func (s *server) clearSessionCookie(c echo.Context) {

@@ -112,6 +112,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/frameworks/:id", "/api/v1/frameworks/escap-dmf-dps-sme", "", all(ok)},
 		{"GET", "/api/v1/frameworks/:id/:version/canonical", "/api/v1/frameworks/escap-dmf-dps-sme/1.0.0/canonical", "", all(ok)},
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
+		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
 		{"GET", "/api/v1/services", "/api/v1/services", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/services", "/api/v1/services", `{"name":"","category":"tax"}`, [5]int{un, inv, inv, fb, fb}},

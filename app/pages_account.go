@@ -92,11 +92,7 @@ func (s *server) changePassword(c echo.Context) error {
 	if next != c.FormValue("confirm") {
 		err = &assessments.ValidationError{Fields: map[string]assessments.Message{"confirm": {Format: "the two new passwords differ"}}}
 	} else {
-		keep := ""
-		if ck, cerr := c.Cookie(sessionCookie); cerr == nil {
-			keep = ck.Value
-		}
-		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, keep, s.origin(c, u.Email))
+		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, s.sessionToken(c), s.origin(c, u.Email))
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
@@ -131,6 +127,11 @@ func (s *server) apiCreateToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if u.MustChangePassword {
+		// The pages send such a user to the password form; a token would
+		// let the password someone else chose be used for 30 days.
+		return assessments.ErrPasswordChangeRequired
+	}
 	if req.Name == "" {
 		req.Name = "API token"
 	}
@@ -146,6 +147,13 @@ func (s *server) apiCreateToken(c echo.Context) error {
 // longer and longer before answering, the same for unknown accounts.
 func (s *server) checkCredentials(c echo.Context, email, password string) (*assessments.User, error) {
 	u, err := s.store.Authenticate(c.Request().Context(), email, password, s.origin(c, email))
+	s.slowDown(c, err)
+	return u, err
+}
+
+// slowDown waits before a failed sign-in is answered, longer after each
+// failure.
+func (s *server) slowDown(c echo.Context, err error) {
 	var bad *assessments.BadCredentialsError
 	if errors.As(err, &bad) {
 		select {
@@ -153,7 +161,46 @@ func (s *server) checkCredentials(c echo.Context, email, password string) (*asse
 		case <-c.Request().Context().Done():
 		}
 	}
-	return u, err
+}
+
+type passwordRequest struct {
+	Email   string `json:"email"` // only without a session or token
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// apiChangePassword changes the signed-in caller's password or, given an
+// email, that account's, checking the current password as a sign-in (an
+// account with a one-time password gets no token, so this is its way to
+// choose one). Every session and token of the user ends except a session
+// making the change.
+func (s *server) apiChangePassword(c echo.Context) error {
+	var req passwordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var err error
+	switch u := userOf(c); {
+	case req.Email != "":
+		err = s.store.ChangeSignInPassword(ctx, req.Email, req.Current, req.New, s.origin(c, req.Email))
+		s.slowDown(c, err)
+	case u != nil:
+		err = s.store.ChangePassword(ctx, u.ID, req.Current, req.New, s.sessionToken(c), s.origin(c, u.Email))
+	default:
+		return echo.NewHTTPError(http.StatusUnauthorized, "sign in, or send the account's email with its current password")
+	}
+	var ve *assessments.ValidationError
+	if errors.As(err, &ve) {
+		if m, ok := ve.Fields["password"]; ok {
+			delete(ve.Fields, "password")
+			ve.Fields["new"] = m
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 type accountPage struct {

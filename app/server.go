@@ -133,6 +133,7 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition)
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
+	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)

@@ -288,3 +288,72 @@ func TestSecurityCurrentPasswordThrottled(t *testing.T) {
 		t.Errorf("the right current password after the limit: %d, want 429", resp.StatusCode)
 	}
 }
+
+// TestSecurityPasswordChangeEndsTokens: a password change, on the page or
+// through the API, ends every API token and every other session of the
+// user; only the session that made the change goes on.
+func TestSecurityPasswordChangeEndsTokens(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	tok := a.api(p.a, pw)
+	here, there := a.browser(), a.browser()
+	here.login(p.a, pw)
+	there.login(p.a, pw)
+	const next = "an entirely new pass phrase"
+	if resp, _ := here.post("/account/password", url.Values{"current": {pw}, "password": {next}, "confirm": {next}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change: %d", resp.StatusCode)
+	}
+	if status, _ := tok.call(http.MethodGet, "/api/v1/assessments", nil); status != http.StatusUnauthorized {
+		t.Errorf("an API token survived the password change: %d", status)
+	}
+	if resp, _ := here.get("/assessments"); resp.StatusCode != http.StatusOK {
+		t.Error("the session that changed the password ended")
+	}
+
+	// Through the API, with a token: every token ends, that one too.
+	tok1, tok2 := a.api(p.a, next), a.api(p.a, next)
+	const third = "yet another long pass phrase"
+	if status, body := tok1.raw(http.MethodPost, "/api/v1/account/password", map[string]string{"current": next, "new": third}); status != http.StatusNoContent {
+		t.Fatalf("API change: %d %s", status, body)
+	}
+	for i, c := range []*api{tok1, tok2} {
+		if status, _ := c.call(http.MethodGet, "/api/v1/assessments", nil); status != http.StatusUnauthorized {
+			t.Errorf("token %d survived the API password change: %d", i+1, status)
+		}
+	}
+	if resp, _ := here.get("/assessments"); resp.StatusCode != http.StatusSeeOther {
+		t.Error("a session survived the API password change")
+	}
+	a.api(p.a, third)
+}
+
+// TestSecurityOneTimePasswordGetsNoToken: an account with a password
+// someone else chose gets 403 password_change_required instead of a token,
+// and can choose its own password through the API.
+func TestSecurityOneTimePasswordGetsNoToken(t *testing.T) {
+	a := newTestApp(t)
+	a.seedPeople()
+	const email, otp = "new@justice.kz", "generated one time password 1"
+	if _, err := a.s.store.CreateUser(context.Background(), nil, assessments.NewUser{Email: email, Password: otp, Role: assessments.RoleReviewer, MustChangePassword: true}); err != nil {
+		t.Fatal(err)
+	}
+	anon := &api{t: t, base: a.server()}
+	status, body := anon.call(http.MethodPost, "/api/v1/tokens", map[string]string{"email": email, "password": otp})
+	if status != http.StatusForbidden || body["token"] != nil || fmt.Sprint(body["error"].(map[string]any)["code"]) != "password_change_required" {
+		t.Fatalf("token for a one-time password: %d %v", status, body)
+	}
+	// A session made with the one-time password gets nothing from the API either.
+	b := a.browser()
+	b.login(email, otp)
+	if resp, _ := b.get("/api/v1/assessments"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("API with a one-time password's session: %d", resp.StatusCode)
+	}
+	const mine = "a pass phrase of my own choosing"
+	if status, _ := anon.call(http.MethodPost, "/api/v1/account/password", map[string]string{"email": email, "current": "wrong one time password", "new": mine}); status != http.StatusUnauthorized {
+		t.Errorf("API change with a wrong current password: %d", status)
+	}
+	if status, body := anon.raw(http.MethodPost, "/api/v1/account/password", map[string]string{"email": email, "current": otp, "new": mine}); status != http.StatusNoContent {
+		t.Fatalf("API change: %d %s", status, body)
+	}
+	a.api(email, mine)
+}

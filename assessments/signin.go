@@ -183,13 +183,34 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, 
 	if err := s.release(ctx, ids); err != nil {
 		return err
 	}
+	return s.setPassword(ctx, u, current, next, keep)
+}
+
+// ChangeSignInPassword changes an account's password with its email and
+// current password, checked as a sign-in: the way for an account with a
+// one-time password, which gets no API token, to choose its own.
+func (s *Store) ChangeSignInPassword(ctx context.Context, email, current, next string, from Origin) error {
+	u, err := s.Authenticate(ctx, email, current, from)
+	if err != nil {
+		return err
+	}
+	return s.setPassword(ctx, u, current, next, "")
+}
+
+// setPassword stores a new password for a user whose current one has been
+// checked, and ends every session of the user but keep's and every API
+// token, so that nothing stolen outlives the change.
+func (s *Store) setPassword(ctx context.Context, u *User, current, next, keep string) error {
 	if m := CheckPassword(next, u.Email); m.Format != "" {
 		return &ValidationError{Fields: map[string]Message{"password": m}}
 	}
 	if next == current {
 		return fieldError("password", "choose a password different from the current one")
 	}
-	var hash string
+	var (
+		hash string
+		err  error
+	)
 	if aerr := s.argon(ctx, func() { hash, err = hashPassword(next) }); aerr != nil {
 		return aerr
 	}
@@ -201,9 +222,20 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, 
 		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("user_id = ? AND id <> ?", u.ID, secretID(keep)).Delete(&session{}).Error; err != nil {
-			return err
-		}
-		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, map[string]any{"other_sessions_ended": true})
+		return s.endAccess(tx, &by, u.ID, keep, "user.password_changed")
 	})
+}
+
+// endAccess ends every session of a user except the one whose cookie token
+// is keep ("" for none) and revokes every API token, and records why.
+func (s *Store) endAccess(tx *gorm.DB, by *Actor, userID uint, keep, action string) error {
+	ended := tx.Where("user_id = ? AND id <> ?", userID, secretID(keep)).Delete(&session{})
+	if ended.Error != nil {
+		return ended.Error
+	}
+	revoked := tx.Model(&APIToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", s.now())
+	if revoked.Error != nil {
+		return revoked.Error
+	}
+	return s.audit(tx, by, action, "user", userID, nil, map[string]any{"sessions_ended": ended.RowsAffected, "tokens_revoked": revoked.RowsAffected})
 }
