@@ -213,7 +213,14 @@ func (a *testApp) hit(base string, userID uint, method, path, body string) int {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 	} else {
-		csrf := rand.Text()
+		var session string
+		if userID != 0 {
+			var err error
+			if session, err = a.s.store.CreateSession(ctx, userID); err != nil {
+				a.t.Fatal(err)
+			}
+		}
+		csrf := a.s.csrfToken(session, rand.Text())
 		form := url.Values{}
 		if body != "" {
 			form, _ = url.ParseQuery(body)
@@ -226,11 +233,7 @@ func (a *testApp) hit(base string, userID uint, method, path, body string) int {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: "_csrf", Value: csrf})
 		if userID != 0 {
-			token, err := a.s.store.CreateSession(ctx, userID)
-			if err != nil {
-				a.t.Fatal(err)
-			}
-			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 		}
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

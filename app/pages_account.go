@@ -55,6 +55,7 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
+	s.newCSRFToken(c, token) // the old one was bound to no session
 	s.issueDevice(c, u.Email)
 	if u.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
@@ -74,6 +75,7 @@ func (s *server) logout(c echo.Context) error {
 		}
 	}
 	s.clearSessionCookie(c)
+	s.newCSRFToken(c, "")
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -140,6 +142,7 @@ func (s *server) apiCreateToken(c echo.Context) error {
 		return err
 	}
 	s.issueDevice(c, u.Email)
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, tokenResponse{Token: token, ExpiresAt: t.ExpiresAt})
 }
 

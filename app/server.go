@@ -52,13 +52,15 @@ func (s *server) routes() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 
+	e.Pre(headAsGet)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(s.logRequests())
 	e.Use(s.secureHeaders)
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(s.resolveLang)
 	e.Use(s.authenticate)
-	e.Use(s.csrf())
+	e.Use(parseForm)
+	e.Use(s.csrf)
 
 	signedIn := s.requireUser
 	admin := allow(assessments.Actor.CanAdminister)
