@@ -125,6 +125,13 @@ func (s *server) apiCreateToken(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
+	if req.Name == "" {
+		req.Name = "API token"
+	}
+	// Checked before the password, so that a bad name costs no attempt.
+	if err := assessments.CheckTokenName(req.Name); err != nil {
+		return err
+	}
 	u, err := s.checkCredentials(c, req.Email, req.Password)
 	if err != nil {
 		return err
@@ -133,9 +140,6 @@ func (s *server) apiCreateToken(c echo.Context) error {
 		// The pages send such a user to the password form; a token would
 		// let the password someone else chose be used for 30 days.
 		return assessments.ErrPasswordChangeRequired
-	}
-	if req.Name == "" {
-		req.Name = "API token"
 	}
 	token, t, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name)
 	if err != nil {

@@ -3,8 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -163,4 +167,146 @@ func TestSecurityHEAD(t *testing.T) {
 	if rec := a.do(http.MethodHead, "/no-such-page", nil); rec.Code != http.StatusNotFound {
 		t.Errorf("HEAD of no page: %d", rec.Code)
 	}
+}
+
+// TestSecurityInvisibleCharacters: characters that reorder or hide text on
+// a reviewer's page are refused in every text field, with a 422 naming it.
+func TestSecurityInvisibleCharacters(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	id := a.startAssessment(p.actorA)
+	c := a.api(p.a, pw)
+	for _, r := range []rune{0x202E, 0x202A, 0x2066, 0x2069, 0x200E, 0x061C, 0x200B, 0x2060, 0xFEFF, 0x2028, 0x2029, 0xFFFF, 0xFDD0, 0x1FFFE} {
+		text := fmt.Sprintf("harmless %c looking", r)
+		body := map[string]any{"answers": map[string]any{"SERV.1": map[string]any{"level": 2, "comment": text}}}
+		status, got := c.call(http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", id), body)
+		if status != http.StatusUnprocessableEntity || fieldsOf(got)["answers.SERV.1.comment"] == "" {
+			t.Errorf("U+%04X in a comment: %d %v", r, status, got)
+		}
+		status, got = c.call(http.MethodPost, "/api/v1/services", map[string]any{"name": text, "category": "tax"})
+		if status != http.StatusUnprocessableEntity || fieldsOf(got)["name"] == "" {
+			t.Errorf("U+%04X in a service name: %d %v", r, status, got)
+		}
+	}
+	// Joiners stay: Persian and Indic scripts and emoji need them.
+	body := map[string]any{"answers": map[string]any{"SERV.1": map[string]any{"level": 2, "comment": "می\u200cخواهم"}}}
+	if status, got := c.call(http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", id), body); status != http.StatusOK {
+		t.Errorf("a zero-width non-joiner in Persian: %d %v", status, got)
+	}
+}
+
+func fieldsOf(body map[string]any) map[string]string {
+	out := map[string]string{}
+	if e, ok := body["error"].(map[string]any); ok {
+		if f, ok := e["fields"].(map[string]any); ok {
+			for k, v := range f {
+				out[k] = fmt.Sprint(v)
+			}
+		}
+	}
+	return out
+}
+
+// TestSecurityTokenName: an API token's name is a short line of text.
+func TestSecurityTokenName(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	anon := &api{t: t, base: a.server()}
+	for name, value := range map[string]string{
+		"NUL": "a\x00b", "escape": "\x1b[31mred", "newline": "two\nlines", "bidi": "abc\u202edef",
+		"101 characters": strings.Repeat("n", 101), "1.5 million characters": strings.Repeat("n", 1500000),
+	} {
+		status, got := anon.call(http.MethodPost, "/api/v1/tokens", map[string]string{"email": p.a, "password": pw, "name": value})
+		if status != http.StatusUnprocessableEntity || fieldsOf(got)["name"] == "" || got["token"] != nil {
+			t.Errorf("token name with %s: %d %.200v", name, status, got)
+		}
+	}
+	ts, _ := a.s.store.Tokens(context.Background(), p.actorA.UserID)
+	if len(ts) != 0 {
+		t.Errorf("%d tokens were made with bad names", len(ts))
+	}
+	if status, _ := anon.call(http.MethodPost, "/api/v1/tokens", map[string]string{"email": p.a, "password": pw, "name": strings.Repeat("n", 100)}); status != http.StatusCreated {
+		t.Errorf("a 100-character name: %d", status)
+	}
+}
+
+// TestSecurityServerOwnedFields: ids, organisation and timestamps come
+// from the server, never from a request body.
+func TestSecurityServerOwnedFields(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	c := a.api(p.a, pw)
+	for field, value := range map[string]any{"created_at": "2001-01-01T00:00:00Z", "updated_at": "2001-01-01T00:00:00Z", "id": 4242, "organisation_id": p.orgB.ID} {
+		status, got := c.call(http.MethodPost, "/api/v1/services", map[string]any{"name": "Service " + field, "category": "tax", field: value})
+		if status == http.StatusCreated {
+			if fmt.Sprint(got["created_at"])[:4] == "2001" || got["id"] == float64(4242) || got["organisation_id"] != float64(p.orgA.ID) {
+				t.Errorf("a client-sent %s was stored: %v", field, got)
+			}
+			continue
+		}
+		if status != http.StatusUnprocessableEntity || fieldsOf(got)[field] == "" {
+			t.Errorf("a client-sent %s: %d %v", field, status, got)
+		}
+	}
+}
+
+// TestSecurityConflictListsCleared: a 409 names every indicator whose
+// answer changed since the client's version, cleared ones included.
+func TestSecurityConflictListsCleared(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	id := a.startAssessment(p.actorA)
+	c := a.api(p.a, pw)
+	path := fmt.Sprintf("/api/v1/assessments/%d/answers", id)
+	status, got := c.call(http.MethodPut, path, map[string]any{"answers": map[string]any{"SERV.1": map[string]any{"level": 2}, "SERV.2": map[string]any{"level": 3}}})
+	if status != http.StatusOK {
+		t.Fatalf("save: %d %v", status, got)
+	}
+	base := got["version"]
+	if status, got := c.call(http.MethodPut, path, map[string]any{"answers": map[string]any{"SERV.2": map[string]any{}, "SERV.3": map[string]any{"level": 1}}}); status != http.StatusOK {
+		t.Fatalf("clearing save: %d %v", status, got)
+	}
+	status, got = c.call(http.MethodPut, path, map[string]any{"version": base, "answers": map[string]any{"SERV.1": map[string]any{"level": 4}}})
+	changed := fmt.Sprint(got["error"].(map[string]any)["changed"])
+	if status != http.StatusConflict || changed != "[SERV.2 SERV.3]" {
+		t.Errorf("stale save: %d, changed %s, want [SERV.2 SERV.3]", status, changed)
+	}
+}
+
+// TestSecurityDatabaseFilesPrivate: the database, its WAL and backups are
+// readable by the owner only, like the keys; an older 0644 database is
+// tightened when opened.
+func TestSecurityDatabaseFilesPrivate(t *testing.T) {
+	sqliteOnly(t)
+	a := newTestApp(t)
+	a.seedPeople()
+	db := a.s.cfg.Database
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		if info, err := os.Stat(f); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want 0600", filepath.Base(f), modeOf(info), err)
+		}
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := backupCommand(context.Background(), []string{"-database", db, backup}, func(string) string { return "" }, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(backup); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("backup: %v %v, want 0600", modeOf(info), err)
+	}
+	os.Chmod(db, 0o644)
+	s2, err := newApp(context.Background(), a.s.cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.store.Close()
+	if info, _ := os.Stat(db); info.Mode().Perm() != 0o600 {
+		t.Errorf("an existing 0644 database stays %v", info.Mode().Perm())
+	}
+}
+
+func modeOf(info os.FileInfo) any {
+	if info == nil {
+		return nil
+	}
+	return info.Mode().Perm()
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -43,6 +44,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, e
 	if addr, err := mail.ParseAddress(nu.Email); err != nil || addr.Address != nu.Email || len(nu.Email) > 254 {
 		v.add("email", "must be an email address such as name@agency.gov")
 	}
+	checkText(v, "email", nu.Email)
 	if nu.Name == "" {
 		nu.Name = strings.SplitN(nu.Email, "@", 2)[0]
 	}
@@ -196,8 +198,25 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return s.write(ctx, func(tx *gorm.DB) error { return tx.Where("id = ?", secretID(token)).Delete(&session{}).Error })
 }
 
+// MaxTokenName is the longest name an API token may have.
+const MaxTokenName = 100
+
+// CheckTokenName refuses a token name that is not one short line of text;
+// the names are listed on the account page.
+func CheckTokenName(name string) error {
+	v := invalid{}
+	checkText(v, "name", name)
+	if utf8.RuneCountInString(name) > MaxTokenName || strings.ContainsAny(name, "\n\t") {
+		v.add("name", "must be one line of at most %d characters", MaxTokenName)
+	}
+	return v.err()
+}
+
 // CreateToken issues an API token for a user; only its hash is kept.
 func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (string, *APIToken, error) {
+	if err := CheckTokenName(name); err != nil {
+		return "", nil, err
+	}
 	token, id := newSecret("dmf_")
 	now := s.now()
 	t := &APIToken{ID: id, Prefix: token[:12], UserID: userID, Name: name, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
@@ -287,7 +306,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	o.ID = 0
+	o.ID, o.CreatedAt, o.UpdatedAt = 0, time.Time{}, time.Time{} // the server's, whatever the caller filled in
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
