@@ -139,6 +139,9 @@ func keysCommand(args []string, getenv func(string) string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if err := privateDatabase(cfg.Database); err != nil {
+		return err
+	}
 	store, err := assessments.Open(context.Background(), cfg.Database, newLogger(cfg, stderr))
 	if err != nil {
 		return err

@@ -32,6 +32,9 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if err := privateDatabase(*database); err != nil {
+		return err
+	}
 	store, err := assessments.Open(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr))
 	if err != nil {
 		return err

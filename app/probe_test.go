@@ -293,6 +293,14 @@ func TestSecurityDatabaseFilesPrivate(t *testing.T) {
 	if info, err := os.Stat(backup); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("backup: %v %v, want 0600", modeOf(info), err)
 	}
+	if copied, err := assessments.Open(context.Background(), backup, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Error(err)
+	} else {
+		if us, _ := copied.Users(context.Background()); len(us) != 5 {
+			t.Errorf("the backup has %d users", len(us))
+		}
+		copied.Close()
+	}
 	os.Chmod(db, 0o644)
 	s2, err := newApp(context.Background(), a.s.cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -259,6 +261,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
+	if err := privateDatabase(cfg.Database); err != nil {
+		return nil, err
+	}
 	store, err := assessments.Open(ctx, cfg.Database, log)
 	if err != nil {
 		return nil, err
@@ -294,6 +299,28 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret}, nil
+}
+
+// privateDatabase makes a SQLite database and its WAL readable by the
+// owner only, as the keys are: it holds password hashes and every
+// organisation's answers. SQLite gives the WAL and shared-memory files the
+// database file's mode, so creating that 0600 covers new files; those of
+// an older release are tightened.
+func privateDatabase(database string) error {
+	if assessments.IsPostgres(database) || strings.HasPrefix(database, "file:") || database == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(database, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{database, database + "-wal", database + "-shm", database + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // firstStart creates the first administrator on an empty database and
