@@ -159,6 +159,8 @@ func TestBadInputCorpus(t *testing.T) {
 		{"password change too short", "POST", "/api/v1/account/password", j, `{"current": "` + pw + `", "new": "short"}`, nil, "a"},
 		{"verify a huge card", "POST", "/api/v1/cards/verify", j, `{"x": "` + strings.Repeat("z", 300<<10) + `"}`, nil, ""},
 		{"review with SQL as decision", "POST", fmt.Sprintf("/api/v1/assessments/%d/review", id), j, `{"decision": "'; DROP TABLE assessments;--"}`, nil, "rev"},
+		{"form body with a bad percent-escape", "POST", q, "application/x-www-form-urlencoded", "version=2&ids=SERV.1&SERV.1.level=%zz", nil, "a"},
+		{"sign-in body with a bad percent-escape", "POST", "/login", "application/x-www-form-urlencoded", "email=a%zz&password=x", nil, ""},
 		// The same through the forms.
 		{"form: level not a number", "POST", q, "", "", form("SERV.1.level", "abc"), "a"},
 		{"form: level as markup", "POST", q, "", "", form("SERV.1.level", "<script>alert(1)</script>"), "a"},
