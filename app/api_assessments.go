@@ -404,13 +404,26 @@ func (s *server) apiServices(c echo.Context) error {
 	return c.JSON(http.StatusOK, list)
 }
 
+// serviceRequest is what a client may say about a new service; its id,
+// organisation and timestamps are the server's, and a body that sends
+// them is refused as having unknown fields.
+type serviceRequest struct {
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	LifeEvent   string `json:"life_event"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+}
+
 // apiCreateService registers a service of the respondent's organisation.
 func (s *server) apiCreateService(c echo.Context) error {
-	var req assessments.Service
+	var req serviceRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	svc, err := s.store.CreateService(c.Request().Context(), actorOf(c), req)
+	svc, err := s.store.CreateService(c.Request().Context(), actorOf(c), assessments.Service{
+		Name: req.Name, Category: req.Category, LifeEvent: req.LifeEvent, URL: req.URL, Description: req.Description,
+	})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
@@ -8,13 +11,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
 )
 
 const (
 	sessionCookie = "dmf_session"
+	csrfCookie    = "_csrf"
 	userKey       = "user"
+	sessionKey    = "session" // the cookie token of a live session
 	csrfKey       = "csrf"
 )
 
@@ -33,6 +37,8 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 			c.Set(userKey, u)
+			// Whatever a token-holder reads is private.
+			c.Response().Header().Set("Cache-Control", "no-store")
 			return next(c)
 		}
 		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
@@ -40,6 +46,7 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			switch {
 			case err == nil:
 				c.Set(userKey, u)
+				c.Set(sessionKey, ck.Value)
 				// Pages for a signed-in user are not kept by browsers or
 				// proxies: they hold an organisation's answers.
 				c.Response().Header().Set("Cache-Control", "no-store")
@@ -90,6 +97,9 @@ func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if u.MustChangePassword && !api && c.Path() != "/account/password" && c.Path() != "/logout" {
 			return c.Redirect(http.StatusSeeOther, "/account/password")
 		}
+		if u.MustChangePassword && api {
+			return assessments.ErrPasswordChangeRequired
+		}
 		return next(c)
 	}
 }
@@ -107,30 +117,79 @@ func allow(rule func(assessments.Actor) bool) echo.MiddlewareFunc {
 	}
 }
 
-// csrf protects forms: browsers that send Sec-Fetch-Site are checked by
-// it; others must echo the token of the _csrf cookie in the _csrf form
-// field or X-CSRF-Token header. API calls with a bearer token, or without
-// any session cookie, carry no ambient authority and are not checked.
-func (s *server) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		ContextKey:     csrfKey,
-		CookieName:     "_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   s.cfg.Secure(),
-		CookieSameSite: http.SameSiteLaxMode,
-		Skipper: func(c echo.Context) bool {
-			if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
-				return false
-			}
+// csrf protects forms. Browsers that send Sec-Fetch-Site are checked by
+// it: same-origin passes, cross-site is refused. Others must send the
+// token of the _csrf cookie in the _csrf form field or the X-CSRF-Token
+// header, and the token must be signed for the caller's session (OWASP's
+// signed double-submit cookie), so a cookie planted by an attacker, or a
+// token from another session, is worthless. API calls with a bearer token,
+// or without any session cookie, carry no ambient authority and are not
+// checked.
+func (s *server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if strings.HasPrefix(r.URL.Path, "/api/") {
 			if _, ok := bearerToken(c); ok {
-				return true
+				return next(c)
 			}
-			_, err := c.Cookie(sessionCookie)
-			return err != nil
-		},
+			if _, err := c.Cookie(sessionCookie); err != nil {
+				return next(c)
+			}
+		}
+		sid, _ := c.Get(sessionKey).(string)
+		sent := ""
+		if ck, err := c.Cookie(csrfCookie); err == nil && s.validCSRF(ck.Value, sid) {
+			sent = ck.Value
+		}
+		if sent == "" {
+			s.newCSRFToken(c, sid)
+		} else {
+			c.Set(csrfKey, sent)
+		}
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderCookie)
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+			return next(c)
+		}
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "same-origin", "none":
+			return next(c)
+		case "cross-site":
+			return echo.NewHTTPError(http.StatusForbidden, "cross-site request blocked by CSRF protection")
+		}
+		form := r.Header.Get("X-CSRF-Token")
+		if form == "" {
+			form = c.FormValue("_csrf")
+		}
+		if form == "" {
+			return echo.NewHTTPError(http.StatusBadRequest, "missing CSRF token")
+		}
+		if sent == "" || subtle.ConstantTimeCompare([]byte(form), []byte(sent)) != 1 {
+			return echo.NewHTTPError(http.StatusForbidden, "invalid CSRF token")
+		}
+		return next(c)
+	}
+}
+
+// newCSRFToken gives the client a form token for the session sid, in the
+// cookie and for the page being rendered.
+func (s *server) newCSRFToken(c echo.Context, sid string) {
+	token := s.csrfToken(sid, rand.Text())
+	c.SetCookie(&http.Cookie{
+		Name: csrfCookie, Value: token, Path: "/", MaxAge: 86400, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode,
 	})
+	c.Set(csrfKey, token)
+}
+
+// csrfToken is a form token for a session (sid is its cookie token, or ""
+// before sign-in): a nonce and the server's signature of both.
+func (s *server) csrfToken(sid, nonce string) string {
+	return nonce + "." + s.sign("csrf", sid, nonce)
+}
+
+func (s *server) validCSRF(token, sid string) bool {
+	nonce, _, ok := strings.Cut(token, ".")
+	return ok && nonce != "" && hmac.Equal([]byte(token), []byte(s.csrfToken(sid, nonce)))
 }
 
 func (s *server) setSessionCookie(c echo.Context, token string) {
@@ -140,12 +199,21 @@ func (s *server) setSessionCookie(c echo.Context, token string) {
 	})
 }
 
+// sessionToken is the caller's session cookie token, or "" for callers
+// with a bearer token or none.
+func (s *server) sessionToken(c echo.Context) string {
+	if _, ok := bearerToken(c); ok {
+		return ""
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
 func (s *server) clearSessionCookie(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: -1})
 }
-
-// clientAddr is the address sign-in failures are counted against.
-func clientAddr(c echo.Context) string { return c.RealIP() }
 
 // canEdit guards the routes that change an assessment's answers or state:
 // the assessment must be visible to the caller (others' are 404, as if

@@ -120,6 +120,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/frameworks/:id", "/api/v1/frameworks/escap-dmf-dps-sme", "", all(ok)},
 		{"GET", "/api/v1/frameworks/:id/:version/canonical", "/api/v1/frameworks/escap-dmf-dps-sme/1.0.0/canonical", "", all(ok)},
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
+		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
 		{"GET", "/api/v1/services", "/api/v1/services", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/services", "/api/v1/services", `{"name":"","category":"tax"}`, [5]int{un, inv, inv, fb, fb}},
@@ -220,7 +221,14 @@ func (a *testApp) hit(base string, userID uint, method, path, body string) int {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
 	} else {
-		csrf := rand.Text()
+		var session string
+		if userID != 0 {
+			var err error
+			if session, err = a.s.store.CreateSession(ctx, userID); err != nil {
+				a.t.Fatal(err)
+			}
+		}
+		csrf := a.s.csrfToken(session, rand.Text())
 		form := url.Values{}
 		if body != "" {
 			form, _ = url.ParseQuery(body)
@@ -233,11 +241,7 @@ func (a *testApp) hit(base string, userID uint, method, path, body string) int {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: "_csrf", Value: csrf})
 		if userID != 0 {
-			token, err := a.s.store.CreateSession(ctx, userID)
-			if err != nil {
-				a.t.Fatal(err)
-			}
-			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
 		}
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -24,10 +24,10 @@ func backupCommand(ctx context.Context, args []string, getenv func(string) strin
 		return &exitError{2, errors.New("usage: dmf backup [-database dmf.db] FILE")}
 	}
 	target := fs.Arg(0)
-	if _, err := os.Stat(target); err == nil {
-		return &exitError{1, fmt.Errorf("%s exists; choose a new file", target)}
-	}
 	if err := assessments.Backup(ctx, *database, target); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return &exitError{1, fmt.Errorf("%s exists; choose a new file", target)}
+		}
 		return &exitError{1, err}
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s\nThe signing keys are not in the database: back up the keys directory of DMF_DATA_DIR too, and keep it secret.\n", *database, target)

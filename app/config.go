@@ -35,6 +35,9 @@ type Config struct {
 	Demo              bool          // -demo: seed demonstration data before serving
 	PprofAddr         string        // DMF_PPROF_ADDR: loopback address for Go's pprof profiles; empty: off
 	MetricsAddr       string        // DMF_METRICS_ADDR: listener for /metrics alone; empty: /metrics on the main listener, loopback only
+	// DMF_TRUSTED_PROXIES: reverse proxies (CIDRs) whose X-Forwarded-For
+	// names the client; empty: the header is ignored.
+	TrustedProxies []*net.IPNet
 }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
@@ -59,6 +62,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	trusted := fs.String("trusted-dids", "", "comma-separated files of other instances' pinned DID documents (DMF_TRUSTED_DIDS)")
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a listener serving only /metrics, such as :9090; empty: /metrics on the main listener to loopback peers only (DMF_METRICS_ADDR)")
+	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (DMF_TRUSTED_PROXIES)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 
 	var envErr error
@@ -83,6 +87,11 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 			cfg.TrustedDIDs = append(cfg.TrustedDIDs, f)
 		}
 	}
+	proxyNets, err := parseCIDRs(*proxies)
+	if err != nil {
+		return cfg, fmt.Errorf("DMF_TRUSTED_PROXIES (-trusted-proxies): %w", err)
+	}
+	cfg.TrustedProxies = proxyNets
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -92,6 +101,22 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 // envName is the environment variable of a flag: -base-url is DMF_BASE_URL.
 func envName(flagName string) string {
 	return "DMF_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseCIDRs reads a comma-separated list of CIDRs such as 10.0.0.0/8.
+func parseCIDRs(list string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or 192.0.2.7/32", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // expected says what a flag's value should have been.

@@ -85,6 +85,8 @@ func (s *server) handleError(err error, c echo.Context) {
 		status, detail = http.StatusConflict, assessments.UserError(err).Error()
 	case errors.Is(err, assessments.ErrBadCredentials), errors.Is(err, assessments.ErrExpired):
 		status, detail = http.StatusUnauthorized, assessments.UserError(err).Error()
+	case errors.Is(err, assessments.ErrPasswordChangeRequired):
+		status, detail, body.Code = http.StatusForbidden, assessments.UserError(err).Error(), "password_change_required"
 	case errors.Is(err, assessments.ErrThrottled):
 		status, detail = http.StatusTooManyRequests, assessments.UserError(err).Error()
 		c.Response().Header().Set("Retry-After", "900")
@@ -103,7 +105,10 @@ func (s *server) handleError(err error, c echo.Context) {
 	case c.Request().Method == http.MethodHead:
 		werr = c.NoContent(status)
 	case strings.HasPrefix(c.Request().URL.Path, "/api/"):
-		code := statusCodes[status]
+		code := body.Code
+		if code == "" {
+			code = statusCodes[status]
+		}
 		if code == "" {
 			code = "error"
 		}

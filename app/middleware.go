@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -151,11 +156,60 @@ func (s *server) switchLang(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 
-// localPath keeps a redirect target on this site: an absolute path, not a
-// scheme-relative //host or a backslash trick.
+// localPath keeps a redirect target on this site. Browsers drop tabs and
+// newlines from a URL and read \ as /, so "/\t/host" and "/\host" lead to
+// another host: a target must be an absolute path with no scheme, host,
+// backslash, control, space or invisible character, not starting with //,
+// as sent and once percent-decoded. Anything else goes home.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
+	}
+	for _, s := range []string{p, u.Path} {
+		if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') || strings.ContainsFunc(s, unsafeInURL) {
+			return "/"
+		}
 	}
 	return p
 }
+
+func unsafeInURL(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.In(r, unicode.Zl, unicode.Zp) || r == utf8.RuneError
+}
+
+// parseForm reads a form body before anything else looks at it and refuses
+// one that does not parse. FormValue drops the parse error, and with it
+// the fields after the bad one: a garbled save read as a cleared answer.
+func parseForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && mt == echo.MIMEApplicationForm {
+			if err := r.ParseForm(); err != nil {
+				var he *echo.HTTPError
+				if errors.As(err, &he) { // the body limit
+					return he
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read: "+err.Error())
+			}
+		}
+		return next(c)
+	}
+}
+
+// headAsGet answers HEAD wherever GET is answered, as HTTP requires: the
+// request is routed as a GET and its body is dropped.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodHead {
+			c.Request().Method = http.MethodGet
+			c.Response().Writer = bodyless{c.Response().Writer}
+		}
+		return next(c)
+	}
+}
+
+type bodyless struct{ http.ResponseWriter }
+
+func (b bodyless) Write(p []byte) (int, error) { return len(p), nil }

@@ -55,6 +55,8 @@ func (s *server) login(c echo.Context) error {
 		return err
 	}
 	s.setSessionCookie(c, token)
+	s.newCSRFToken(c, token) // the old one was bound to no session
+	s.issueDevice(c, u.Email)
 	if u.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
 	}
@@ -73,6 +75,7 @@ func (s *server) logout(c echo.Context) error {
 		}
 	}
 	s.clearSessionCookie(c)
+	s.newCSRFToken(c, "")
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -91,11 +94,7 @@ func (s *server) changePassword(c echo.Context) error {
 	if next != c.FormValue("confirm") {
 		err = &assessments.ValidationError{Fields: map[string]assessments.Message{"confirm": {Format: "the two new passwords differ"}}}
 	} else {
-		keep := ""
-		if ck, cerr := c.Cookie(sessionCookie); cerr == nil {
-			keep = ck.Value
-		}
-		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, keep)
+		err = s.store.ChangePassword(c.Request().Context(), u.ID, c.FormValue("current"), next, s.sessionToken(c), s.origin(c, u.Email))
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
@@ -126,24 +125,42 @@ func (s *server) apiCreateToken(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
+	if req.Name == "" {
+		req.Name = "API token"
+	}
+	// Checked before the password, so that a bad name costs no attempt.
+	if err := assessments.CheckTokenName(req.Name); err != nil {
+		return err
+	}
 	u, err := s.checkCredentials(c, req.Email, req.Password)
 	if err != nil {
 		return err
 	}
-	if req.Name == "" {
-		req.Name = "API token"
+	if u.MustChangePassword {
+		// The pages send such a user to the password form; a token would
+		// let the password someone else chose be used for 30 days.
+		return assessments.ErrPasswordChangeRequired
 	}
 	token, t, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name)
 	if err != nil {
 		return err
 	}
+	s.issueDevice(c, u.Email)
+	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusCreated, tokenResponse{Token: token, ExpiresAt: t.ExpiresAt})
 }
 
 // checkCredentials checks credentials and, after repeated failures, waits
 // longer and longer before answering, the same for unknown accounts.
 func (s *server) checkCredentials(c echo.Context, email, password string) (*assessments.User, error) {
-	u, err := s.store.Authenticate(c.Request().Context(), email, password, clientAddr(c))
+	u, err := s.store.Authenticate(c.Request().Context(), email, password, s.origin(c, email))
+	s.slowDown(c, err)
+	return u, err
+}
+
+// slowDown waits before a failed sign-in is answered, longer after each
+// failure.
+func (s *server) slowDown(c echo.Context, err error) {
 	var bad *assessments.BadCredentialsError
 	switch {
 	case errors.Is(err, assessments.ErrThrottled):
@@ -157,7 +174,46 @@ func (s *server) checkCredentials(c echo.Context, email, password string) (*asse
 		case <-c.Request().Context().Done():
 		}
 	}
-	return u, err
+}
+
+type passwordRequest struct {
+	Email   string `json:"email"` // only without a session or token
+	Current string `json:"current"`
+	New     string `json:"new"`
+}
+
+// apiChangePassword changes the signed-in caller's password or, given an
+// email, that account's, checking the current password as a sign-in (an
+// account with a one-time password gets no token, so this is its way to
+// choose one). Every session and token of the user ends except a session
+// making the change.
+func (s *server) apiChangePassword(c echo.Context) error {
+	var req passwordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var err error
+	switch u := userOf(c); {
+	case req.Email != "":
+		err = s.store.ChangeSignInPassword(ctx, req.Email, req.Current, req.New, s.origin(c, req.Email))
+		s.slowDown(c, err)
+	case u != nil:
+		err = s.store.ChangePassword(ctx, u.ID, req.Current, req.New, s.sessionToken(c), s.origin(c, u.Email))
+	default:
+		return echo.NewHTTPError(http.StatusUnauthorized, "sign in, or send the account's email with its current password")
+	}
+	var ve *assessments.ValidationError
+	if errors.As(err, &ve) {
+		if m, ok := ve.Fields["password"]; ok {
+			delete(ve.Fields, "password")
+			ve.Fields["new"] = m
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 type accountPage struct {

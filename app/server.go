@@ -33,6 +33,7 @@ type server struct {
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
+	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
 }
 
 // routes lists every route of the application in one place.
@@ -42,7 +43,17 @@ func (s *server) routes() *echo.Echo {
 	e.Renderer = s.render
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(s.cfg.TrustedProxies) > 0 {
+		// Only the configured proxies may name the client; loopback and
+		// private addresses are not trusted unless listed.
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range s.cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 
+	e.Pre(headAsGet)
 	e.Use(s.requestID)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(s.metrics.observeRequests)
@@ -51,7 +62,8 @@ func (s *server) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(s.resolveLang)
 	e.Use(s.authenticate)
-	e.Use(s.csrf())
+	e.Use(parseForm)
+	e.Use(s.csrf)
 
 	signedIn := s.requireUser
 	admin := allow(assessments.Actor.CanAdminister)
@@ -129,6 +141,7 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition)
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
+	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)
@@ -277,7 +290,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, metrics: m}, nil
+	secret, err := loadSecret(cfg.keyDir())
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,

@@ -335,6 +335,15 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 		if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, cleared).Delete(&answerRecord{}).Error; err != nil {
 			return nil, nil, err
 		}
+		// A cleared answer leaves no row to carry its version, so the
+		// clearing is marked for a later conflict to name it.
+		marks := make([]clearedAnswer, len(cleared))
+		for i, ind := range cleared {
+			marks[i] = clearedAnswer{AssessmentID: a.ID, IndicatorID: ind, Version: a.Version}
+		}
+		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&marks).Error; err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
 		return nil, nil, err
@@ -346,10 +355,13 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 }
 
 // conflict builds the error for a stale save: which indicators others
-// saved since base.
+// saved or cleared since base.
 func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
 	var changed []string
-	if err := tx.Model(&answerRecord{}).Where("assessment_id = ? AND version > ?", a.ID, base).Order("indicator_id").Pluck("indicator_id", &changed).Error; err != nil {
+	err := tx.Raw("SELECT indicator_id FROM answers WHERE assessment_id = ? AND version > ? "+
+		"UNION SELECT indicator_id FROM cleared_answers WHERE assessment_id = ? AND version > ? ORDER BY indicator_id",
+		a.ID, base, a.ID, base).Scan(&changed).Error
+	if err != nil {
 		return err
 	}
 	return &ConflictError{Current: a.Version, Changed: changed}

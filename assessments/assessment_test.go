@@ -273,18 +273,18 @@ func TestImportExportRoundTrip(t *testing.T) {
 func TestAuthentication(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	if _, err := w.s.Authenticate(ctx, "A@Justice.kz", testPassword, "10.0.0.1"); err != nil {
+	if _, err := w.s.Authenticate(ctx, "A@Justice.kz", testPassword, assessments.Origin{Addr: "10.0.0.1"}); err != nil {
 		t.Fatalf("sign in: %v", err)
 	}
-	if _, err := w.s.Authenticate(ctx, "nobody@x.org", testPassword, "10.0.0.1"); !errors.Is(err, assessments.ErrBadCredentials) {
+	if _, err := w.s.Authenticate(ctx, "nobody@x.org", testPassword, assessments.Origin{Addr: "10.0.0.1"}); !errors.Is(err, assessments.ErrBadCredentials) {
 		t.Errorf("unknown email: %v", err)
 	}
 	for i := 0; i < assessments.MaxFailsAccount; i++ {
-		if _, err := w.s.Authenticate(ctx, "a@justice.kz", "wrong password!!", "10.0.0.2"); !errors.Is(err, assessments.ErrBadCredentials) {
+		if _, err := w.s.Authenticate(ctx, "a@justice.kz", "wrong password!!", assessments.Origin{Addr: "10.0.0.2"}); !errors.Is(err, assessments.ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	if _, err := w.s.Authenticate(ctx, "a@justice.kz", testPassword, "10.0.0.3"); !errors.Is(err, assessments.ErrThrottled) {
+	if _, err := w.s.Authenticate(ctx, "a@justice.kz", testPassword, assessments.Origin{Addr: "10.0.0.3"}); !errors.Is(err, assessments.ErrThrottled) {
 		t.Errorf("11th attempt with the right password: %v", err)
 	}
 	token, err := w.s.CreateSession(ctx, w.b.UserID)

@@ -16,6 +16,10 @@ var (
 	ErrBadCredentials = errors.New("wrong email or password")  // 401, the same for unknown emails
 	ErrThrottled      = errors.New("too many failed sign-ins") // 429
 	ErrExpired        = errors.New("session expired")          // 401
+	// ErrPasswordChangeRequired: the account's password was chosen by
+	// someone else (generated or set by an admin) and must be replaced
+	// before it is used for anything else, an API token included. 403.
+	ErrPasswordChangeRequired = errors.New("choose your own password first: POST /api/v1/account/password with {email, current, new}")
 )
 
 // OpError is an error with the store operation that met it, such as

@@ -208,6 +208,17 @@ type answerRecord struct {
 
 func (answerRecord) TableName() string { return "answers" }
 
+// clearedAnswer records the version of the save that cleared an
+// indicator's answer, whose row is then gone, so that a conflict can name
+// cleared indicators as well as changed ones.
+type clearedAnswer struct {
+	AssessmentID uint   `gorm:"primaryKey"`
+	IndicatorID  string `gorm:"primaryKey;size:64"`
+	Version      int    `gorm:"not null"`
+}
+
+func (clearedAnswer) TableName() string { return "cleared_answers" }
+
 // dimensionScore is a dimension's score stored at submission and approval,
 // so that comparisons aggregate rows instead of re-scoring answers. It
 // repeats the assessment's edition, period and country, and whether it is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -14,7 +15,8 @@ func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (*Serv
 	if !by.CanAssess() {
 		return nil, ErrForbidden
 	}
-	svc.ID = 0
+	// Server-owned fields, whatever the caller filled in.
+	svc.ID, svc.CreatedAt, svc.UpdatedAt = 0, time.Time{}, time.Time{}
 	svc.OrganisationID = by.OrganisationID
 	svc.Name = strings.TrimSpace(svc.Name)
 	svc.URL = strings.TrimSpace(svc.URL)

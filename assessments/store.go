@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/unescap/dmf/frameworks"
@@ -30,6 +32,7 @@ type Store struct {
 	hashing   chan struct{}       // a slot per CPU for Argon2id (see argon)
 	writing   chan struct{}       // SQLite's one writer, taken in-process (see write)
 	observer  Observer            // see Options.Observer
+	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -79,6 +82,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if IsPostgres(database) {
 		dial = postgres.Open(database)
 	} else {
+		if err := privateFiles(database); err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
 		dial = sqlite.Open(sqliteDSN(database))
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
@@ -246,20 +252,56 @@ func (s *Store) Ping(ctx context.Context) error {
 // a compact, self-contained file. The file must not exist yet. It does
 // not go through Open: a backup taken by a newer binary before an upgrade
 // must be of the database as it was, not migrated.
-func Backup(ctx context.Context, database, path string) error {
+func Backup(ctx context.Context, database, path string) (err error) {
+	defer wrap(&err, "back up %s to %s", database, path)
 	if IsPostgres(database) {
-		return errors.New("backup: this command copies SQLite databases; use pg_dump for PostgreSQL")
+		return errors.New("this command copies SQLite databases; use pg_dump for PostgreSQL")
 	}
 	if _, err := os.Stat(database); err != nil {
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
+	if err := privateFiles(database); err != nil {
+		return err
+	}
+	// The copy holds what the database does, so it is created here, empty
+	// and 0600, for VACUUM INTO to fill (SQLite would make it 0644). An
+	// existing file is refused (os.ErrExist), never overwritten.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
 	db, err := sql.Open("sqlite3", sqliteDSN(database))
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
+		os.Remove(path)
+		return err
 	}
 	defer db.Close()
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
+		os.Remove(path)
+		return err
+	}
+	return nil
+}
+
+// privateFiles makes a SQLite database and its WAL readable by the owner
+// only, as the signing keys are: it holds password hashes and every
+// organisation's answers. SQLite gives the WAL and shared-memory files the
+// database file's mode, so creating that 0600 covers new files; those of
+// an older release are tightened.
+func privateFiles(database string) error {
+	if strings.HasPrefix(database, "file:") || database == ":memory:" {
+		return nil
+	}
+	f, err := os.OpenFile(database, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{database, database + "-wal", database + "-shm", database + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }

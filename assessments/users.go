@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -19,9 +20,6 @@ const (
 	SessionIdle       = 2 * time.Hour  // a session unused this long ends
 	SessionLifetime   = 12 * time.Hour // a session ends this long after sign-in, used or not
 	TokenLifetime     = 30 * 24 * time.Hour
-	LoginWindow       = 15 * time.Minute
-	MaxFailsAccount   = 10 // failed sign-ins per account per window, then 429
-	MaxFailsAddress   = 50 // failed sign-ins per client address per window
 	touchSessionAfter = time.Minute
 )
 
@@ -46,6 +44,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, e
 	if addr, err := mail.ParseAddress(nu.Email); err != nil || addr.Address != nu.Email || len(nu.Email) > 254 {
 		v.add("email", "must be an email address such as name@agency.gov")
 	}
+	checkText(v, "email", nu.Email)
 	if nu.Name == "" {
 		nu.Name = strings.SplitN(nu.Email, "@", 2)[0]
 	}
@@ -135,117 +134,6 @@ func (s *Store) EnsureAdmin(ctx context.Context, email string) (string, error) {
 	return pw, err
 }
 
-// BadCredentialsError is a failed sign-in. Failures is how many the
-// account or address has had in the window, for the growing delay.
-type BadCredentialsError struct{ Failures int }
-
-func (e *BadCredentialsError) Error() string        { return ErrBadCredentials.Error() }
-func (e *BadCredentialsError) Is(target error) bool { return target == ErrBadCredentials }
-
-// LoginDelay is how long to wait before answering a failed sign-in:
-// nothing for the first two failures, then unit, doubling with each
-// further failure up to 32 units (with the default unit of 250 ms: a
-// quarter second up to eight), so guessing gets slower and slower while a
-// typo costs nothing.
-func LoginDelay(failures int, unit time.Duration) time.Duration {
-	if failures < 3 {
-		return 0
-	}
-	return unit << min(failures-3, 5)
-}
-
-// Authenticate checks an email and password. Unknown emails and wrong
-// passwords fail alike, in the same time; failures are counted per account
-// and per client address, and past the limit the answer is ErrThrottled
-// without looking at the password.
-func (s *Store) Authenticate(ctx context.Context, email, password, addr string) (*User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	db := s.db.WithContext(ctx)
-	since := s.now().Add(-LoginWindow)
-	failures := 0
-	for key, limit := range map[string]int64{"account:" + email: MaxFailsAccount, "addr:" + addr: MaxFailsAddress} {
-		var n int64
-		if err := db.Model(&loginAttempt{}).Where("key = ? AND at > ?", key, since).Count(&n).Error; err != nil {
-			return nil, err
-		}
-		if n >= limit {
-			return nil, ErrThrottled
-		}
-		if strings.HasPrefix(key, "account:") { // the account's count drives the delay
-			failures = int(n)
-		}
-	}
-	var u User
-	err := db.Where("email = ?", email).First(&u).Error
-	hash := u.PasswordHash
-	if err != nil {
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
-		hash = dummyHash
-	}
-	var ok bool
-	var verr error
-	if aerr := s.argon(ctx, func() { ok, verr = verifyPassword(password, hash) }); aerr != nil {
-		return nil, aerr
-	}
-	if err != nil || verr != nil || !ok || u.DisabledAt != nil {
-		now := s.now()
-		fails := []loginAttempt{{Key: "account:" + email, At: now}, {Key: "addr:" + addr, At: now}}
-		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Create(&fails).Error }); err != nil {
-			return nil, err
-		}
-		return nil, &BadCredentialsError{Failures: failures + 1}
-	}
-	// A success clears the account's failures; the address's stay.
-	if err := s.write(ctx, func(tx *gorm.DB) error {
-		return tx.Where("key = ?", "account:"+email).Delete(&loginAttempt{}).Error
-	}); err != nil {
-		return nil, err
-	}
-	return s.User(ctx, u.ID)
-}
-
-// ChangePassword sets a new password after checking the current one, and
-// ends the user's other sessions (all but the one whose cookie token is
-// keep), so that a stolen session does not outlive the change.
-func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string) error {
-	u, err := s.User(ctx, userID)
-	if err != nil {
-		return err
-	}
-	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = verifyPassword(current, u.PasswordHash) }); err != nil {
-		return err
-	}
-	if !ok {
-		return fieldError("current", "this is not your current password")
-	}
-	if m := CheckPassword(next, u.Email); m.Format != "" {
-		return &ValidationError{Fields: map[string]Message{"password": m}}
-	}
-	if next == current {
-		return fieldError("password", "choose a password different from the current one")
-	}
-	var hash string
-	if aerr := s.argon(ctx, func() { hash, err = hashPassword(next) }); aerr != nil {
-		return aerr
-	}
-	if err != nil {
-		return err
-	}
-	by := u.Actor()
-	return s.write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(u).Updates(map[string]any{"password_hash": hash, "must_change_password": false}).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("user_id = ? AND id <> ?", u.ID, secretID(keep)).Delete(&session{}).Error; err != nil {
-			return err
-		}
-		return s.audit(tx, &by, "user.password_changed", "user", u.ID, nil, map[string]any{"other_sessions_ended": true})
-	})
-}
-
 // newSecret returns a random token and the hex SHA-256 under which it is
 // stored.
 func newSecret(prefix string) (token, id string) {
@@ -310,8 +198,25 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return s.write(ctx, func(tx *gorm.DB) error { return tx.Where("id = ?", secretID(token)).Delete(&session{}).Error })
 }
 
+// MaxTokenName is the longest name an API token may have.
+const MaxTokenName = 100
+
+// CheckTokenName refuses a token name that is not one short line of text;
+// the names are listed on the account page.
+func CheckTokenName(name string) error {
+	v := invalid{}
+	checkText(v, "name", name)
+	if utf8.RuneCountInString(name) > MaxTokenName || strings.ContainsAny(name, "\n\t") {
+		v.add("name", "must be one line of at most %d characters", MaxTokenName)
+	}
+	return v.err()
+}
+
 // CreateToken issues an API token for a user; only its hash is kept.
 func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (string, *APIToken, error) {
+	if err := CheckTokenName(name); err != nil {
+		return "", nil, err
+	}
 	token, id := newSecret("dmf_")
 	now := s.now()
 	t := &APIToken{ID: id, Prefix: token[:12], UserID: userID, Name: name, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
@@ -401,7 +306,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	o.ID = 0
+	o.ID, o.CreatedAt, o.UpdatedAt = 0, time.Time{}, time.Time{} // the server's, whatever the caller filled in
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {

@@ -122,8 +122,11 @@ func checkSelected(v invalid, at string, ind *frameworks.Indicator, selected []s
 	}
 }
 
-// checkText enforces the length limit and refuses control characters other
-// than newline and tab, which have no place in a comment and can hide text.
+// checkText enforces the length limit and refuses characters that have no
+// place in a comment and can hide or reorder text on a reviewer's page:
+// control characters other than newline and tab, bidirectional controls
+// (U+202E makes "exe.txt" read "txt.exe"), zero-width spaces and byte-order
+// marks, line and paragraph separators, and noncharacters.
 func checkText(v invalid, at, s string) {
 	if s == "" {
 		return
@@ -141,7 +144,22 @@ func checkText(v invalid, at, s string) {
 			v.add(at, "contains a control character (U+%04X); only line breaks and tabs are allowed", r)
 			return
 		}
+		if hidden(r) {
+			v.add(at, "contains an invisible or text-reordering character (U+%04X)", r)
+			return
+		}
 	}
+}
+
+// hidden reports characters that change how text around them shows
+// without showing themselves. The zero-width joiner and non-joiner
+// (U+200C, U+200D) stay: Persian, Indic scripts and emoji need them.
+func hidden(r rune) bool {
+	switch r {
+	case 0x200B, 0x2060, 0xFEFF: // zero-width space, word joiner, byte-order mark
+		return true
+	}
+	return unicode.In(r, unicode.Bidi_Control, unicode.Noncharacter_Code_Point, unicode.Zl, unicode.Zp)
 }
 
 func checkEvidence(v invalid, at string, links []string) {
