@@ -11,7 +11,8 @@ import (
 )
 
 // CreateService registers a service of the respondent's organisation.
-func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (*Service, error) {
+func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (_ *Service, err error) {
+	defer wrap(&err, "create service")
 	if !by.CanAssess() {
 		return nil, ErrForbidden
 	}
@@ -24,7 +25,7 @@ func (s *Store) CreateService(ctx context.Context, by Actor, svc Service) (*Serv
 	if err := validateService(svc); err != nil {
 		return nil, err
 	}
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&svc).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("name", "your organisation already has a service with this name")
@@ -80,17 +81,19 @@ func visibleTo(q *gorm.DB, by Actor, column string) *gorm.DB {
 }
 
 // Services lists the services the actor may see, by name.
-func (s *Store) Services(ctx context.Context, by Actor) ([]Service, error) {
+func (s *Store) Services(ctx context.Context, by Actor) (_ []Service, err error) {
+	defer wrap(&err, "list services")
 	var out []Service
-	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Order("name").Find(&out).Error
+	err = visibleTo(s.db.WithContext(ctx), by, "organisation_id").Order("name").Find(&out).Error
 	return out, err
 }
 
 // Service returns a service the actor may see; others' services do not
 // exist as far as the actor can tell.
-func (s *Store) Service(ctx context.Context, by Actor, id uint) (*Service, error) {
+func (s *Store) Service(ctx context.Context, by Actor, id uint) (_ *Service, err error) {
+	defer wrap(&err, "read service %d", id)
 	var svc Service
-	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").First(&svc, id).Error
+	err = visibleTo(s.db.WithContext(ctx), by, "organisation_id").First(&svc, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -98,9 +101,10 @@ func (s *Store) Service(ctx context.Context, by Actor, id uint) (*Service, error
 }
 
 // ServiceByName returns the respondent's service with this name.
-func (s *Store) ServiceByName(ctx context.Context, by Actor, name string) (*Service, error) {
+func (s *Store) ServiceByName(ctx context.Context, by Actor, name string) (_ *Service, err error) {
+	defer wrap(&err, "find service %q", name)
 	var svc Service
-	err := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Where("name = ?", strings.TrimSpace(name)).First(&svc).Error
+	err = visibleTo(s.db.WithContext(ctx), by, "organisation_id").Where("name = ?", strings.TrimSpace(name)).First(&svc).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}

@@ -131,7 +131,8 @@ func (s *Store) release(ctx context.Context, ids []uint) error {
 // passwords fail alike, in the same time. Each attempt is charged to its
 // counters before the password is checked and given back if it was right;
 // past a limit the answer is ErrThrottled without looking at the password.
-func (s *Store) Authenticate(ctx context.Context, email, password string, from Origin) (*User, error) {
+func (s *Store) Authenticate(ctx context.Context, email, password string, from Origin) (_ *User, err error) {
+	defer wrap(&err, "sign in")
 	email = strings.ToLower(strings.TrimSpace(email))
 	ids, failures, err := s.reserve(ctx, from.limits(email))
 	if err != nil {
@@ -164,7 +165,8 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, from O
 // which is throttled and counted like a sign-in, and ends the user's other
 // sessions (all but the one whose cookie token is keep), so that a stolen
 // session does not outlive the change.
-func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string, from Origin) error {
+func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string, from Origin) (err error) {
+	defer wrap(&err, "change the password of user %d", userID)
 	u, err := s.User(ctx, userID)
 	if err != nil {
 		return err
@@ -189,7 +191,8 @@ func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, 
 // ChangeSignInPassword changes an account's password with its email and
 // current password, checked as a sign-in: the way for an account with a
 // one-time password, which gets no API token, to choose its own.
-func (s *Store) ChangeSignInPassword(ctx context.Context, email, current, next string, from Origin) error {
+func (s *Store) ChangeSignInPassword(ctx context.Context, email, current, next string, from Origin) (err error) {
+	defer wrap(&err, "change a password at sign-in")
 	u, err := s.Authenticate(ctx, email, current, from)
 	if err != nil {
 		return err

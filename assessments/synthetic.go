@@ -26,7 +26,8 @@ type SynthOptions struct {
 // seconds rather than the hours the full workflow would; the comparison
 // reads only the stored scores, which are computed here by the same
 // scoring engine from generated answers.
-func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthOptions) error {
+func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthOptions) (err error) {
+	defer wrap(&err, "synthesize assessments")
 	if o.Countries < 1 || o.Countries > len(s.countries.List) {
 		return fmt.Errorf("synthesize: countries must be 1 to %d", len(s.countries.List))
 	}

@@ -37,7 +37,8 @@ type NewUser struct {
 
 // CreateUser adds an account. by is the admin who does it, or nil for the
 // command line and first start.
-func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, error) {
+func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User, err error) {
+	defer wrap(&err, "create user")
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
 	v := invalid{}
@@ -73,10 +74,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (*User, e
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var (
-		hash string
-		err  error
-	)
+	var hash string
 	if aerr := s.argon(ctx, func() { hash, err = hashPassword(nu.Password) }); aerr != nil {
 		return nil, aerr
 	}
@@ -105,9 +103,10 @@ func userAudit(u *User) map[string]any {
 }
 
 // User returns an account with its organisation.
-func (s *Store) User(ctx context.Context, id uint) (*User, error) {
+func (s *Store) User(ctx context.Context, id uint) (_ *User, err error) {
+	defer wrap(&err, "read user %d", id)
 	var u User
-	err := s.db.WithContext(ctx).Joins("Organisation").First(&u, id).Error
+	err = s.db.WithContext(ctx).Joins("Organisation").First(&u, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -115,22 +114,24 @@ func (s *Store) User(ctx context.Context, id uint) (*User, error) {
 }
 
 // Users lists every account, by email.
-func (s *Store) Users(ctx context.Context) ([]User, error) {
+func (s *Store) Users(ctx context.Context) (_ []User, err error) {
+	defer wrap(&err, "list users")
 	var us []User
-	err := s.db.WithContext(ctx).Preload("Organisation").Order("email").Find(&us).Error
+	err = s.db.WithContext(ctx).Preload("Organisation").Order("email").Find(&us).Error
 	return us, err
 }
 
 // EnsureAdmin creates the first administrator on an empty database and
 // returns its generated password, to be shown once. On a database with
 // users it does nothing and returns "".
-func (s *Store) EnsureAdmin(ctx context.Context, email string) (string, error) {
+func (s *Store) EnsureAdmin(ctx context.Context, email string) (_ string, err error) {
+	defer wrap(&err, "create the first administrator")
 	var n int64
 	if err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil || n > 0 {
 		return "", err
 	}
 	pw := randomPassword()
-	_, err := s.CreateUser(ctx, nil, NewUser{Email: email, Name: "Administrator", Password: pw, Role: RoleAdmin, MustChangePassword: true})
+	_, err = s.CreateUser(ctx, nil, NewUser{Email: email, Name: "Administrator", Password: pw, Role: RoleAdmin, MustChangePassword: true})
 	return pw, err
 }
 
@@ -150,17 +151,19 @@ func secretID(token string) string {
 
 // CreateSession signs a user in and returns the cookie token. A new token
 // on every sign-in means a session id planted before sign-in is useless.
-func (s *Store) CreateSession(ctx context.Context, userID uint) (string, error) {
+func (s *Store) CreateSession(ctx context.Context, userID uint) (_ string, err error) {
+	defer wrap(&err, "create a session for user %d", userID)
 	token, id := newSecret("")
 	now := s.now()
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		return tx.Create(&session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}).Error
 	})
 	return token, err
 }
 
 // SessionUser returns the user of a live session and keeps it alive.
-func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
+func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err error) {
+	defer wrap(&err, "read session")
 	var ss session
 	db := s.db.WithContext(ctx)
 	if err := db.Where("id = ?", secretID(token)).First(&ss).Error; err != nil {
@@ -194,7 +197,8 @@ func (s *Store) liveUser(ctx context.Context, id uint) (*User, error) {
 
 // DeleteSession signs a session out on the server, so a copied cookie stops
 // working too.
-func (s *Store) DeleteSession(ctx context.Context, token string) error {
+func (s *Store) DeleteSession(ctx context.Context, token string) (err error) {
+	defer wrap(&err, "end session")
 	return s.write(ctx, func(tx *gorm.DB) error { return tx.Where("id = ?", secretID(token)).Delete(&session{}).Error })
 }
 
@@ -213,7 +217,8 @@ func CheckTokenName(name string) error {
 }
 
 // CreateToken issues an API token for a user; only its hash is kept.
-func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (string, *APIToken, error) {
+func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (_ string, _ *APIToken, err error) {
+	defer wrap(&err, "create a token for user %d", userID)
 	if err := CheckTokenName(name); err != nil {
 		return "", nil, err
 	}
@@ -221,7 +226,7 @@ func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (stri
 	now := s.now()
 	t := &APIToken{ID: id, Prefix: token[:12], UserID: userID, Name: name, CreatedAt: now, ExpiresAt: now.Add(TokenLifetime)}
 	by := Actor{UserID: userID}
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(t).Error; err != nil {
 			return err
 		}
@@ -231,15 +236,17 @@ func (s *Store) CreateToken(ctx context.Context, userID uint, name string) (stri
 }
 
 // Tokens lists a user's API tokens, newest first.
-func (s *Store) Tokens(ctx context.Context, userID uint) ([]APIToken, error) {
+func (s *Store) Tokens(ctx context.Context, userID uint) (_ []APIToken, err error) {
+	defer wrap(&err, "list tokens of user %d", userID)
 	var ts []APIToken
-	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
+	err = s.db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
 	return ts, err
 }
 
 // RevokeToken revokes one of a user's tokens, named by its prefix or by
 // the token itself.
-func (s *Store) RevokeToken(ctx context.Context, userID uint, prefixOrToken string) error {
+func (s *Store) RevokeToken(ctx context.Context, userID uint, prefixOrToken string) (err error) {
+	defer wrap(&err, "revoke a token of user %d", userID)
 	by := Actor{UserID: userID}
 	return s.write(ctx, func(tx *gorm.DB) error {
 		var t APIToken
@@ -265,7 +272,8 @@ func (s *Store) RevokeToken(ctx context.Context, userID uint, prefixOrToken stri
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // TokenUser returns the user of a valid, unrevoked API token.
-func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {
+func (s *Store) TokenUser(ctx context.Context, token string) (_ *User, err error) {
+	defer wrap(&err, "read API token")
 	var t APIToken
 	db := s.db.WithContext(ctx)
 	if err := db.Where("id = ?", secretID(token)).First(&t).Error; err != nil {
@@ -286,7 +294,8 @@ func (s *Store) TokenUser(ctx context.Context, token string) (*User, error) {
 
 // CreateOrganisation adds an organisation in an ESCAP member or associate
 // member country.
-func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisation) (*Organisation, error) {
+func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisation) (_ *Organisation, err error) {
+	defer wrap(&err, "create organisation")
 	o.Name = strings.TrimSpace(o.Name)
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
 	v := invalid{}
@@ -307,7 +316,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 		return nil, err
 	}
 	o.ID, o.CreatedAt, o.UpdatedAt = 0, time.Time{}, time.Time{} // the server's, whatever the caller filled in
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&o).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("name", "this country already has an organisation with this name")
@@ -323,9 +332,10 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 }
 
 // Organisation returns one organisation.
-func (s *Store) Organisation(ctx context.Context, id uint) (*Organisation, error) {
+func (s *Store) Organisation(ctx context.Context, id uint) (_ *Organisation, err error) {
+	defer wrap(&err, "read organisation %d", id)
 	var o Organisation
-	err := s.db.WithContext(ctx).First(&o, id).Error
+	err = s.db.WithContext(ctx).First(&o, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -333,9 +343,10 @@ func (s *Store) Organisation(ctx context.Context, id uint) (*Organisation, error
 }
 
 // OrganisationByName finds an organisation by name and country.
-func (s *Store) OrganisationByName(ctx context.Context, name, country string) (*Organisation, error) {
+func (s *Store) OrganisationByName(ctx context.Context, name, country string) (_ *Organisation, err error) {
+	defer wrap(&err, "find organisation %q", name)
 	var o Organisation
-	err := s.db.WithContext(ctx).Where("name = ? AND country = ?", strings.TrimSpace(name), strings.ToUpper(country)).First(&o).Error
+	err = s.db.WithContext(ctx).Where("name = ? AND country = ?", strings.TrimSpace(name), strings.ToUpper(country)).First(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, ErrNotFound
 	}
@@ -343,8 +354,9 @@ func (s *Store) OrganisationByName(ctx context.Context, name, country string) (*
 }
 
 // Organisations lists organisations by country and name.
-func (s *Store) Organisations(ctx context.Context) ([]Organisation, error) {
+func (s *Store) Organisations(ctx context.Context) (_ []Organisation, err error) {
+	defer wrap(&err, "list organisations")
 	var os []Organisation
-	err := s.db.WithContext(ctx).Order("country, name").Find(&os).Error
+	err = s.db.WithContext(ctx).Order("country, name").Find(&os).Error
 	return os, err
 }
