@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/frameworks"
@@ -329,4 +330,32 @@ func TestPasswordRules(t *testing.T) {
 func jsonMarshal(ex *assessments.Export, edit func(*assessments.Export)) ([]byte, error) {
 	edit(ex)
 	return json.Marshal(ex)
+}
+
+// TestExpiredSignInAttemptsArePurged: failed sign-ins older than the
+// window are deleted, so a long guessing campaign cannot grow the table
+// without bound, and the throttle still counts the current window.
+func TestExpiredSignInAttemptsArePurged(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	now := time.Now().UTC()
+	w.s.SetClock(func() time.Time { return now })
+	from := assessments.Origin{Addr: "192.0.2.9"}
+	for range 3 {
+		if _, err := w.s.Authenticate(ctx, "a@justice.kz", "wrong password!!", from); !errors.Is(err, assessments.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+	if n := w.s.LoginAttempts(ctx); n != 6 { // one row per account and per address
+		t.Fatalf("%d attempts stored after 3 failures, want 6", n)
+	}
+	now = now.Add(assessments.LoginWindow + time.Minute)
+	_, err := w.s.Authenticate(ctx, "a@justice.kz", "wrong password!!", from)
+	var bad *assessments.BadCredentialsError
+	if !errors.As(err, &bad) || bad.Failures != 1 {
+		t.Fatalf("first failure of a new window: %v", err)
+	}
+	if n := w.s.LoginAttempts(ctx); n != 2 {
+		t.Errorf("%d attempts stored after the window passed, want only the new 2", n)
+	}
 }

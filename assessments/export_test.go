@@ -16,3 +16,10 @@ func (s *Store) LockEdition(ctx context.Context, ed *frameworks.Edition) error {
 // SetObserver replaces the observer that Open was given, so that a test
 // can watch a world that is already set up.
 func (s *Store) SetObserver(o Observer) { s.observer = o }
+
+// LoginAttempts counts the stored sign-in attempts, expired ones included.
+func (s *Store) LoginAttempts(ctx context.Context) int64 {
+	var n int64
+	s.db.WithContext(ctx).Model(&loginAttempt{}).Count(&n)
+	return n
+}

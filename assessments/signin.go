@@ -69,6 +69,9 @@ func LoginDelay(failures int, unit time.Duration) time.Duration {
 // transaction-scoped advisory lock per counter does, across instances.
 // It returns the reserved rows and the first counter's earlier failures.
 func (s *Store) reserve(ctx context.Context, limits []limit) (ids []uint, failures int, err error) {
+	if err := s.purgeAttempts(ctx); err != nil {
+		return nil, 0, err
+	}
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		if err := lockCounters(tx, limits); err != nil {
 			return err
@@ -120,6 +123,24 @@ func lockCounters(tx *gorm.DB, limits []limit) error {
 		}
 	}
 	return nil
+}
+
+// purgeAttempts deletes the attempts that have left the window, at most
+// once a window per instance, so that the table holds one window of
+// attempts however long a guessing campaign goes on. It is a write of its
+// own: inside reserve's, a throttled attempt's rollback would undo it.
+func (s *Store) purgeAttempts(ctx context.Context) error {
+	now := s.now()
+	if now.Unix()-s.purged.Load() < int64(LoginWindow/time.Second) {
+		return nil
+	}
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Where("at <= ?", now.Add(-LoginWindow)).Delete(&loginAttempt{}).Error
+	})
+	if err == nil {
+		s.purged.Store(now.Unix())
+	}
+	return err
 }
 
 // release gives back the attempts of a sign-in that succeeded.

@@ -33,6 +33,7 @@ type Store struct {
 	writing   chan struct{}       // SQLite's one writer, taken in-process (see write)
 	observer  Observer            // see Options.Observer
 	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
+	purged    atomic.Int64        // when this instance last deleted expired sign-in attempts (Unix seconds)
 }
 
 // Observer receives what the store's writes did, for metrics, without the
