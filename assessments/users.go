@@ -99,7 +99,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 
 // userAudit is what the audit log keeps of a user: never the hash.
 func userAudit(u *User) map[string]any {
-	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID}
+	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID, "disabled_at": u.DisabledAt}
 }
 
 // User returns an account with its organisation.
