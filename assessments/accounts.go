@@ -108,8 +108,8 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 		if err := v.err(); err != nil {
 			return err
 		}
-		err := tx.Model(&u).Select("name", "role", "organisation_id", "disabled_at").Updates(map[string]any{
-			"name": after.Name, "role": after.Role, "organisation_id": after.OrganisationID, "disabled_at": after.DisabledAt,
+		err := tx.Model(&u).Select("name", "role", "organisation_id", "disabled_at", "updated_at").Updates(map[string]any{
+			"updated_at": s.now(), "name": after.Name, "role": after.Role, "organisation_id": after.OrganisationID, "disabled_at": after.DisabledAt,
 		}).Error
 		if err != nil {
 			return err
@@ -232,7 +232,7 @@ func (s *Store) UpdateOrganisation(ctx context.Context, by Actor, id uint, ch Or
 		if err := v.err(); err != nil {
 			return err
 		}
-		if err := tx.Model(&o).Select("name", "country", "kind").Updates(map[string]any{"name": o.Name, "country": o.Country, "kind": o.Kind}).Error; err != nil {
+		if err := tx.Model(&o).Select("name", "country", "kind", "updated_at").Updates(map[string]any{"updated_at": s.now(), "name": o.Name, "country": o.Country, "kind": o.Kind}).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fieldError("name", "this country already has an organisation with this name")
 			}
@@ -290,8 +290,8 @@ func (s *Store) UpdateService(ctx context.Context, by Actor, id uint, ch Service
 		if err := validateService(svc); err != nil {
 			return err
 		}
-		err := tx.Model(&svc).Select("name", "category", "url", "retired_at").Updates(map[string]any{
-			"name": svc.Name, "category": svc.Category, "url": svc.URL, "retired_at": svc.RetiredAt,
+		err := tx.Model(&svc).Select("name", "category", "url", "retired_at", "updated_at").Updates(map[string]any{
+			"updated_at": s.now(), "name": svc.Name, "category": svc.Category, "url": svc.URL, "retired_at": svc.RetiredAt,
 		}).Error
 		if err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
