@@ -3,6 +3,7 @@ package assessments
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"slices"
 	"strings"
 
@@ -54,6 +55,9 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 	}
 	var u User
 	err = s.write(ctx, func(tx *gorm.DB) error {
+		if err := lockAccounts(tx); err != nil {
+			return err
+		}
 		if err := forUpdate(tx).First(&u, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return ErrNotFound
@@ -91,10 +95,8 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 			v.add("organisation", "only respondents belong to an organisation")
 		}
 		if activeAdmin(&u) && !activeAdmin(&after) {
-			// Locking every active admin's row serialises two admins
-			// demoting each other at once on PostgreSQL.
 			var admins []User
-			if err := forUpdate(tx).Where("role = ? AND disabled_at IS NULL AND id <> ?", RoleAdmin, u.ID).Find(&admins).Error; err != nil {
+			if err := tx.Where("role = ? AND disabled_at IS NULL AND id <> ?", RoleAdmin, u.ID).Find(&admins).Error; err != nil {
 				return err
 			}
 			if len(admins) == 0 {
@@ -126,6 +128,19 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 		return nil, err
 	}
 	return s.User(ctx, id)
+}
+
+// lockAccounts serialises account changes on PostgreSQL until the
+// transaction ends, so that two admins disabling each other at once
+// cannot both pass the last-admin check (row locks alone would deadlock
+// them). SQLite's single writer already does.
+func lockAccounts(tx *gorm.DB) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("dmf accounts"))
+	return tx.Exec("SELECT pg_advisory_xact_lock(?)", int64(h.Sum64())).Error
 }
 
 func activeAdmin(u *User) bool { return u.Role == RoleAdmin && u.DisabledAt == nil }

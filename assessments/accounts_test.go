@@ -240,3 +240,36 @@ func TestUpdateOrganisation(t *testing.T) {
 		t.Errorf("a refused change changed the country: %s", o.Country)
 	}
 }
+
+// Two admins disabling each other at the same moment: one wins, the other
+// is told it would leave no administrator, and one admin stays active.
+func TestAdminsDisablingEachOther(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	second, err := w.s.UpdateUser(ctx, w.admin, w.rev.UserID, assessments.UserChange{Role: ptr(assessments.RoleAdmin)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2)
+	go func() {
+		_, err := w.s.UpdateUser(ctx, w.admin, second.ID, assessments.UserChange{Disabled: ptr(true)})
+		errs <- err
+	}()
+	go func() {
+		_, err := w.s.UpdateUser(ctx, second.Actor(), w.admin.UserID, assessments.UserChange{Disabled: ptr(true)})
+		errs <- err
+	}()
+	var refused int
+	for range 2 {
+		if err := <-errs; fieldOf(err, "disabled") != "" {
+			refused++
+		} else if err != nil {
+			t.Errorf("unexpected: %v", err)
+		}
+	}
+	one, _ := w.s.User(ctx, w.admin.UserID)
+	two, _ := w.s.User(ctx, second.ID)
+	if refused != 1 || (one.DisabledAt == nil) == (two.DisabledAt == nil) {
+		t.Errorf("refused %d; disabled: first %v, second %v", refused, one.DisabledAt != nil, two.DisabledAt != nil)
+	}
+}
