@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -383,5 +385,38 @@ func TestAdminPages(t *testing.T) {
 	admin.get("/lang/ru?next=/")
 	if _, page := admin.get(svcPath); !strings.Contains(page, "Выведена из использования") {
 		t.Error("the service page is not in Russian")
+	}
+}
+
+// TestResetPasswordCommand: an administrator locked out, with no other
+// admin to reset their password on the page, gets back in from the
+// server's shell.
+func TestResetPasswordCommand(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "dmf.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"users", "add", "-database", db, "-email", "admin@escap.org", "-password", pw, "-role", "admin"}, env(nil), nil, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"users", "reset-password", "-database", db, "-email", "Admin@escap.org"}, env(nil), nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`one-time password \(must be changed at the next sign-in\): (\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no password printed: %s", out.String())
+	}
+	st, err := openStore(context.Background(), db, newLogger(Config{LogFormat: "text"}, io.Discard), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.Authenticate(context.Background(), "admin@escap.org", m[1], assessments.Origin{Addr: "127.0.0.1"})
+	if err != nil || !u.MustChangePassword {
+		t.Errorf("sign-in with the printed password: %v", err)
+	}
+	if _, err := st.Authenticate(context.Background(), "admin@escap.org", pw, assessments.Origin{Addr: "127.0.0.1"}); err == nil {
+		t.Error("the old password still works")
+	}
+	if code := exitCode(run(context.Background(), []string{"users", "reset-password", "-database", db, "-email", "nobody@escap.org"}, env(nil), nil, io.Discard, io.Discard)); code != 1 {
+		t.Errorf("unknown email: exit %d", code)
 	}
 }

@@ -155,6 +155,17 @@ func checkUserName(v invalid, name string) {
 	}
 }
 
+// UserByEmail returns the account with this email.
+func (s *Store) UserByEmail(ctx context.Context, email string) (_ *User, err error) {
+	defer wrap(&err, "find user %q", email)
+	var u User
+	err = s.db.WithContext(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	return &u, err
+}
+
 // ResetPassword gives an account a new generated password, returned to be
 // shown once, which must be changed at the next sign-in. It ends every
 // session and API token of the account, so whoever had it is out.
