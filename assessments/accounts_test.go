@@ -85,6 +85,13 @@ func TestDisabledUserIsOutAtOnce(t *testing.T) {
 	}
 }
 
+func TestOnlyAdminsCreateAccounts(t *testing.T) {
+	w := newWorld(t)
+	if _, err := w.s.CreateUser(context.Background(), &w.rev, assessments.NewUser{Email: "x@escap.org", Password: testPassword, Role: assessments.RoleAdmin}); !errors.Is(err, assessments.ErrForbidden) {
+		t.Errorf("a reviewer created an admin: %v", err)
+	}
+}
+
 func TestLastActiveAdmin(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()

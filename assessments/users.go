@@ -39,6 +39,9 @@ type NewUser struct {
 // command line and first start.
 func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User, err error) {
 	defer wrap(&err, "create user")
+	if by != nil && !by.CanAdminister() {
+		return nil, ErrForbidden
+	}
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
 	v := invalid{}
