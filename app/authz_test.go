@@ -45,6 +45,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	svcID, orgID := strconv.Itoa(int(svc.ID)), strconv.Itoa(int(p.orgA.ID))
+	userA := strconv.Itoa(int(p.actorA.UserID))
 
 	const (
 		ok  = http.StatusOK
@@ -113,6 +114,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/users", "/admin/users", "email=not-an-email&role=respondent", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/organisations", "/admin/organisations", "", admins},
 		{"POST", "/admin/organisations", "/admin/organisations", "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/users/:id", "/admin/users/" + userA, "", admins},
+		{"POST", "/admin/users/:id", "/admin/users/" + userA, "name=&role=respondent&organisation=" + orgID, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/admin/users/:id/reset-password", "/admin/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"GET", "/admin/organisations/:id", "/admin/organisations/" + orgID, "", admins},
+		{"POST", "/admin/organisations/:id", "/admin/organisations/" + orgID, "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/services", "/admin/services", "", admins},
+		{"GET", "/admin/services/:id", "/admin/services/" + svcID, "", admins},
+		{"POST", "/admin/services/:id", "/admin/services/" + svcID, "name=&category=tax", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
 
@@ -143,6 +152,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/exports/approved.csv", "/api/v1/exports/approved.csv", "", [5]int{un, fb, fb, ok, ok}},
 		{"GET", "/api/v1/exports/approved.xlsx", "/api/v1/exports/approved.xlsx", "", [5]int{un, fb, fb, ok, ok}},
 		{"GET", "/api/v1/audit", "/api/v1/audit", "", [5]int{un, fb, fb, fb, ok}},
+		{"GET", "/api/v1/users", "/api/v1/users", "", [5]int{un, fb, fb, fb, ok}},
+		{"POST", "/api/v1/users", "/api/v1/users", `{"email":"not-an-email","role":"respondent"}`, [5]int{un, fb, fb, fb, inv}},
+		{"PATCH", "/api/v1/users/:id", "/api/v1/users/" + userA, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/api/v1/users/:id/reset-password", "/api/v1/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"PATCH", "/api/v1/organisations/:id", "/api/v1/organisations/" + orgID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"PATCH", "/api/v1/services/:id", "/api/v1/services/" + svcID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},
 		{"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", "", all(ok)},
 		{"GET", "/api/v1/log/consistency", "/api/v1/log/consistency?old=1&new=1", "", all(ok)},

@@ -89,6 +89,13 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	draft := fmt.Sprintf("/assessments/%d", f.draft)
 	approved := fmt.Sprintf("/assessments/%d", f.approved)
 	submitted := fmt.Sprintf("/assessments/%d", f.submitted)
+	// An account nobody signs in with, whose password the reset state
+	// may reset without signing out a tab the other states use.
+	spare, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: "spare@escap.org", Name: "Spare reviewer", Password: pw, Role: assessments.RoleReviewer})
+	if err != nil {
+		b.a.t.Fatal(err)
+	}
+	spareUser := fmt.Sprintf("/admin/users/%d", spare.ID)
 	// post submits a form as it is, past the browser's own checks, so
 	// that the server's problems show.
 	post := func(form string, set map[string]string) func(tb *tab) {
@@ -165,6 +172,14 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
 		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
 		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
+		{name: "admin-user", who: "admin", path: spareUser},
+		{name: "admin-user-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action="`+spareUser+`"]`, map[string]string{"name": "", "role": "respondent", "organisation": ""})},
+		{name: "admin-user-reset", extra: true, who: "admin", path: spareUser, act: post(`form[action$="/reset-password"]`, nil)},
+		{name: "admin-organisation", extra: true, who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation)},
+		{name: "admin-organisation-problem", who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation), status: 422, act: post(`form.form`, map[string]string{"name": "", "kind": "other"})},
+		{name: "admin-services", extra: true, who: "admin", path: "/admin/services"},
+		{name: "admin-service", who: "admin", path: fmt.Sprintf("/admin/services/%d", f.service)},
+		{name: "admin-service-problem", extra: true, who: "admin", path: fmt.Sprintf("/admin/services/%d", f.service), status: 422, act: post(`form.form`, map[string]string{"name": "", "url": "ftp://x"})},
 	}
 }
 

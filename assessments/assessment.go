@@ -53,6 +53,8 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 			}
 		} else if err != nil {
 			return nil, err
+		} else if svc.RetiredAt != nil {
+			v.add("service.name", "this service is retired: it keeps its assessments and cards but gets no new ones")
 		}
 	default:
 		svc, err = s.Service(ctx, by, na.ServiceID)
@@ -60,6 +62,8 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 			v.add("service", "no such service in your organisation")
 		} else if err != nil {
 			return nil, err
+		} else if svc.RetiredAt != nil {
+			v.add("service", "this service is retired: it keeps its assessments and cards but gets no new ones")
 		}
 	}
 	ed, ok := s.editions.Edition(na.FrameworkID, na.Version)

@@ -155,15 +155,18 @@ type loginAttempt struct {
 
 // Service is a digital public service for SMEs run by an organisation.
 type Service struct {
-	ID             uint      `gorm:"primaryKey" json:"id"`
-	OrganisationID uint      `gorm:"not null;uniqueIndex:ux_service_org_name" json:"organisation_id"`
-	Name           string    `gorm:"not null;uniqueIndex:ux_service_org_name" json:"name"`
-	Category       string    `gorm:"not null" json:"category"`
-	LifeEvent      string    `gorm:"not null;default:''" json:"life_event,omitempty"`
-	URL            string    `gorm:"not null;default:''" json:"url,omitempty"`
-	Description    string    `gorm:"not null;default:''" json:"description,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"-"`
+	ID             uint   `gorm:"primaryKey" json:"id"`
+	OrganisationID uint   `gorm:"not null;uniqueIndex:ux_service_org_name" json:"organisation_id"`
+	Name           string `gorm:"not null;uniqueIndex:ux_service_org_name" json:"name"`
+	Category       string `gorm:"not null" json:"category"`
+	LifeEvent      string `gorm:"not null;default:''" json:"life_event,omitempty"`
+	URL            string `gorm:"not null;default:''" json:"url,omitempty"`
+	Description    string `gorm:"not null;default:''" json:"description,omitempty"`
+	// RetiredAt is set when the service is no longer run: it keeps its
+	// assessments and cards but gets no new assessments.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"-"`
 }
 
 // ServiceCategories are the kinds of SME-facing service.

@@ -39,6 +39,9 @@ type NewUser struct {
 // command line and first start.
 func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User, err error) {
 	defer wrap(&err, "create user")
+	if by != nil && !by.CanAdminister() {
+		return nil, ErrForbidden
+	}
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
 	v := invalid{}
@@ -99,7 +102,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 
 // userAudit is what the audit log keeps of a user: never the hash.
 func userAudit(u *User) map[string]any {
-	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID}
+	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID, "disabled_at": u.DisabledAt}
 }
 
 // User returns an account with its organisation.
