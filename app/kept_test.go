@@ -56,7 +56,8 @@ func TestFormPostedAfterSessionEnded(t *testing.T) {
 	resp, body := b.post(base+"/dimensions/SERV", withToken(form, token))
 	loc := resp.Header.Get("Location")
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?notice=kept&next=") {
-		_, msg, _ := strings.Cut(body, `class="lead">`); t.Fatalf("post after the session ended: %d %s %.200s", resp.StatusCode, loc, msg)
+		_, msg, _ := strings.Cut(body, `class="lead">`)
+		t.Fatalf("post after the session ended: %d %s %.200s", resp.StatusCode, loc, msg)
 	}
 	if ans := answersOf(t, a, p.actorA, fmt.Sprint(id)); len(ans) != 0 {
 		t.Fatalf("saved without a session: %v", ans)

@@ -21,7 +21,7 @@ const keptMax = 20
 // form posted with it can be kept for that account alone.
 type SessionExpiredError struct{ UserID uint }
 
-func (e *SessionExpiredError) Error() string { return ErrExpired.Error() }
+func (e *SessionExpiredError) Error() string        { return ErrExpired.Error() }
 func (e *SessionExpiredError) Is(target error) bool { return target == ErrExpired }
 
 // keptForm is a questionnaire form posted after its session ended, kept
@@ -69,7 +69,7 @@ func (s *Store) KeepForm(ctx context.Context, userID, assessmentID uint, dimensi
 			return err
 		}
 		var old []uint
-		if err := tx.Model(&keptForm{}).Where("user_id = ?", userID).Order("id DESC").Offset(keptMax - 1).Pluck("id", &old).Error; err != nil {
+		if err := tx.Model(&keptForm{}).Where("user_id = ?", userID).Order("id DESC").Offset(keptMax-1).Pluck("id", &old).Error; err != nil {
 			return err
 		}
 		if len(old) > 0 {
