@@ -28,7 +28,9 @@ func TestSessionEndNamesItsAccount(t *testing.T) {
 	if _, err := w.s.SessionUser(ctx, signedOut); !errors.Is(err, assessments.ErrExpired) || errors.As(err, &ended) {
 		t.Errorf("signed-out session: %v", err)
 	}
-	w.s.SetClock(func() time.Time { return start.Add(assessments.SessionIdle + assessments.KeptFormLifetime + time.Minute) })
+	w.s.SetClock(func() time.Time {
+		return start.Add(assessments.SessionIdle + assessments.KeptFormLifetime + time.Minute)
+	})
 	if _, err := w.s.SessionUser(ctx, idled); errors.As(err, &ended) {
 		t.Errorf("an hour later the session still names its account")
 	}
