@@ -134,3 +134,39 @@ func keptField(t *testing.T, page string) string {
 	v, _, _ := strings.Cut(rest, `"`)
 	return v
 }
+
+// TestStaySignedIn: "stay signed in" keeps an idle session alive, and the
+// session endpoint tells the page's script who is signed in.
+func TestStaySignedIn(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	b := a.browser()
+	b.login(p.a, pw)
+	start := time.Now()
+	at := func(d time.Duration) { a.s.store.SetClock(func() time.Time { return start.Add(d) }) }
+	t.Cleanup(func() { a.s.store.SetClock(time.Now) })
+
+	at(assessments.SessionIdle - 5*time.Minute)
+	req, _ := http.NewRequest(http.MethodPost, b.base+"/api/v1/session/refresh", nil)
+	req.Header.Set("X-CSRF-Token", b.csrf())
+	req.Header.Set("Accept", "application/json")
+	if resp, body := b.do(req); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"idle_seconds":7200`) {
+		t.Fatalf("stay signed in: %d %s", resp.StatusCode, body)
+	}
+	// Past the idle timeout counted from sign-in, but not from the refresh.
+	at(assessments.SessionIdle + time.Hour)
+	if resp, body := b.get("/api/v1/session"); resp.StatusCode != http.StatusOK || !strings.Contains(body, fmt.Sprintf(`"user_id":%d`, p.actorA.UserID)) {
+		t.Fatalf("session after staying signed in: %d %s", resp.StatusCode, body)
+	}
+	// A refresh from another site is refused.
+	req, _ = http.NewRequest(http.MethodPost, b.base+"/api/v1/session/refresh", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if resp, _ := b.do(req); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site refresh: %d", resp.StatusCode)
+	}
+	// Left alone, it ends, and the page's script is told so.
+	at(2*assessments.SessionIdle + 2*time.Hour)
+	if resp, _ := b.get("/api/v1/session"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("idle session: %d", resp.StatusCode)
+	}
+}
