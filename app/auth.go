@@ -251,6 +251,10 @@ func (s *server) canEdit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// maxKeptForm bounds a kept form: one dimension's answers are far
+// smaller, and a user may have several kept at once.
+const maxKeptForm = 256 << 10
+
 // keepEndedForm keeps a questionnaire form posted after its session idled
 // out, for the account of that session only, and sends the browser to sign
 // in; afterwards the questionnaire shows the kept answers to be saved (see
@@ -273,7 +277,11 @@ func (s *server) keepEndedForm(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		form.Del("_csrf")
-		kept, err := s.store.KeepForm(c.Request().Context(), uid, id, dim, form.Encode())
+		enc := form.Encode()
+		if len(enc) > maxKeptForm {
+			return next(c)
+		}
+		kept, err := s.store.KeepForm(c.Request().Context(), uid, id, dim, enc)
 		if err != nil {
 			return next(c)
 		}
