@@ -131,6 +131,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
 		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
+		{"GET", "/api/v1/session", "/api/v1/session", "", [5]int{un, ok, ok, ok, ok}},
+		{"POST", "/api/v1/session/refresh", "/api/v1/session/refresh", "", [5]int{un, ok, ok, ok, ok}},
 		{"GET", "/api/v1/services", "/api/v1/services", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/services", "/api/v1/services", `{"name":"","category":"tax"}`, [5]int{un, inv, inv, fb, fb}},
 		{"GET", "/api/v1/assessments", "/api/v1/assessments", "", [5]int{un, ok, ok, ok, ok}},

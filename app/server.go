@@ -114,7 +114,7 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/assessments", s.createAssessment, signedIn, respondent)
 	e.GET("/assessments/:id", s.showAssessment, signedIn)
 	e.GET("/assessments/:id/dimensions/:dim", s.showQuestionnaire, signedIn)
-	e.POST("/assessments/:id/dimensions/:dim", s.saveQuestionnaire, signedIn, edit)
+	e.POST("/assessments/:id/dimensions/:dim", s.saveQuestionnaire, s.keepEndedForm, signedIn, edit)
 	e.POST("/assessments/:id/submit", s.submitAssessment, signedIn, edit)
 	e.GET("/assessments/:id/result", s.showResult, signedIn)
 	e.GET("/assessments/:id/report", s.showReport, signedIn)
@@ -150,6 +150,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
+	api.GET("/session", s.apiSession, signedIn)
+	api.POST("/session/refresh", s.apiSession, signedIn) // the session is refreshed by authenticate
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)

@@ -177,8 +177,14 @@ func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err err
 	}
 	now := s.now()
 	if now.After(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > SessionIdle {
-		s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
-		return nil, ErrExpired
+		// The row stays a while after the session ends, so that every
+		// request of that browser can still say whose session it was and
+		// a form it posts can be kept (KeepForm); it never works again.
+		if now.After(ss.ExpiresAt.Add(KeptFormLifetime)) || now.Sub(ss.LastSeenAt) > SessionIdle+KeptFormLifetime {
+			s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
+			return nil, ErrExpired
+		}
+		return nil, &SessionExpiredError{UserID: ss.UserID}
 	}
 	if now.Sub(ss.LastSeenAt) > touchSessionAfter { // not on every request: saves a write
 		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&ss).Update("last_seen_at", now).Error }); err != nil {
