@@ -27,16 +27,22 @@ type assessmentsPage struct {
 	Status      string
 	Statuses    []assessments.Status
 	Editions    map[string]*frameworks.Edition
+	Pager       *pager
 }
 
 // listAssessments lists the assessments the user may see.
 func (s *server) listAssessments(c echo.Context) error {
 	f := assessments.Filter{Status: assessments.Status(c.QueryParam("status"))}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	p := &assessmentsPage{Assessments: list, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{}}
+	list, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	p := &assessmentsPage{Assessments: list.Items, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{},
+		Pager: newPager(c, list, "updated", "service", "organisation", "period", "status")}
 	for _, ed := range s.editions.Editions() {
 		p.Editions[ed.Key()] = ed
 	}
