@@ -385,14 +385,19 @@ func (s *server) apiImport(c echo.Context) error {
 		return err
 	}
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if mt != echo.MIMEApplicationJSON {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the export file as application/json")
+	if mt != echo.MIMEApplicationJSON && mt != xlsxMIME {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the export file as application/json, or the workbook as "+xlsxMIME)
 	}
 	data, err := io.ReadAll(io.LimitReader(c.Request().Body, assessments.MaxImportSize+1))
 	if err != nil {
 		return err
 	}
-	v, err := s.store.Import(c.Request().Context(), actorOf(c), id, data)
+	var v *assessments.View
+	if mt == xlsxMIME {
+		v, err = s.importWorkbook(c, id, data)
+	} else {
+		v, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
+	}
 	if err != nil {
 		return err
 	}

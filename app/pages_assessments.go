@@ -195,16 +195,22 @@ func (s *server) importAssessment(c echo.Context) error {
 		return err
 	}
 	data, err := readUpload(c, "file", assessments.MaxImportSize)
-	if err == nil {
+	if err == nil && isWorkbook(data) {
+		_, err = s.importWorkbook(c, id, data)
+	} else if err == nil {
 		_, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
 	}
-	var ve *assessments.ValidationError
-	if errors.As(err, &ve) {
-		v, err := s.loadAssessment(c)
-		if err != nil {
-			return err
+	if ve := importProblem(err); ve != nil {
+		v, err2 := s.loadAssessment(c)
+		if err2 != nil {
+			return err2
 		}
-		return s.renderOverview(c, v, http.StatusUnprocessableEntity, nil, ve)
+		status := http.StatusUnprocessableEntity
+		var ce *assessments.ConflictError
+		if errors.As(err, &ce) {
+			status = http.StatusConflict
+		}
+		return s.renderOverview(c, v, status, nil, ve)
 	}
 	if err != nil {
 		return err
