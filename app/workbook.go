@@ -47,13 +47,6 @@ func cellName(col, row int) string {
 	return name
 }
 
-// workbookInfo is the hidden sheet's content, in order.
-type workbookInfo struct {
-	Format, Framework, FrameworkVersion, Digest string
-	Assessment                                  uint
-	Version                                     int
-}
-
 // assessmentWorkbook writes the workbook of an assessment in lang.
 func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, error) {
 	ed := v.Edition
