@@ -103,7 +103,10 @@ func pageHeaders[T any](c echo.Context, p *assessments.Page[T]) {
 	h := c.Response().Header()
 	h.Set("X-Total-Count", strconv.FormatInt(p.Total, 10))
 	link := func(n int, rel string) string {
-		v := c.QueryParams()
+		v := url.Values{}
+		for k, vs := range c.QueryParams() {
+			v[k] = vs
+		}
 		v.Set("page", strconv.Itoa(n))
 		v.Set("limit", strconv.Itoa(p.Limit))
 		v.Set("sort", p.Sort)

@@ -100,6 +100,9 @@ func TestListsPageOverHTTP(t *testing.T) {
 	adm := a.browser()
 	adm.login(p.adm, pw)
 	_, page = adm.get("/admin/users?q=tax.uz")
+	if !strings.Contains(page, `role="search"`) || !strings.Contains(page, `value="tax.uz"`) || !strings.Contains(page, "Page 1 of 1 · 1 in all") {
+		t.Fatal("the users page has no search bar keeping the search, or no position")
+	}
 	if !strings.Contains(page, "b@tax.uz") || strings.Contains(page, "a@justice.kz</th>") {
 		t.Fatal("the users page does not search")
 	}
