@@ -48,12 +48,12 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	// Register the service and start an assessment of it.
 	r.click(`.main-nav a[href="/services"]`)
 	r.do(chromedp.SendKeys(chromedp.CSS("#f-name"), "Online company registration"))
-	r.click(`form[action="/services"] button[type=submit]`)
+	r.click(`form[method="post"][action="/services"] button[type=submit]`)
 	if got := r.text(".notice"); got != b.a.s.msgs.T("en", "notice.service-added") {
 		t.Errorf("service notice %q", got)
 	}
 	r.click(`a[href^="/assessments/new?service="]`)
-	r.click(`form[action="/assessments"] button[type=submit]`)
+	r.click(`form[method="post"][action="/assessments"] button[type=submit]`)
 	m := regexp.MustCompile(`^/assessments/(\d+)$`).FindStringSubmatch(r.path())
 	if m == nil {
 		t.Fatalf("after starting an assessment: %s", r.path())

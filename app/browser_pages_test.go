@@ -149,7 +149,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 
 		{name: "assessments", who: "respondent", path: "/assessments"},
 		{name: "services", extra: true, who: "respondent", path: "/services"},
-		{name: "services-problem", who: "respondent", path: "/services", status: 422, act: post(`form[action="/services"]`, map[string]string{"name": "", "url": "ftp://x"})},
+		{name: "services-problem", who: "respondent", path: "/services", status: 422, act: post(`form[method="post"][action="/services"]`, map[string]string{"name": "", "url": "ftp://x"})},
 		{name: "assessment-new", extra: true, who: "respondent", path: "/assessments/new"},
 		{name: "overview", extra: true, who: "respondent", path: draft},
 		{name: "overview-incomplete", who: "respondent", path: draft, status: 422, act: post(`form[action$="/submit"]`, nil)},
@@ -182,7 +182,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "card-reviewer", extra: true, who: "reviewer", path: "/cards/" + f.card},
 
 		{name: "admin-users", who: "admin", path: "/admin/users", shot: "en"},
-		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
+		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[method="post"][action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
 		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
 		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
 		{name: "admin-user", who: "admin", path: spareUser},

@@ -137,6 +137,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
 	t.Run("session-ends-with-script", b.testSessionEndsWithScript)
 	t.Run("session-ends-without-script", b.testSessionEndsWithoutScript)
+	t.Run("xlsx-round-trip", b.testWorkbookRoundTrip)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

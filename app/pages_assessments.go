@@ -27,16 +27,22 @@ type assessmentsPage struct {
 	Status      string
 	Statuses    []assessments.Status
 	Editions    map[string]*frameworks.Edition
+	Pager       *pager
 }
 
 // listAssessments lists the assessments the user may see.
 func (s *server) listAssessments(c echo.Context) error {
 	f := assessments.Filter{Status: assessments.Status(c.QueryParam("status"))}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	p := &assessmentsPage{Assessments: list, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{}}
+	list, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	p := &assessmentsPage{Assessments: list.Items, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{},
+		Pager: newPager(c, list, "updated", "service", "organisation", "period", "status")}
 	for _, ed := range s.editions.Editions() {
 		p.Editions[ed.Key()] = ed
 	}
@@ -290,16 +296,22 @@ func (s *server) importAssessment(c echo.Context) error {
 		return err
 	}
 	data, err := readUpload(c, "file", assessments.MaxImportSize)
-	if err == nil {
+	if err == nil && isWorkbook(data) {
+		_, err = s.importWorkbook(c, id, data)
+	} else if err == nil {
 		_, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
 	}
-	var ve *assessments.ValidationError
-	if errors.As(err, &ve) {
-		v, err := s.loadAssessment(c)
-		if err != nil {
-			return err
+	if ve := importProblem(err); ve != nil {
+		v, err2 := s.loadAssessment(c)
+		if err2 != nil {
+			return err2
 		}
-		return s.renderOverview(c, v, http.StatusUnprocessableEntity, nil, ve)
+		status := http.StatusUnprocessableEntity
+		var ce *assessments.ConflictError
+		if errors.As(err, &ce) {
+			status = http.StatusConflict
+		}
+		return s.renderOverview(c, v, status, nil, ve)
 	}
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ type reviewQueue struct {
 	Editions    []*frameworks.Edition
 	Statuses    []assessments.Status
 	Filter      struct{ Country, Subregion, Edition, Status, Period string }
+	Pager       *pager
 }
 
 // showReviewQueue lists assessments for reviewers, submitted ones first by
@@ -49,11 +50,16 @@ func (s *server) showReviewQueue(c echo.Context) error {
 			f.Countries = []string{"-"} // an unknown subregion matches nothing
 		}
 	}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	q.Assessments = list
+	list, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	q.Assessments = list.Items
+	q.Pager = newPager(c, list, "updated", "service", "organisation", "country", "period", "status", "score")
 	v := s.render.view(c, s.msgs.T(langOf(c), "review.queue"), q)
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "review_queue", v)

@@ -119,6 +119,7 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/assessments/:id/result", s.showResult, signedIn)
 	e.GET("/assessments/:id/report", s.showReport, signedIn)
 	e.GET("/assessments/:id/export", s.exportAssessment, signedIn)
+	e.GET("/assessments/:id/export.xlsx", s.exportWorkbook, signedIn)
 	e.POST("/assessments/:id/import", s.importAssessment, signedIn, edit)
 
 	// Review.
@@ -160,6 +161,7 @@ func (s *server) routes() *echo.Echo {
 	api.PUT("/assessments/:id/answers", s.apiSaveAnswers, signedIn, edit)
 	api.POST("/assessments/:id/submit", s.apiSubmit, signedIn, edit)
 	api.GET("/assessments/:id/export", s.apiExport, signedIn)
+	api.GET("/assessments/:id/export.xlsx", s.exportWorkbook, signedIn)
 	api.POST("/assessments/:id/import", s.apiImport, signedIn, edit)
 	api.POST("/assessments/:id/review", s.apiReview, signedIn, reviewer)
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)

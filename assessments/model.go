@@ -195,7 +195,7 @@ type Assessment struct {
 	SubmittedAt      *time.Time //
 	ApprovedAt       *time.Time //
 	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"index"` // lists page newest change first
 }
 
 // answerRecord is one indicator's answer. Version is the assessment version
@@ -286,8 +286,8 @@ type AuditEvent struct {
 	At         time.Time `gorm:"not null;index" json:"at"`
 	ActorID    *uint     `gorm:"index" json:"actor_id,omitempty"`
 	Action     string    `gorm:"not null;index" json:"action"`
-	TargetType string    `gorm:"not null" json:"target_type"`
-	TargetID   string    `gorm:"not null" json:"target_id"`
+	TargetType string    `gorm:"not null;index:ix_audit_target,priority:1" json:"target_type"`
+	TargetID   string    `gorm:"not null;index:ix_audit_target,priority:2" json:"target_id"`
 	Before     []byte    `json:"before,omitempty"`
 	After      []byte    `json:"after,omitempty"`
 }
