@@ -33,6 +33,7 @@ type Proof struct {
 	Type               string          `json:"type"`
 	Cryptosuite        string          `json:"cryptosuite"`
 	Created            string          `json:"created"`
+	Expires            string          `json:"expires,omitempty"`
 	VerificationMethod string          `json:"verificationMethod"`
 	ProofPurpose       string          `json:"proofPurpose"`
 	Context            json.RawMessage `json:"@context,omitempty"`
@@ -100,8 +101,14 @@ func VerifyProof(secured []byte, resolve func(vm string) (ed25519.PublicKey, err
 	if p.ProofPurpose != ProofPurpose {
 		return nil, fmt.Errorf("%w: proof purpose %q, want %q", ErrNoProof, p.ProofPurpose, ProofPurpose)
 	}
-	if _, err := time.Parse(time.RFC3339, p.Created); err != nil {
-		return nil, fmt.Errorf("%w: created %q is not a date-time", ErrNoProof, p.Created)
+	// created is optional in Data Integrity; when present, and for
+	// expires, it must be a date-time with a zone.
+	for name, raw := range map[string]json.RawMessage{"created": config["created"], "expires": config["expires"]} {
+		if _, has := config[name]; has {
+			if _, err := parseDateTimeStamp(raw); err != nil {
+				return nil, fmt.Errorf("%w: %s %s is not a date-time", ErrNoProof, name, raw)
+			}
+		}
 	}
 	sig, err := base58.Decode(trimMultibase(p.ProofValue))
 	if err != nil || len(sig) != ed25519.SignatureSize || len(p.ProofValue) == 0 || p.ProofValue[0] != 'z' {
