@@ -86,6 +86,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/.well-known/did.json", "/.well-known/did.json", "", all(ok)},
 		{"GET", "/contexts/maturity-card/v1", "/contexts/maturity-card/v1", "", all(ok)},
 		{"GET", "/status/:list", "/status/1", "", all(ok)},
+		{"POST", "/credentials/verify", "/credentials/verify", "", all(bad)}, // public VC-API verifier; an empty body is not a request
+		{"OPTIONS", "/credentials/verify", "/credentials/verify", "", all(nc)},
 		{"GET", "/login", "/login", "", [5]int{ok, see, see, see, see}},
 		{"POST", "/login", "/login", "email=nobody@nowhere.example&password=wrong+password+here", all(un)},
 		{"POST", "/logout", "/logout", "", all(see)},

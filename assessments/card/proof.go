@@ -213,3 +213,29 @@ func trimMultibase(s string) string {
 	}
 	return s
 }
+
+// SignWithOptions secures a document under proof options that already
+// name the verification method and any extra option (expires, domain…);
+// the options' @context, when absent, is the document's.
+func SignWithOptions(unsecured, options []byte, key ed25519.PrivateKey) ([]byte, error) {
+	doc, err := object(unsecured)
+	if err != nil {
+		return nil, err
+	}
+	config, err := object(options)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := config["@context"]; !ok {
+		config["@context"] = doc["@context"]
+	}
+	hash, err := hashData(doc, config)
+	if err != nil {
+		return nil, err
+	}
+	config["proofValue"], _ = json.Marshal("z" + base58.Encode(ed25519.Sign(key, hash)))
+	if doc["proof"], err = json.Marshal(config); err != nil {
+		return nil, err
+	}
+	return canonical(doc)
+}
