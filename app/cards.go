@@ -137,7 +137,10 @@ func (s *server) apiAssessmentCard(c echo.Context) error {
 	return sendCard(c, rec)
 }
 
-// apiCardProof returns the card's C2SP tlog-proof.
+// apiCardProof returns the card's C2SP tlog-proof. The format does not say
+// what the leaf is: here the leaf data is SHA-256(JCS(signed card)), the
+// hash of the card's RFC 8785 canonical form with its proof (card.LeafData),
+// and the Merkle leaf hash is RFC 6962's SHA-256(0x00 || leaf data).
 func (s *server) apiCardProof(c echo.Context) error {
 	proof, err := s.store.CardProof(c.Request().Context(), c.Param("id"))
 	if err != nil {
