@@ -375,8 +375,11 @@ func TestIndependentVerifier(t *testing.T) {
 		return f
 	}
 	cardFile, didFile := save("card.json", "/api/v1/cards/"+id), save("did.json", "/.well-known/did.json")
+	// The app's context as it serves it, so that the verifier processes the
+	// real one.
+	contextArg := a.s.cfg.BaseURL + card.ContextPath + "=" + save("context.jsonld", card.ContextPath)
 	run := func(cardPath, statusPath string) map[string]any {
-		out, err := exec.Command("node", filepath.Join("..", ".ci", "verifier", "verify.mjs"), cardPath, didFile, statusPath).CombinedOutput()
+		out, err := exec.Command("node", filepath.Join("..", ".ci", "verifier", "verify.mjs"), "--context", contextArg, cardPath, didFile, statusPath).CombinedOutput()
 		if err != nil {
 			t.Fatalf("node: %v\n%s", err, out)
 		}
