@@ -135,6 +135,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("print", b.testPrint)
 	t.Run("no-javascript", b.testNoJavaScript)
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
+	t.Run("cross-origin-card", b.testCrossOrigin)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).
