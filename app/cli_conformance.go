@@ -166,6 +166,27 @@ func (c *conformance) verify(e echo.Context) error {
 	return vcapiVerify(e, v)
 }
 
+// verifyPresentation is VC-API POST /presentations/verify.
+func (c *conformance) verifyPresentation(e echo.Context) error {
+	var req struct {
+		VerifiablePresentation json.RawMessage `json:"verifiablePresentation"`
+		Options                struct {
+			Challenge string `json:"challenge"`
+			Domain    string `json:"domain"`
+		} `json:"options"`
+	}
+	v := &card.CredentialVerifier{Now: time.Now(), StatusList: c.statusListFor}
+	if err := json.NewDecoder(e.Request().Body).Decode(&req); err != nil || req.VerifiablePresentation == nil {
+		return e.JSON(http.StatusBadRequest, card.VerificationResult{Checks: []string{}, Warnings: []card.Problem{},
+			Errors: []card.Problem{{Type: card.ProblemMalformed, Title: "request", Detail: "the body must be {verifiablePresentation, options}"}}})
+	}
+	r := v.VerifyPresentation(req.VerifiablePresentation, req.Options.Challenge, req.Options.Domain)
+	if !r.Verified {
+		return e.JSON(http.StatusBadRequest, r)
+	}
+	return e.JSON(http.StatusOK, r)
+}
+
 // vcapiVerify answers a VC-API verify request with v: 200 when verified,
 // 400 with the same shape when not.
 func vcapiVerify(e echo.Context, v *card.CredentialVerifier) error {

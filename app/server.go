@@ -379,6 +379,7 @@ func conformanceRoutes(c *conformance) *echo.Echo {
 	e.Use(middleware.BodyLimit("2M"))
 	e.POST("/credentials/issue", c.issue)
 	e.POST("/credentials/verify", c.verify)
+	e.POST("/presentations/verify", c.verifyPresentation)
 	e.POST("/credentials/status", c.updateStatus)
 	e.GET("/status/:purpose", c.showStatusList)
 	e.POST("/status/:purpose/publish", c.publishStatusList)

@@ -5,5 +5,6 @@ const id = process.env.DMF_ISSUER_ID;
 module.exports = {settings: {}, implementations: [{
   name: 'DMF', implementation: 'dmf conformance',
   issuers: [{id, endpoint: `${base}/credentials/issue`, tags: ['vc2.0']}],
-  verifiers: [{id, endpoint: `${base}/credentials/verify`, tags: ['vc2.0']}]
+  verifiers: [{id, endpoint: `${base}/credentials/verify`, tags: ['vc2.0']}],
+  vpVerifiers: [{id, endpoint: `${base}/presentations/verify`, tags: ['vc2.0']}]
 }]};

@@ -81,6 +81,12 @@ type Verified struct {
 // checks only the cryptography; trust in the key, dates and status are the
 // caller's policy.
 func VerifyProof(secured []byte, resolve func(vm string) (ed25519.PublicKey, error)) (*Verified, error) {
+	return verifyProofPurpose(secured, ProofPurpose, resolve)
+}
+
+// verifyProofPurpose is VerifyProof for a proof of the given purpose
+// (authentication, for a presentation).
+func verifyProofPurpose(secured []byte, purpose string, resolve func(vm string) (ed25519.PublicKey, error)) (*Verified, error) {
 	doc, err := object(secured)
 	if err != nil {
 		return nil, err
@@ -98,8 +104,8 @@ func VerifyProof(secured []byte, resolve func(vm string) (ed25519.PublicKey, err
 	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
 		return nil, fmt.Errorf("%w (found type %q, cryptosuite %q)", ErrNoProof, p.Type, p.Cryptosuite)
 	}
-	if p.ProofPurpose != ProofPurpose {
-		return nil, fmt.Errorf("%w: proof purpose %q, want %q", ErrNoProof, p.ProofPurpose, ProofPurpose)
+	if p.ProofPurpose != purpose {
+		return nil, fmt.Errorf("%w: proof purpose %q, want %q", ErrNoProof, p.ProofPurpose, purpose)
 	}
 	// created is optional in Data Integrity; when present, and for
 	// expires, it must be a date-time with a zone.

@@ -133,16 +133,25 @@ func (v *CredentialVerifier) verifyProof(doc map[string]json.RawMessage, issuer 
 		doc = clone(doc)
 		doc["proof"] = set[0]
 	}
-	secured, err := canonical(doc)
-	if err != nil {
-		return nil, err
-	}
-	verified, err := VerifyProof(secured, func(vm string) (ed25519.PublicKey, error) {
+	resolve := func(vm string) (ed25519.PublicKey, error) {
 		if did, _, _ := strings.Cut(vm, "#"); did != issuer {
 			return nil, fmt.Errorf("verification method %q is not the issuer's (%s)", vm, issuer)
 		}
 		return v.resolve(vm)
-	})
+	}
+	var suite struct {
+		Cryptosuite string `json:"cryptosuite"`
+	}
+	if json.Unmarshal(doc["proof"], &suite) == nil && suite.Cryptosuite == CryptosuiteRDFC {
+		unsecured := clone(doc)
+		delete(unsecured, "proof")
+		return verifyRDFC(unsecured, doc["proof"], resolve)
+	}
+	secured, err := canonical(doc)
+	if err != nil {
+		return nil, err
+	}
+	verified, err := VerifyProof(secured, resolve)
 	if err != nil {
 		return nil, err
 	}
