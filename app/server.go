@@ -95,6 +95,10 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, revoker)
 	e.GET("/.well-known/did.json", s.showDID, shareable)
 	e.GET(card.ContextPath, s.showContext, shareable)
+	e.GET(card.ContextV2Path, s.showContextV2, shareable)
+	e.GET(card.SchemaPath, s.showSchema, shareable)
+	e.GET(card.VocabPath, s.showVocab)
+	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
 	e.GET("/status/:list", s.showStatusList, shareable)
 	e.POST("/credentials/verify", s.credentialsVerify, shareable)
 	e.OPTIONS("/credentials/verify", preflight, shareable)
@@ -276,6 +280,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
+	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
 	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
 	if err != nil {
@@ -362,7 +367,7 @@ func (s *server) staticFile(c echo.Context) error {
 // read-only trust resources, which carry no CSRF cookie.
 func isTrustResource(route string) bool {
 	switch route {
-	case "/.well-known/did.json", card.ContextPath, "/status/:list", "/credentials/verify",
+	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
 		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency":
 		return true
