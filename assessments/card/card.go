@@ -65,11 +65,15 @@ var schemaV1 []byte
 
 // ContextV2 is the context version 2 of the instance at baseURL, its term
 // IRIs on that instance's vocabulary page.
-func ContextV2(baseURL string) []byte { return bytes.ReplaceAll(contextV2, []byte("{{BASE}}"), []byte(baseURL)) }
+func ContextV2(baseURL string) []byte {
+	return bytes.ReplaceAll(contextV2, []byte("{{BASE}}"), []byte(baseURL))
+}
 
 // SchemaV1 is the card's JSON Schema (2020-12) as the instance at baseURL
 // serves it.
-func SchemaV1(baseURL string) []byte { return bytes.ReplaceAll(schemaV1, []byte("{{BASE}}"), []byte(baseURL)) }
+func SchemaV1(baseURL string) []byte {
+	return bytes.ReplaceAll(schemaV1, []byte("{{BASE}}"), []byte(baseURL))
+}
 
 // DigestSRI is the sha384 Subresource Integrity digest of some bytes.
 func DigestSRI(b []byte) string {
