@@ -89,7 +89,7 @@ func (s *server) showStatusList(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, vcMediaType(c.Request().Header.Get(echo.HeaderAccept)), data)
+	return sendVC(c, data)
 }
 
 // apiCanonicalEdition serves an edition's canonical content, the exact
@@ -112,7 +112,7 @@ func sendCard(c echo.Context, rec *assessments.CardRecord) error {
 	if c.QueryParam("download") != "" {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="dmf-card-`+rec.ID+`.json"`)
 	}
-	return c.Blob(http.StatusOK, vcMediaType(c.Request().Header.Get(echo.HeaderAccept)), rec.Data)
+	return sendVC(c, rec.Data)
 }
 
 // apiCard returns a signed card; cards are public.
@@ -425,6 +425,13 @@ func (s *server) verifyCard(c echo.Context) error {
 		}
 	}
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+}
+
+// sendVC sends a signed credential's bytes under the media type the
+// client accepts (vcMediaType).
+func sendVC(c echo.Context, data []byte) error {
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+	return c.Blob(http.StatusOK, vcMediaType(c.Request().Header.Get(echo.HeaderAccept)), data)
 }
 
 // vcMediaType is the media type to send a credential as: application/vc

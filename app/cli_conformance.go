@@ -230,7 +230,7 @@ func (c *conformance) showStatusList(e echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return e.Blob(http.StatusOK, vcMediaType(e.Request().Header.Get(echo.HeaderAccept)), list)
+	return sendVC(e, list)
 }
 
 // updateStatus is VC-API POST /credentials/status: set the bit of a
