@@ -21,7 +21,9 @@ func TestConformanceServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"conformance", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, pw, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"conformance", "-addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, pw, io.Discard)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		go io.Copy(io.Discard, pr)
