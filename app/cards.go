@@ -502,7 +502,7 @@ func (s *server) credentialsVerify(c echo.Context) error {
 			return s.store.StatusList(ctx, n)
 		},
 		Trusted:       func(issuer string) bool { return docs[issuer] != nil },
-		UntrustedType: s.cfg.BaseURL + "/verify#untrusted-issuer",
+		UntrustedType: s.cfg.BaseURL + "/verify", // the page that explains the checks
 	}
 	return vcapiVerify(c, v)
 }

@@ -123,3 +123,35 @@ func TestTrustResourcesShareable(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyAcceptsWhatTheSpecsAllow: the verify page's checks take a
+// string issuer, a proof set of one proof, no validUntil and no status
+// entry, and refuse a proof past its expires.
+func TestVerifyAcceptsWhatTheSpecsAllow(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	_, good := issued(t, a, p, "Land registry")
+	plain := resign(t, a, good, func(m map[string]any) {
+		m["issuer"] = m["issuer"].(map[string]any)["id"]
+		delete(m, "validUntil")
+		delete(m, "credentialStatus")
+	})
+	var m map[string]any
+	json.Unmarshal(plain, &m)
+	m["proof"] = []any{m["proof"]}
+	set, _ := json.Marshal(m)
+	_, checks := verifyChecks(t, a, set)
+	for _, c := range []string{card.CheckSignature, card.CheckIssuer, card.CheckValidity, card.CheckRevocation} {
+		if !checks[c] {
+			t.Errorf("check %s failed for a string issuer, a proof set of one, no validUntil, no status: %v", c, checks)
+		}
+	}
+	json.Unmarshal(good, &m)
+	proof := m["proof"].(map[string]any)
+	delete(m, "proof")
+	delete(proof, "proofValue")
+	proof["expires"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	if _, checks := verifyChecks(t, a, resignWithProof(t, m, proof, a.s.issuer.Keys.Active().Private)); checks[card.CheckSignature] {
+		t.Errorf("a proof past its expires passed: %v", checks)
+	}
+}

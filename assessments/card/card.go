@@ -165,6 +165,18 @@ type Issuer struct {
 	Name string `json:"name"`
 }
 
+// UnmarshalJSON also reads an issuer given as its URL alone, which VC
+// Data Model 2.0 allows.
+func (is *Issuer) UnmarshalJSON(b []byte) error {
+	var id string
+	if json.Unmarshal(b, &id) == nil {
+		*is = Issuer{ID: id}
+		return nil
+	}
+	type plain Issuer
+	return json.Unmarshal(b, (*plain)(is))
+}
+
 // Subject is the digital public service the card is about.
 type Subject struct {
 	ID         string     `json:"id"`
