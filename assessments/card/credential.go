@@ -139,9 +139,12 @@ func CheckCredential(data []byte) error {
 	return nil
 }
 
-// knownDigests are the digests of resources a verifier holds a fixed copy
-// of instead of fetching them: the base context, whose digests VC Data
-// Model 2.0 publishes (§B.1) so that implementations pin it.
+// knownDigests are the digests of resources whose content is fixed for
+// good, so that a relatedResource naming one is checked without fetching
+// it: the base context as www.w3.org serves it (VC Data Model 2.0 asks
+// implementations to pin that context rather than load it). The values are
+// the ones the W3C data model test suite states for that copy; they differ
+// from the npm copy embedded for RDF canonicalisation only in layout.
 var knownDigests = map[string]struct{ sri, multibase string }{
 	CredentialsV2: {sri: "sha384-NSOcNpmdIVUxIJGvGUoe22FjTWrXiaXlsZ8q6912LdnR3KraQO2n75Ica4wK4Qeg",
 		multibase: "uJKGMkOmFbVJhEfKTduMC2XCyvRAYLjOVmZWwIH1wQ7k"},
