@@ -86,7 +86,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/cards/:id/revoke", "/cards/" + cid + "/revoke", "reason=", [5]int{un, fb, fb, inv, inv}},
 		{"GET", "/.well-known/did.json", "/.well-known/did.json", "", all(ok)},
 		{"GET", "/contexts/maturity-card/v1", "/contexts/maturity-card/v1", "", all(ok)},
+		{"GET", "/contexts/maturity-card/v2", "/contexts/maturity-card/v2", "", all(ok)},
+		{"GET", "/schemas/maturity-card/v1", "/schemas/maturity-card/v1", "", all(ok)},
+		{"GET", "/vocab", "/vocab", "", all(ok)},
+		{"GET", "/cards/:id/image.svg", "/cards/" + cid + "/image.svg", "", all(ok)},
 		{"GET", "/status/:list", "/status/1", "", all(ok)},
+		{"POST", "/credentials/verify", "/credentials/verify", "", all(bad)}, // public VC-API verifier; an empty body is not a request
+		{"OPTIONS", "/credentials/verify", "/credentials/verify", "", all(nc)},
 		{"GET", "/login", "/login", "", [5]int{ok, see, see, see, see}},
 		{"POST", "/login", "/login", "email=nobody@nowhere.example&password=wrong+password+here", all(un)},
 		{"POST", "/logout", "/logout", "", all(see)},

@@ -134,6 +134,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "login", extra: true, path: "/login"},
 		{name: "login-failed", path: "/login", status: 401, act: post(`form[action="/login"]`, map[string]string{"email": "nobody@example.org", "password": "wrong password"})},
 		{name: "compare-public", extra: true, path: "/compare"},
+		{name: "vocab", extra: true, path: "/vocab"},
 		{name: "verify", extra: true, path: "/verify"},
 		{name: "verify-problem", path: "/verify", status: 422, act: post(`form[action="/verify"]`, map[string]string{"card": ""})},
 		{name: "verify-card", path: "/verify?card=" + f.card},

@@ -138,6 +138,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("session-ends-with-script", b.testSessionEndsWithScript)
 	t.Run("session-ends-without-script", b.testSessionEndsWithoutScript)
 	t.Run("xlsx-round-trip", b.testWorkbookRoundTrip)
+	t.Run("cross-origin-card", b.testCrossOrigin)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

@@ -93,9 +93,15 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/services/:id", s.showPublicService)
 	e.GET("/organisations/:id", s.showPublicOrganisation)
 	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, revoker)
-	e.GET("/.well-known/did.json", s.showDID)
-	e.GET(card.ContextPath, s.showContext)
-	e.GET("/status/:list", s.showStatusList)
+	e.GET("/.well-known/did.json", s.showDID, shareable)
+	e.GET(card.ContextPath, s.showContext, shareable)
+	e.GET(card.ContextV2Path, s.showContextV2, shareable)
+	e.GET(card.SchemaPath, s.showSchema, shareable)
+	e.GET(card.VocabPath, s.showVocab)
+	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
+	e.GET("/status/:list", s.showStatusList, shareable)
+	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
 	e.GET("/login", s.showLogin)
@@ -147,7 +153,7 @@ func (s *server) routes() *echo.Echo {
 	api := e.Group("/api/v1")
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
-	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition)
+	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition, shareable)
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
@@ -165,8 +171,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/assessments/:id/import", s.apiImport, signedIn, edit)
 	api.POST("/assessments/:id/review", s.apiReview, signedIn, reviewer)
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
-	api.GET("/cards/:id", s.apiCard)
-	api.GET("/cards/:id/tlog-proof", s.apiCardProof)
+	api.GET("/cards/:id", s.apiCard, shareable)
+	api.GET("/cards/:id/tlog-proof", s.apiCardProof, shareable)
 	api.POST("/cards/verify", s.apiVerify)
 	api.POST("/cards/:id/revoke", s.apiRevoke, signedIn, revoker)
 	api.GET("/audit", s.apiAudit, signedIn, admin)
@@ -176,9 +182,9 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/users/:id/reset-password", s.apiResetPassword, signedIn, admin)
 	api.PATCH("/organisations/:id", s.apiUpdateOrganisation, signedIn, admin)
 	api.PATCH("/services/:id", s.apiUpdateService, signedIn, admin)
-	api.GET("/log", s.apiLog)
-	api.GET("/log/checkpoint", s.apiCheckpoint)
-	api.GET("/log/consistency", s.apiConsistency)
+	api.GET("/log", s.apiLog, shareable)
+	api.GET("/log/checkpoint", s.apiCheckpoint, shareable)
+	api.GET("/log/consistency", s.apiConsistency, shareable)
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -292,6 +298,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
+	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
 	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
 	if err != nil {
@@ -372,4 +379,32 @@ func (s *server) staticFile(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 	}
 	return echo.StaticFileHandler(name, static.FS)(c)
+}
+
+// isTrustResource reports the routes that shareable marks: public,
+// read-only trust resources, which carry no CSRF cookie.
+func isTrustResource(route string) bool {
+	switch route {
+	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency":
+		return true
+	}
+	return false
+}
+
+// conformanceRoutes lists the routes of dmf conformance, the VC-API server
+// for the W3C test suites; it shares nothing with routes() but the card
+// package.
+func conformanceRoutes(c *conformance) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.BodyLimit("2M"))
+	e.POST("/credentials/issue", c.issue)
+	e.POST("/credentials/verify", c.verify)
+	e.POST("/presentations/verify", c.verifyPresentation)
+	e.POST("/credentials/status", c.updateStatus)
+	e.GET("/status/:purpose", c.showStatusList)
+	e.POST("/status/:purpose/publish", c.publishStatusList)
+	return e
 }
