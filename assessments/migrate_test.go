@@ -21,6 +21,7 @@ func models() []any {
 		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
 		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
 		&clearedAnswer{}, // 00002
+		&Notification{}, &OutboxMail{}, &passwordReset{}, // 00004
 	}
 }
 
