@@ -20,7 +20,7 @@ func models() []any {
 		&editionRecord{}, &Organisation{}, &User{}, &session{}, &APIToken{}, &loginAttempt{},
 		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
 		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
-		&clearedAnswer{}, // 00002
+		&clearedAnswer{},                                 // 00002
 		&Notification{}, &OutboxMail{}, &passwordReset{}, // 00004
 	}
 }

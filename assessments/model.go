@@ -65,9 +65,9 @@ type User struct {
 	// then); their mail is written in it.
 	Language string `gorm:"not null;default:''" json:"language,omitempty"`
 	// MailOff: the user reads notifications in the app only.
-	MailOff bool `gorm:"not null;default:false" json:"mail_off"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"-"`
+	MailOff   bool      `gorm:"not null;default:false" json:"mail_off"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"-"`
 }
 
 // Actor is who makes a request, as the domain's authorization sees it.
