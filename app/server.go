@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
+	"github.com/unescap/dmf/assessments/mail"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -187,6 +188,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err := s.firstStart(ctx, stdout); err != nil {
 		return err
 	}
+	defer s.startMail(ctx)() // waits, before the store closes, for a message being sent
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -238,6 +240,21 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	return nil
 }
 
+// startMail starts the worker that sends the mail outbox, until ctx ends,
+// or says that there is no mail. The func it returns waits for the worker
+// to stop.
+func (s *server) startMail(ctx context.Context) (wait func()) {
+	if !s.cfg.Mail() {
+		s.log.Info("mail is not set up (DMF_SMTP_URL is empty): notifications are shown in the app only, and password resets cannot be mailed")
+		return func() {}
+	}
+	w := &mail.Worker{Store: s.store, SMTP: s.cfg.SMTP, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL, Log: s.log, Sent: s.metrics.mailSent}
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	s.log.Info("sending mail", "smtp", s.cfg.SMTP.String(), "from", s.cfg.MailFrom)
+	return func() { <-done }
+}
+
 // servePprof serves Go's profiles on their own loopback listener, apart
 // from the app's routes, middleware and authorization, until ctx ends.
 func servePprof(ctx context.Context, addr string, stdout io.Writer) error {
@@ -275,10 +292,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	m := newMetrics()
-	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
 	if err != nil {
 		return nil, err
 	}
+	m.watchOutbox(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
