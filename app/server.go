@@ -106,6 +106,13 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
 	e.GET("/account/password", s.showPassword, signedIn)
 	e.POST("/account/password", s.changePassword, signedIn)
+	e.POST("/account/mail", s.setMailPreference, signedIn)
+	e.GET("/password-reset", s.showForgotPassword)
+	e.POST("/password-reset", s.forgotPassword)
+	e.GET("/password-reset/new", s.showNewPassword)
+	e.POST("/password-reset/new", s.setNewPassword)
+	e.GET("/notifications", s.showNotifications, signedIn)
+	e.POST("/notifications/read", s.markNotificationsRead, signedIn)
 
 	// Services and assessments; the domain decides who sees what.
 	e.GET("/services", s.listServices, signedIn)
@@ -143,6 +150,9 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
+	api.POST("/password-reset", s.apiPasswordReset)
+	api.GET("/notifications", s.apiNotifications, signedIn)
+	api.POST("/notifications/read", s.apiMarkRead, signedIn)
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)
@@ -303,6 +313,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
+	render.unread = store.UnreadNotifications
 	pinned, err := pinnedDIDs(cfg.TrustedDIDs)
 	if err != nil {
 		store.Close()
