@@ -111,7 +111,7 @@ func TestPasswordResetByMail(t *testing.T) {
 	a := newTestApp(t, func(c *Config) { c.SMTPURL, c.MailFrom = "smtp://"+srv.addr, "DMF <dmf@example.org>" })
 	p := a.seedPeople()
 	ctx, stop := context.WithCancel(context.Background())
-	w := &mail.Worker{Store: a.s.store, SMTP: a.s.cfg.SMTP, From: a.s.cfg.MailFrom, BaseURL: a.server(), Poll: 20 * time.Millisecond, Timeout: 10 * time.Second}
+	w := &mail.Worker{Store: a.s.store, SMTP: a.s.cfg.SMTP, From: a.s.cfg.MailFrom, BaseURL: a.server(), Poll: 20 * time.Millisecond, Timeout: 10 * time.Second, Sent: a.s.metrics.mailSent}
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	t.Cleanup(func() { stop(); <-done })
@@ -186,6 +186,30 @@ func TestPasswordResetByMail(t *testing.T) {
 	if resp, _ := b.post("/password-reset/new", form); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("an expired link worked: %d", resp.StatusCode)
 	}
+	// Mail can be turned off on the account page.
+	if _, body := b.get("/account"); !strings.Contains(body, `name="mail" value="on" checked`) {
+		t.Fatalf("account page:\n%s", body)
+	}
+	if resp, _ := b.post("/account/mail", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mail off: %d", resp.StatusCode)
+	}
+	if u, _ := a.s.store.User(context.Background(), p.actorA.UserID); !u.MailOff {
+		t.Fatal("mail still on")
+	}
+	if _, body := b.get("/account"); strings.Contains(body, `value="on" checked`) {
+		t.Fatal("the account page shows mail on")
+	}
+	// Metrics count the sends and show the outbox.
+	resp, err := http.Get(a.server() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !regexp.MustCompile(`dmf_mail_sends_total\{outcome="sent"\} [1-9]`).Match(metrics) || !strings.Contains(string(metrics), "dmf_mail_outbox_depth ") {
+		t.Fatalf("metrics:\n%s", metrics)
+	}
+
 	// The HTML form says the same for every address.
 	for _, email := range []string{p.b, "nobody@tax.uz"} {
 		resp, body := b.post("/password-reset", url.Values{"email": {email}})
