@@ -156,6 +156,9 @@ type resetPage struct {
 	Sent  bool   // the request was taken
 	Token string // on the page the link opens
 	Mail  bool   // the instance sends mail
+	// Expired says why the link no longer works; it is no form field to
+	// correct, so it is shown apart from the form's problems.
+	Expired *assessments.Message
 }
 
 // showForgotPassword asks for the account's email.
@@ -199,6 +202,10 @@ func (s *server) setNewPassword(c echo.Context) error {
 	}
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
+		if m, ok := ve.Fields["token"]; ok {
+			p.Expired = &m
+			delete(ve.Fields, "token")
+		}
 		v := s.render.view(c, s.msgs.T(langOf(c), "reset.new.title"), p).withErrors(ve)
 		return c.Render(http.StatusUnprocessableEntity, "password_reset_new", v)
 	}
