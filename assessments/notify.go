@@ -35,6 +35,10 @@ var MailKinds = append(append([]string{}, NoticeKinds...), MailPasswordResetLink
 // PasswordResetLifetime is how long a password-reset link works.
 const PasswordResetLifetime = 30 * time.Minute
 
+// maxLiveResets is how many unused, unexpired reset links an account may
+// have: more requests send nothing, so nobody can flood a mailbox.
+const maxLiveResets = 3
+
 // Notification is something that happened which a user is told about in
 // the app.
 type Notification struct {
@@ -298,8 +302,15 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string) (err err
 		if err != nil {
 			return err
 		}
-		token, id := newSecret("")
 		now := s.now()
+		var live int64
+		if err := tx.Model(&passwordReset{}).Where("user_id = ? AND used_at IS NULL AND expires_at > ?", u.ID, now).Count(&live).Error; err != nil {
+			return err
+		}
+		if live >= maxLiveResets {
+			return nil
+		}
+		token, id := newSecret("")
 		if err := tx.Create(&passwordReset{ID: id, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(PasswordResetLifetime)}).Error; err != nil {
 			return err
 		}
@@ -365,6 +376,11 @@ func (s *Store) ResetPassword(ctx context.Context, token, next string) (err erro
 // leaves it to be taken again when the lease ends.
 func (s *Store) ClaimMail(ctx context.Context, claim string, lease time.Duration) (_ *OutboxMail, err error) {
 	defer wrap(&err, "claim mail")
+	// A read first, so that an idle worker's polls take no write lock.
+	var due int64
+	if err := s.db.WithContext(ctx).Model(&OutboxMail{}).Where("sent_at IS NULL AND next_attempt_at <= ?", s.now()).Limit(1).Count(&due).Error; err != nil || due == 0 {
+		return nil, err
+	}
 	var m *OutboxMail
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		now := s.now()

@@ -305,3 +305,17 @@ func TestOutboxClaims(t *testing.T) {
 		t.Fatal("a sent message keeps its data")
 	}
 }
+
+// Asking again and again sends at most a few links at a time.
+func TestPasswordResetRequestsAreLimited(t *testing.T) {
+	ctx := context.Background()
+	w := newMailWorld(t)
+	for range 10 {
+		if err := w.s.RequestPasswordReset(ctx, "a@justice.kz"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(outboxFor(t, w.s, "a@justice.kz")); got != 3 {
+		t.Fatalf("%d links mailed", got)
+	}
+}
