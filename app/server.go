@@ -198,7 +198,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err := s.firstStart(ctx, stdout); err != nil {
 		return err
 	}
-	defer s.startMail(ctx)() // waits, before the store closes, for a message being sent
+	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -250,19 +250,19 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	return nil
 }
 
-// startMail starts the worker that sends the mail outbox, until ctx ends,
-// or says that there is no mail. The func it returns waits for the worker
-// to stop.
-func (s *server) startMail(ctx context.Context) (wait func()) {
+// startMail starts the worker that sends the mail outbox, or says that
+// there is no mail. The func it returns stops the worker and waits for it.
+func (s *server) startMail(ctx context.Context) (stop func()) {
 	if !s.cfg.Mail() {
 		s.log.Info("mail is not set up (DMF_SMTP_URL is empty): notifications are shown in the app only, and password resets cannot be mailed")
 		return func() {}
 	}
+	ctx, cancel := context.WithCancel(ctx)
 	w := &mail.Worker{Store: s.store, SMTP: s.cfg.SMTP, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL, Log: s.log, Sent: s.metrics.mailSent}
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	s.log.Info("sending mail", "smtp", s.cfg.SMTP.String(), "from", s.cfg.MailFrom)
-	return func() { <-done }
+	return func() { cancel(); <-done }
 }
 
 // servePprof serves Go's profiles on their own loopback listener, apart
