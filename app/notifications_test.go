@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"mime"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	netmail "net/mail"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -313,4 +315,74 @@ func (s *testSMTPSession) Data(r io.Reader) error {
 	s.srv.mu.Unlock()
 	s.srv.arrive <- struct{}{}
 	return nil
+}
+
+// lockedBuffer collects a server's log while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serve with DMF_SMTP_URL runs the mail worker: a reset asked for over
+// HTTP arrives by mail, and the server still stops when asked.
+func TestServeSendsMail(t *testing.T) {
+	srv := startTestSMTP(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var log lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "-addr", "127.0.0.1:0", "-database", filepath.Join(dir, "dmf.db")},
+			env(map[string]string{"DMF_SMTP_URL": "smtp://" + srv.addr, "DMF_MAIL_FROM": "dmf@example.org"}), nil, pw, &log)
+		pw.Close()
+	}()
+	out := bufio.NewReader(pr)
+	var addr string
+	for addr == "" {
+		line, err := out.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rest, ok := strings.CutPrefix(line, "DMF is listening on "); ok {
+			addr = strings.Fields(rest)[0]
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if !strings.Contains(log.String(), "sending mail") {
+		t.Errorf("the start does not say mail is sent:\n%s", log.String())
+	}
+	resp, err := http.Post(addr+"/api/v1/password-reset", "application/json", strings.NewReader(`{"email":"admin@localhost"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("reset: %d", resp.StatusCode)
+	}
+	if m := srv.wait(t, 1)[0]; m.To != "admin@localhost" || !strings.Contains(m.Body, "/password-reset/new?token=") {
+		t.Fatalf("mail: %+v", m)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop")
+	}
 }
