@@ -172,6 +172,11 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "report", who: "respondent", path: approved + "/report", shot: "en"},
 		{name: "password", extra: true, who: "respondent", path: "/account/password"},
 		{name: "account", extra: true, who: "respondent", path: "/account"},
+		{name: "notifications", who: "respondent", path: "/notifications", shot: "en ru"},
+		{name: "password-reset", extra: true, path: "/password-reset"},
+		{name: "password-reset-problem", path: "/password-reset", status: 422, act: post(`form[action="/password-reset"]`, map[string]string{"email": "not an address"})},
+		{name: "password-reset-new", extra: true, path: "/password-reset/new?token=x"},
+		{name: "password-reset-new-problem", path: "/password-reset/new?token=x", status: 422, act: post(`form[action="/password-reset/new"]`, map[string]string{"password": "a long enough passphrase", "confirm": "a long enough passphrase"})},
 
 		{name: "review-queue", who: "reviewer", path: "/review"},
 		{name: "review", who: "reviewer", path: submitted + "/review", shot: "en"},

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
+	"github.com/unescap/dmf/assessments/mail"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -111,6 +112,13 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
 	e.GET("/account/password", s.showPassword, signedIn)
 	e.POST("/account/password", s.changePassword, signedIn)
+	e.POST("/account/mail", s.setMailPreference, signedIn)
+	e.GET("/password-reset", s.showForgotPassword)
+	e.POST("/password-reset", s.forgotPassword)
+	e.GET("/password-reset/new", s.showNewPassword)
+	e.POST("/password-reset/new", s.setNewPassword)
+	e.GET("/notifications", s.showNotifications, signedIn)
+	e.POST("/notifications/read", s.markNotificationsRead, signedIn)
 
 	// Services and assessments; the domain decides who sees what.
 	e.GET("/services", s.listServices, signedIn)
@@ -159,6 +167,9 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
 	api.GET("/session", s.apiSession, signedIn)
 	api.POST("/session/refresh", s.apiSession, signedIn) // the session is refreshed by authenticate
+	api.POST("/password-reset", s.apiPasswordReset)
+	api.GET("/notifications", s.apiNotifications, signedIn)
+	api.POST("/notifications/read", s.apiMarkRead, signedIn)
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)
@@ -211,6 +222,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err := s.firstStart(ctx, stdout); err != nil {
 		return err
 	}
+	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -262,6 +274,21 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	return nil
 }
 
+// startMail starts the worker that sends the mail outbox, or says that
+// there is no mail. The func it returns stops the worker and waits for it.
+func (s *server) startMail(ctx context.Context) (stop func()) {
+	if !s.cfg.Mail() {
+		s.log.Info("mail is not set up (DMF_SMTP_URL is empty): notifications are shown in the app only, and password resets cannot be mailed")
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	w := &mail.Worker{Store: s.store, SMTP: s.cfg.SMTP, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL, Log: s.log, Sent: s.metrics.mailSent}
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	s.log.Info("sending mail", "smtp", s.cfg.SMTP.String(), "from", s.cfg.MailFrom)
+	return func() { cancel(); <-done }
+}
+
 // servePprof serves Go's profiles on their own loopback listener, apart
 // from the app's routes, middleware and authorization, until ctx ends.
 func servePprof(ctx context.Context, addr string, stdout io.Writer) error {
@@ -300,16 +327,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	}
 	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
-	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
 	if err != nil {
 		return nil, err
 	}
+	m.watchOutbox(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	render.unread = store.UnreadNotifications
 	pinned, err := pinnedDIDs(cfg.TrustedDIDs)
 	if err != nil {
 		store.Close()

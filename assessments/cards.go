@@ -339,7 +339,10 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (_ *Car
 		if err := tx.Model(&rec).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason, "revoked_by_id": who}).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, &by, "card.revoked", "card", id, map[string]any{"revoked": false}, map[string]any{"revoked": true, "reason": reason})
+		if err := s.audit(tx, &by, "card.revoked", "card", id, map[string]any{"revoked": false}, map[string]any{"revoked": true, "reason": reason}); err != nil {
+			return err
+		}
+		return s.notifyRevoked(tx, &rec, reason)
 	})
 	if err != nil {
 		return nil, err
