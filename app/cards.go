@@ -301,6 +301,18 @@ type cardPage struct {
 	// The public pages of the card's service and provider, as paths on
 	// this instance; empty when the card names none.
 	ServicePage, ProviderPage string
+	// DimNames names each dimension code on the card in the reader's
+	// language, from the edition the card was scored with.
+	DimNames map[string]string
+}
+
+// DimName is the name of a dimension code: the edition's title in the
+// reader's language, or the English name the card itself records.
+func (p *cardPage) DimName(d card.Dimension) string {
+	if n := p.DimNames[d.Dimension]; n != "" {
+		return n
+	}
+	return d.Name
 }
 
 // showCard is the printable card: business-card sized, with a QR code to
@@ -329,7 +341,14 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
+	names := map[string]string{}
+	fw := cd.CredentialSubject.Assessment.Framework
+	if ed, ok := s.editions.Edition(fw.Identifier, fw.Version); ok {
+		for _, d := range ed.Dimensions {
+			names[d.ID] = d.Title.In(langOf(c))
+		}
+	}
+	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL, DimNames: names,
 		QR:           template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		CanAdmin:     actorOf(c).CanRevoke(),
 		ServicePage:  localPage(cd.CredentialSubject.ID, s.issuer.BaseURL),
