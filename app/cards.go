@@ -304,6 +304,9 @@ type cardPage struct {
 	// DimNames names each dimension code on the card in the reader's
 	// language, from the edition the card was scored with.
 	DimNames map[string]string
+	// Level is the overall level's name in the reader's language, or the
+	// card's own English label when the edition is not on this instance.
+	Level string
 }
 
 // DimName is the name of a dimension code: the edition's title in the
@@ -341,14 +344,17 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
-	fw := cd.CredentialSubject.Assessment.Framework
-	if ed, ok := s.editions.Edition(fw.Identifier, fw.Version); ok {
+	names, a := map[string]string{}, cd.CredentialSubject.Assessment
+	level := a.Overall.Label
+	if ed, ok := s.editions.Edition(a.Framework.Identifier, a.Framework.Version); ok {
 		for _, d := range ed.Dimensions {
 			names[d.ID] = d.Title.In(langOf(c))
 		}
+		if l := ed.LevelLabel(a.Overall.Level); l != nil {
+			level = l.In(langOf(c))
+		}
 	}
-	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL, DimNames: names,
+	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL, DimNames: names, Level: level,
 		QR:           template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		CanAdmin:     actorOf(c).CanRevoke(),
 		ServicePage:  localPage(cd.CredentialSubject.ID, s.issuer.BaseURL),

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"html"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/unescap/dmf/frameworks"
+	"github.com/xuri/excelize/v2"
 )
 
 // TestPluralForms: counted texts take the form each language's CLDR rules
@@ -130,6 +133,9 @@ func TestCardNamesItsCodes(t *testing.T) {
 				t.Errorf("%s: %q shows before the verifiers part", lang, tech)
 			}
 		}
+		if want := ed.LevelLabel(3).In(lang); !strings.Contains(body, " · "+want+"</span>") {
+			t.Errorf("%s: the level is not named %q", lang, want)
+		}
 		if !strings.Contains(body[verifiers:], a.s.msgs.T(lang, "card.verifiers.help")) {
 			t.Errorf("%s: the verifiers part does not say what the identifiers are for", lang)
 		}
@@ -201,6 +207,33 @@ func TestGapsSayTheirOrderAndReportPrints(t *testing.T) {
 		_, body = b.get(fmt.Sprintf("/assessments/%d/report?lang=%s", id, lang))
 		if !strings.Contains(body, `<button type="button" class="secondary" data-print hidden>`+a.s.msgs.T(lang, "report.print.button")+`</button>`) {
 			t.Errorf("%s: report has no hidden print button", lang)
+		}
+	}
+}
+
+// TestWorkbooksNameDimensions: the Excel exports keep one header row of
+// codes on the data sheet (what scripts read) and name each code on a
+// "Dimensions" sheet in the language asked for.
+func TestWorkbooksNameDimensions(t *testing.T) {
+	a, p := compareWorld(t)
+	ed, _ := a.s.editions.Edition(frameworks.DefaultID, "")
+	rev := a.api(p.rev, pw)
+	for _, path := range []string{"/api/v1/compare.xlsx?period=2026", "/api/v1/exports/approved.xlsx?period=2026"} {
+		for _, lang := range languages {
+			status, raw := rev.raw(http.MethodGet, path+"&lang="+lang, nil)
+			f, err := excelize.OpenReader(bytes.NewReader(raw))
+			if status != http.StatusOK || err != nil {
+				t.Fatalf("%s: %d %v", path, status, err)
+			}
+			rows, _ := f.GetRows("Dimensions")
+			if len(rows) != 1+len(ed.Dimensions) || strings.Join(rows[0], ",") != "code,dimension" {
+				t.Fatalf("%s %s: dimensions sheet %v", path, lang, rows)
+			}
+			for i, d := range ed.Dimensions {
+				if rows[1+i][0] != d.ID || rows[1+i][1] != d.Title.In(lang) {
+					t.Errorf("%s %s: row %v, want %s %s", path, lang, rows[1+i], d.ID, d.Title.In(lang))
+				}
+			}
 		}
 	}
 }
