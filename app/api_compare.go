@@ -146,26 +146,27 @@ func (s *server) apiCompareXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendXLSX(c, fmt.Sprintf("dmf-compare-%s-%d.xlsx", cmpn.Edition.ID, cmpn.Period), "Comparison", cmpn.table(apiLang(c)))
+	return sendXLSX(c, fmt.Sprintf("dmf-compare-%s-%d.xlsx", cmpn.Edition.ID, cmpn.Period),
+		xlsxSheet{"Comparison", cmpn.table(apiLang(c))}, dimensionSheet(cmpn.Edition, apiLang(c)))
 }
 
 // approvedTable is every approved assessment with its stored scores.
-func (s *server) approvedTable(c echo.Context) (string, [][]any, error) {
+func (s *server) approvedTable(c echo.Context) (*frameworks.Edition, string, [][]any, error) {
 	fwID := c.QueryParam("framework")
 	if fwID == "" {
 		fwID = frameworks.DefaultID
 	}
 	ed, ok := s.editions.Edition(fwID, c.QueryParam("version"))
 	if !ok {
-		return "", nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"framework": {Format: "no framework edition %q %s", Args: []any{fwID, c.QueryParam("version")}}}}
+		return nil, "", nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"framework": {Format: "no framework edition %q %s", Args: []any{fwID, c.QueryParam("version")}}}}
 	}
 	period, err := assessments.ParsePeriod(c.QueryParam("period"))
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	rows, err := s.store.Approved(c.Request().Context(), actorOf(c), ed.ID, ed.Version, period)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	head := []any{"assessment_id", "country", "organisation", "service", "category", "period", "framework", "version", "submitted_at", "approved_at", "overall", "level"}
 	for _, d := range ed.Dimensions {
@@ -183,7 +184,7 @@ func (s *server) approvedTable(c echo.Context) (string, [][]any, error) {
 		}
 		out = append(out, row)
 	}
-	return fmt.Sprintf("dmf-approved-%s-%s", ed.ID, ed.Version), out, nil
+	return ed, fmt.Sprintf("dmf-approved-%s-%s", ed.ID, ed.Version), out, nil
 }
 
 func timeCell(t *time.Time) any {
@@ -209,7 +210,7 @@ func intCell(p *int) any {
 
 // apiApprovedCSV exports every approved assessment for analysis.
 func (s *server) apiApprovedCSV(c echo.Context) error {
-	name, rows, err := s.approvedTable(c)
+	_, name, rows, err := s.approvedTable(c)
 	if err != nil {
 		return err
 	}
@@ -218,11 +219,11 @@ func (s *server) apiApprovedCSV(c echo.Context) error {
 
 // apiApprovedXLSX is the same export as an Excel workbook.
 func (s *server) apiApprovedXLSX(c echo.Context) error {
-	name, rows, err := s.approvedTable(c)
+	ed, name, rows, err := s.approvedTable(c)
 	if err != nil {
 		return err
 	}
-	return sendXLSX(c, name+".xlsx", "Approved assessments", rows)
+	return sendXLSX(c, name+".xlsx", xlsxSheet{"Approved assessments", rows}, dimensionSheet(ed, apiLang(c)))
 }
 
 func sendCSV(c echo.Context, name string, rows [][]any) error {
@@ -257,36 +258,60 @@ func csvCell(v any) string {
 	return fmt.Sprint(v)
 }
 
-func sendXLSX(c echo.Context, name, sheet string, rows [][]any) error {
+// xlsxSheet is one sheet of a workbook: a header row, then data rows.
+type xlsxSheet struct {
+	name string
+	rows [][]any
+}
+
+// dimensionSheet names the dimension codes that head the data sheet's
+// columns, so that the data sheet keeps one machine-readable header row
+// and a reader still finds each code's name in the same workbook.
+func dimensionSheet(ed *frameworks.Edition, lang string) xlsxSheet {
+	rows := [][]any{{"code", "dimension"}}
+	for _, d := range ed.Dimensions {
+		rows = append(rows, []any{d.ID, d.Title.In(lang)})
+	}
+	return xlsxSheet{"Dimensions", rows}
+}
+
+func sendXLSX(c echo.Context, name string, sheets ...xlsxSheet) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
 		return err
 	}
-	for i, row := range rows {
-		cells := make([]any, len(row))
-		for j, v := range row {
-			if i == 0 {
-				cells[j] = excelize.Cell{StyleID: bold, Value: v}
-			} else {
-				cells[j] = v
-			}
+	for k, sheet := range sheets {
+		if k == 0 {
+			err = f.SetSheetName("Sheet1", sheet.name)
+		} else {
+			_, err = f.NewSheet(sheet.name)
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := sw.SetRow(cell, cells); err != nil {
+		if err != nil {
 			return err
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
+		sw, err := f.NewStreamWriter(sheet.name)
+		if err != nil {
+			return err
+		}
+		for i, row := range sheet.rows {
+			cells := make([]any, len(row))
+			for j, v := range row {
+				if i == 0 {
+					cells[j] = excelize.Cell{StyleID: bold, Value: v}
+				} else {
+					cells[j] = v
+				}
+			}
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := sw.SetRow(cell, cells); err != nil {
+				return err
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {

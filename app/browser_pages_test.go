@@ -144,6 +144,9 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 			post(`form[action="/verify"]`, map[string]string{"card": bad})(tb)
 		}},
 		{name: "card", path: "/cards/" + f.card, shot: "en"},
+		// Issue 14: the card's "for verifiers" part and the framework's digest, unfolded.
+		{name: "card-verifiers", path: "/cards/" + f.card, shot: "en ru", act: openDetails},
+		{name: "framework-digest", path: ed, shot: "en ru", act: openDetails},
 		{name: "service-public", path: fmt.Sprintf("/services/%d", f.service)},
 		{name: "organisation-public", path: fmt.Sprintf("/organisations/%d", f.organisation)},
 		{name: "not-found", extra: true, path: "/no-such-page", status: 404},
@@ -170,6 +173,11 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		}},
 		{name: "result", who: "respondent", path: approved + "/result", shot: "en ru"},
 		{name: "report", who: "respondent", path: approved + "/report", shot: "en"},
+		{name: "report-print-button", who: "respondent", path: approved + "/report", shot: "ru", act: func(tb *tab) {
+			if !js[bool](tb, `(() => { const b = document.querySelector('button[data-print]'); return !!b && !b.hidden && b.offsetWidth > 0; })()`) {
+				tb.t.Errorf("the report's print button is not shown with JavaScript")
+			}
+		}},
 		{name: "password", extra: true, who: "respondent", path: "/account/password"},
 		{name: "account", extra: true, who: "respondent", path: "/account"},
 		{name: "notifications", who: "respondent", path: "/notifications", shot: "en ru"},
@@ -459,4 +467,10 @@ func (b *browserSuite) checkCharts(tb *tab, page string) {
 	})`) {
 		tb.t.Errorf("%s: %s", page, p)
 	}
+}
+
+// openDetails unfolds every <details> on the page, so that axe and the
+// screenshots see what a reader who opens them sees.
+func openDetails(tb *tab) {
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => { d.open = true; })`))
 }

@@ -136,6 +136,11 @@ func (b *browserSuite) testNoJavaScript(t *testing.T) {
 			t.Errorf("%s without JavaScript: no heading", p)
 		}
 	}
+	r.openOK(overview + "/report")
+	if js[bool](r, `(() => { const b = document.querySelector('button[data-print]'); return !b || b.offsetWidth > 0; })()`) {
+		t.Errorf("the report's print button shows without JavaScript, where it cannot work")
+	}
+	r.openOK(overview + "/dimensions/SERV")
 	if js[bool](r, `typeof window.fetch === 'function' && document.querySelector('.save-status').textContent !== ''`) {
 		t.Errorf("the page's script ran although JavaScript is off")
 	}

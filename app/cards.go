@@ -301,6 +301,21 @@ type cardPage struct {
 	// The public pages of the card's service and provider, as paths on
 	// this instance; empty when the card names none.
 	ServicePage, ProviderPage string
+	// DimNames names each dimension code on the card in the reader's
+	// language, from the edition the card was scored with.
+	DimNames map[string]string
+	// Level is the overall level's name in the reader's language, or the
+	// card's own English label when the edition is not on this instance.
+	Level string
+}
+
+// DimName is the name of a dimension code: the edition's title in the
+// reader's language, or the English name the card itself records.
+func (p *cardPage) DimName(d card.Dimension) string {
+	if n := p.DimNames[d.Dimension]; n != "" {
+		return n
+	}
+	return d.Name
 }
 
 // showCard is the printable card: business-card sized, with a QR code to
@@ -329,7 +344,17 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL,
+	names, a := map[string]string{}, cd.CredentialSubject.Assessment
+	level := a.Overall.Label
+	if ed, ok := s.editions.Edition(a.Framework.Identifier, a.Framework.Version); ok {
+		for _, d := range ed.Dimensions {
+			names[d.ID] = d.Title.In(langOf(c))
+		}
+		if l := ed.LevelLabel(a.Overall.Level); l != nil {
+			level = l.In(langOf(c))
+		}
+	}
+	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL, DimNames: names, Level: level,
 		QR:           template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		CanAdmin:     actorOf(c).CanRevoke(),
 		ServicePage:  localPage(cd.CredentialSubject.ID, s.issuer.BaseURL),

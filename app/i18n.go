@@ -9,6 +9,7 @@ import (
 
 	"github.com/unescap/dmf/assessments"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -21,24 +22,44 @@ var languages = []string{"en", "ru"}
 // catalog holds the interface texts of every language. Every key exists in
 // every language: a test fails otherwise, and the app refuses to start.
 type catalog struct {
-	msgs    map[string]map[string]string // lang → key → text
+	msgs map[string]map[string]string // lang → key → text
+	// plurals holds the texts that depend on a count: lang → key → CLDR
+	// plural form ("one", "few", "many", "other"…) → text. In the YAML such a
+	// key maps to its forms instead of a string.
+	plurals map[string]map[string]map[string]string
 	domain  map[string]map[string]string // lang → English domain message → translation
 	matcher language.Matcher
 }
 
 func loadCatalog() (*catalog, error) {
-	c := &catalog{msgs: map[string]map[string]string{}, domain: map[string]map[string]string{}}
+	c := &catalog{msgs: map[string]map[string]string{}, plurals: map[string]map[string]map[string]string{},
+		domain: map[string]map[string]string{}}
 	var tags []language.Tag
 	for _, lang := range languages {
 		data, err := localeFiles.ReadFile(path.Join("locales", lang+".yaml"))
 		if err != nil {
 			return nil, err
 		}
-		m := map[string]string{}
-		if err := yaml.Unmarshal(data, &m); err != nil {
+		nodes := map[string]yaml.Node{}
+		if err := yaml.Unmarshal(data, &nodes); err != nil {
 			return nil, fmt.Errorf("locales/%s.yaml: %w", lang, err)
 		}
-		c.msgs[lang] = m
+		m, p := map[string]string{}, map[string]map[string]string{}
+		for k, n := range nodes {
+			if n.Kind == yaml.MappingNode {
+				forms := map[string]string{}
+				if err := n.Decode(&forms); err != nil {
+					return nil, fmt.Errorf("locales/%s.yaml: %s: %w", lang, k, err)
+				}
+				p[k] = forms
+				continue
+			}
+			if err := n.Decode(new(string)); err != nil {
+				return nil, fmt.Errorf("locales/%s.yaml: %s: %w", lang, k, err)
+			}
+			m[k] = n.Value
+		}
+		c.msgs[lang], c.plurals[lang] = m, p
 		if lang != languages[0] {
 			data, err := localeFiles.ReadFile(path.Join("locales", "messages."+lang+".yaml"))
 			if err != nil {
@@ -60,20 +81,67 @@ func loadCatalog() (*catalog, error) {
 }
 
 // missing lists each key that some language has and another lacks or
-// leaves empty.
+// leaves empty, and each plural form a language's rules need that a
+// counted text lacks.
 func (c *catalog) missing() []string {
-	keys := map[string]bool{}
-	for _, m := range c.msgs {
-		for k := range m {
+	keys, counted := map[string]bool{}, map[string]bool{}
+	for _, lang := range languages {
+		for k := range c.msgs[lang] {
 			keys[k] = true
+		}
+		for k := range c.plurals[lang] {
+			counted[k] = true
 		}
 	}
 	var out []string
 	for _, lang := range languages {
 		for k := range keys {
-			if strings.TrimSpace(c.msgs[lang][k]) == "" {
+			if strings.TrimSpace(c.msgs[lang][k]) == "" && !counted[k] {
 				out = append(out, lang+": "+k)
 			}
+		}
+		for k := range counted {
+			forms, ok := c.plurals[lang][k]
+			if !ok {
+				out = append(out, lang+": "+k+" (needs plural forms)")
+				continue
+			}
+			for _, f := range pluralForms(lang) {
+				if strings.TrimSpace(forms[f]) == "" {
+					out = append(out, lang+": "+k+"."+f)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// formNames are the CLDR names of the plural forms, as the YAML spells them.
+var formNames = map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one",
+	plural.Two: "two", plural.Few: "few", plural.Many: "many"}
+
+// pluralForm is the CLDR cardinal form of the whole number n in lang.
+func pluralForm(lang string, n int) string {
+	if n < 0 {
+		n = -n
+	}
+	return formNames[plural.Cardinal.MatchPlural(language.Make(lang), n, 0, 0, 0, 0)]
+}
+
+// pluralForms lists the forms lang's rules give whole numbers, plus "other",
+// the fallback every language has (Russian: one, few, many and other;
+// English: one and other). Whole numbers up to 1000 show every form the
+// CLDR integer rules use: they depend on the last two or three digits.
+func pluralForms(lang string) []string {
+	seen := map[string]bool{"other": true}
+	for n := range 1000 {
+		seen[pluralForm(lang, n)] = true
+	}
+	out := make([]string, 0, len(seen))
+	for _, f := range formNames {
+		if seen[f] {
+			out = append(out, f)
 		}
 	}
 	slices.Sort(out)
@@ -93,6 +161,23 @@ func (c *catalog) T(lang, key string, args ...any) string {
 	return s
 }
 
+// N returns the text of key for a count n in lang, in the plural form lang's
+// rules give n, formatted with args (or with n itself when there are none).
+func (c *catalog) N(lang, key string, n int, args ...any) string {
+	forms, ok := c.plurals[lang][key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	s, ok := forms[pluralForm(lang, n)]
+	if !ok {
+		s = forms["other"]
+	}
+	if len(args) == 0 {
+		args = []any{n}
+	}
+	return fmt.Sprintf(s, args...)
+}
+
 // Message translates a domain message: its English format is the key in
 // the language's messages file; English and untranslated ones show as is.
 func (c *catalog) Message(lang string, m assessments.Message) string {
@@ -105,7 +190,8 @@ func (c *catalog) Message(lang string, m assessments.Message) string {
 // has reports whether key exists (in the default language, and so in all).
 func (c *catalog) has(key string) bool {
 	_, ok := c.msgs[languages[0]][key]
-	return ok
+	_, counted := c.plurals[languages[0]][key]
+	return ok || counted
 }
 
 // match picks the interface language for an Accept-Language header.

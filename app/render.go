@@ -191,6 +191,21 @@ func (v *view) Actor() assessments.Actor {
 // T translates an interface text.
 func (v *view) T(key string, args ...any) string { return v.r.msgs.T(v.Lang, key, args...) }
 
+// N is T for a text about a count: "1 assessment", "5 оценок". The count is
+// an int or an int64 (a pager's total), as templates cannot convert.
+func (v *view) N(key string, n any, args ...any) string {
+	var c int
+	switch n := n.(type) {
+	case int:
+		c = n
+	case int64:
+		c = int(n)
+	default:
+		return "[" + key + "]"
+	}
+	return v.r.msgs.N(v.Lang, key, c, args...)
+}
+
 // X picks the request's language from a framework text.
 func (v *view) X(t frameworks.Text) string { return t.In(v.Lang) }
 

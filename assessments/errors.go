@@ -117,7 +117,7 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("the assessment has changed since version you started from (now version %d; changed: %s)",
+	return fmt.Sprintf("the assessment has changed since the version you started from (now version %d; changed: %s)",
 		e.Current, strings.Join(e.Changed, ", "))
 }
 
@@ -127,5 +127,8 @@ type IncompleteError struct {
 }
 
 func (e *IncompleteError) Error() string {
-	return fmt.Sprintf("%d indicator(s) still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
+	if len(e.Missing) == 1 {
+		return "1 indicator still needs an answer: " + e.Missing[0]
+	}
+	return fmt.Sprintf("%d indicators still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
 }

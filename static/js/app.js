@@ -328,3 +328,12 @@
     }
   });
 })();
+
+// The printable report's print button: shown only when this file runs, as
+// without JavaScript the browser's own print command is the way.
+(function () {
+  Array.prototype.forEach.call(document.querySelectorAll("button[data-print]"), function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+})();
