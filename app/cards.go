@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -408,18 +407,19 @@ func (s *server) showVerify(c echo.Context) error {
 			r := v.Verify(rec.Data)
 			s.metrics.verified(r.Valid)
 			p.Report, p.CardID = &r, rec.ID
-			p.explain(rec, s.cfg.BaseURL)
+			p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 		}
 	}
 	if p.Commands == nil {
-		p.explain(nil, s.cfg.BaseURL)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 	}
 	return c.Render(status, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 
 // explain adds what the page says beyond the checks: when and why this
-// instance revoked its card, and the commands that check it offline.
-func (p *verifyPage) explain(rec *assessments.CardRecord, base string) {
+// instance revoked its card, and the commands that check it offline
+// (with the log proof too when the card is one of this instance's).
+func (p *verifyPage) explain(rec *assessments.CardRecord, base, logKey string) {
 	if p.Report != nil {
 		p.NotCard = p.Report.NotCard
 		p.Revoked = p.Report.Revoked
@@ -437,7 +437,12 @@ func (p *verifyPage) explain(rec *assessments.CardRecord, base string) {
 		"go run ./app cards verify --did did.json --status status.json card.json",
 	}
 	if p.CardID != "" {
-		p.Commands = slices.Insert(p.Commands, 0, "curl -o card.json "+base+"/api/v1/cards/"+p.CardID)
+		p.Commands = []string{
+			"curl -o card.json " + base + "/api/v1/cards/" + p.CardID,
+			p.Commands[0], p.Commands[1],
+			"curl -o card.tlog-proof " + base + "/api/v1/cards/" + p.CardID + "/tlog-proof",
+			"go run ./app cards verify --did did.json --status status.json --proof card.tlog-proof --log-key '" + logKey + "' card.json",
+		}
 	}
 }
 
@@ -447,7 +452,7 @@ func (s *server) verifyCard(c echo.Context) error {
 	if fh, err := c.FormFile("file"); err == nil {
 		if fh.Size > maxCardSize {
 			p.NotCard = "size"
-			p.explain(nil, s.cfg.BaseURL)
+			p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 			return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 		}
 		f, err := fh.Open()
@@ -463,11 +468,11 @@ func (s *server) verifyCard(c echo.Context) error {
 	}
 	if len(p.Input) > maxCardSize {
 		p.NotCard, p.Input = "size", ""
-		p.explain(nil, s.cfg.BaseURL)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 		return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 	}
 	if strings.TrimSpace(p.Input) == "" {
-		p.explain(nil, s.cfg.BaseURL)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 		v := s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p).withErrors(&assessments.ValidationError{
 			Fields: map[string]assessments.Message{"card": {Format: "paste a card or choose its file"}}})
 		return c.Render(http.StatusUnprocessableEntity, "verify", v)
@@ -485,7 +490,7 @@ func (s *server) verifyCard(c echo.Context) error {
 			rec, p.CardID = found, found.ID
 		}
 	}
-	p.explain(rec, s.cfg.BaseURL)
+	p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 
