@@ -60,7 +60,7 @@ var (
 	// Code, commands, the pasted card and what the card or its issuer
 	// wrote (names, the revocation reason) are not the interface's words.
 	codeOrPre = regexp.MustCompile(`(?s)<(code|pre|script|style|textarea|q)\b.*?</(code|pre|script|style|textarea|q)>|<p class="verify-claims">.*?</p>`)
-	tag             = regexp.MustCompile(`(?s)<[^>]*>`)
+	tag       = regexp.MustCompile(`(?s)<[^>]*>`)
 )
 
 // TestVerifyPageStates: each state of the verify page says what happened
