@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -161,7 +162,7 @@ func TestVerifyPageSpecifics(t *testing.T) {
 	}
 }
 
-var commandBlock = regexp.MustCompile(`(?s)<pre class="commands"><code>(.*?)</code></pre>`)
+var command = regexp.MustCompile(`<pre><code>([^<]*)</code></pre>`)
 
 // TestVerifyPageCommandWorks runs the offline check the page prints, as
 // printed: the downloads, then the command, which passes every check.
@@ -169,15 +170,16 @@ func TestVerifyPageCommandWorks(t *testing.T) {
 	a := newTestApp(t)
 	states := verifyStates(t, a)
 	_, body := a.browser().get(states[0].get)
-	m := commandBlock.FindStringSubmatch(body)
-	if m == nil {
+	m := command.FindAllStringSubmatch(body, -1)
+	if len(m) == 0 {
 		t.Fatal("no commands on the page")
 	}
 	dir := t.TempDir()
 	anon := &api{t: t, base: a.server()}
 	var out bytes.Buffer
 	ran := false
-	for _, line := range strings.Split(strings.TrimSpace(html.UnescapeString(m[1])), "\n") {
+	for _, c := range m {
+		line := html.UnescapeString(c[1])
 		fields := strings.Fields(line)
 		switch {
 		case len(fields) == 4 && fields[0] == "curl" && fields[1] == "-o":
@@ -241,6 +243,39 @@ func TestCheckOutcomesHaveSentences(t *testing.T) {
 	for k := range keys {
 		if !msgs.has(k) {
 			t.Errorf("no text for %s", k)
+		}
+	}
+}
+
+// TestVerifyAPIMessages: with ?lang= the JSON API adds a message per check
+// in that language and keeps its shape; without it the shape is as before.
+func TestVerifyAPIMessages(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	_, data := issued(t, a, p, "API messages")
+	anon := &api{t: t, base: a.server()}
+	for _, lang := range []string{"", "ru"} {
+		path := "/api/v1/cards/verify"
+		if lang != "" {
+			path += "?lang=" + lang
+		}
+		status, raw := anon.raw(http.MethodPost, path, string(data))
+		var r struct {
+			Valid  bool
+			Checks []map[string]any
+		}
+		if err := json.Unmarshal(raw, &r); status != http.StatusOK || err != nil || !r.Valid || len(r.Checks) != 6 {
+			t.Fatalf("lang %q: %d %s", lang, status, raw)
+		}
+		for _, ch := range r.Checks {
+			_, hasDetail := ch["detail"]
+			msg, hasMessage := ch["message"].(string)
+			if ch["name"] == nil || ch["ok"] != true || !hasDetail || hasMessage != (lang != "") {
+				t.Errorf("lang %q: check %v", lang, ch)
+			}
+			if lang == "ru" && !regexp.MustCompile(`\p{Cyrillic}`).MatchString(msg) {
+				t.Errorf("message not in Russian: %q", msg)
+			}
 		}
 	}
 }
