@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/unescap/dmf/assessments/card"
+	"github.com/xuri/excelize/v2"
 )
 
 // verifyStates issues two cards, revokes the second with a reason, and
@@ -276,6 +279,49 @@ func TestVerifyAPIMessages(t *testing.T) {
 			if lang == "ru" && !regexp.MustCompile(`\p{Cyrillic}`).MatchString(msg) {
 				t.Errorf("message not in Russian: %q", msg)
 			}
+		}
+	}
+}
+
+// TestImportProblemsInRussian: what the import form says about a file it
+// cannot take (not JSON, an export of another kind, a workbook with a bad
+// cell) is in Russian on a Russian page, the parser's words included.
+func TestImportProblemsInRussian(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	id := a.startAssessment(p.actorA)
+	b := a.browser()
+	b.login(p.a, pw)
+	b.get("/lang/ru")
+	_, data := b.get(fmt.Sprintf("/assessments/%d/export.xlsx", id))
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	cols := columnsFor(ed)
+	badCell := fillWorkbook(t, []byte(data), func(f *excelize.File) { f.SetCellValue("SERV", cellName(cols.Answer, firstRow+1), "9") })
+	summary := regexp.MustCompile(`(?s)<div class="error-summary".*?</div>`)
+	for name, file := range map[string][]byte{
+		"not JSON":      []byte("hello"),
+		"other JSON":    []byte(`{"format":"other","answers":{"SERV.1":{"level":"high"}}}`),
+		"not a zip":     append([]byte("PK\x03\x04"), []byte("broken")...),
+		"bad cell":      badCell,
+		"other edition": []byte(`{"format":"dmf-assessment/1","framework":{"id":"x","version":"9"},"answers":{}}`),
+	} {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		w.WriteField("_csrf", b.csrf())
+		part, _ := w.CreateFormFile("file", "answers")
+		part.Write(file)
+		w.Close()
+		req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/assessments/%d/import", b.base, id), &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		resp, page := b.do(req)
+		s := summary.FindString(page)
+		if resp.StatusCode != http.StatusUnprocessableEntity || s == "" {
+			t.Errorf("%s: %d, no problems shown", name, resp.StatusCode)
+			continue
+		}
+		visible := html.UnescapeString(tag.ReplaceAllString(codeOrPre.ReplaceAllString(s, " "), " "))
+		if m := englishSentence.FindAllString(visible, -1); len(m) > 0 {
+			t.Errorf("%s: English in the Russian problems: %q", name, m)
 		}
 	}
 }
