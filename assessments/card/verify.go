@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -99,12 +100,13 @@ func (v *Verifier) Verify(data []byte) Report {
 		return r
 	}
 
+	// The parser's own words stay an argument: technical detail.
 	if _, err := object(data); err != nil {
-		return notCard(NotJSON, "%v", err)
+		return notCard(NotJSON, "not a well-formed JSON credential: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))
 	}
 	var c Card
 	if err := json.Unmarshal(data, &c); err != nil {
-		return notCard(NotCredential, "%v: %v", ErrMalformed, err)
+		return notCard(NotCredential, "not a well-formed JSON credential: %v", err)
 	}
 	if len(c.Context) == 0 || c.Context[0] != CredentialsV2 {
 		return notCard(NotCredential, "the first @context must be %s", CredentialsV2)
@@ -125,6 +127,10 @@ func (v *Verifier) Verify(data []byte) Report {
 	})
 	expires, _ := time.Parse(time.RFC3339Nano, proofExpires(verified))
 	switch {
+	case err != nil && !trusted:
+		fail(CheckSignature, "cannot check: no trusted DID document for %q", c.Issuer.ID)
+	case errors.Is(err, ErrSignature) && err.Error() == ErrSignature.Error():
+		fail(CheckSignature, "the signature does not match the document")
 	case err != nil:
 		fail(CheckSignature, "%v", err)
 	case verified.Proof.Expires != "" && !v.Now.Before(expires):
