@@ -171,28 +171,24 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 		StatusList: func(u string) ([]byte, error) {
 			n, ok := s.issuer.StatusListID(u)
 			if !ok {
-				return nil, errors.New("the list belongs to another instance and cannot be fetched here; verify it with that instance or offline")
+				return nil, card.ErrListElsewhere
 			}
 			return s.store.StatusList(ctx, n)
 		},
-		Inclusion: func(signed []byte) (string, error) {
+		Inclusion: func(signed []byte) (*card.ParsedProof, *card.Checkpoint, error) {
 			leaf, err := card.LeafData(signed)
 			if err != nil {
-				return "", err
+				return nil, nil, err
 			}
 			rec, err := s.store.CardByLeaf(ctx, leaf)
 			if err != nil {
-				return "", fmt.Errorf("not in this instance's log (%s)", s.issuer.Origin)
+				return nil, nil, fmt.Errorf("not in this instance's log (%s)", s.issuer.Origin)
 			}
 			proof, err := s.store.CardProof(ctx, rec.ID)
 			if err != nil {
-				return "", err
+				return nil, nil, err
 			}
-			p, cp, err := card.VerifyInclusion(signed, proof, s.issuer.Keys.LogKey)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("entry %d of %s, in the signed tree of size %d", p.Index, cp.Origin, cp.Size), nil
+			return card.VerifyInclusion(signed, proof, s.issuer.Keys.LogKey)
 		},
 		FrameworkDigest: func(id, version string) (string, bool) {
 			ed, ok := s.editions.Edition(id, version)
@@ -222,7 +218,24 @@ func (s *server) apiVerify(c echo.Context) error {
 	}
 	r := v.Verify(data)
 	s.metrics.verified(r.Valid)
-	return c.JSON(http.StatusOK, r)
+	lang := c.QueryParam("lang")
+	if !supported(lang) {
+		return c.JSON(http.StatusOK, r)
+	}
+	// With ?lang=, each check also says in that language what it found,
+	// in the words of the verify page; the rest of the shape is the same.
+	type check struct {
+		card.Check
+		Message string `json:"message"`
+	}
+	out := struct {
+		Valid  bool    `json:"valid"`
+		Checks []check `json:"checks"`
+	}{Valid: r.Valid}
+	for _, ch := range r.Checks {
+		out.Checks = append(out.Checks, check{ch, s.msgs.T(lang, "verify.plain."+ch.Name+"."+ch.Outcome)})
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type revokeRequest struct {
@@ -405,29 +418,74 @@ func (s *server) revokeCard(c echo.Context) error {
 }
 
 type verifyPage struct {
-	Input  string
-	Report *card.Report
-	CardID string
+	Input    string
+	Report   *card.Report
+	CardID   string
+	NotCard  string     // why the input is not a card: card.NotJSON, card.NotCredential, "size"
+	Unknown  string     // the ?card= id no card here has
+	Revoked  bool       // the issuer's status list says revoked
+	At       *time.Time // when this instance revoked the card, if it is one of its own
+	Reason   string     // the reason this instance published
+	Commands []string   // the offline check, as shell commands that work
 }
 
 // showVerify is the public verify page: paste or upload a card, or open
 // one by its link (?card=ID).
 func (s *server) showVerify(c echo.Context) error {
 	p := &verifyPage{}
+	status := http.StatusOK
 	if id := c.QueryParam("card"); id != "" {
 		rec, err := s.store.Card(c.Request().Context(), id)
-		if err != nil {
+		switch {
+		case errors.Is(err, assessments.ErrNotFound):
+			p.Unknown, status = id, http.StatusNotFound
+		case err != nil:
 			return err
+		default:
+			v, err := s.verifier(c)
+			if err != nil {
+				return err
+			}
+			r := v.Verify(rec.Data)
+			s.metrics.verified(r.Valid)
+			p.Report, p.CardID = &r, rec.ID
+			p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 		}
-		v, err := s.verifier(c)
-		if err != nil {
-			return err
-		}
-		r := v.Verify(rec.Data)
-		s.metrics.verified(r.Valid)
-		p.Report, p.CardID = &r, rec.ID
 	}
-	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+	if p.Commands == nil {
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+	}
+	return c.Render(status, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+}
+
+// explain adds what the page says beyond the checks: when and why this
+// instance revoked its card, and the commands that check it offline
+// (with the log proof too when the card is one of this instance's).
+func (p *verifyPage) explain(rec *assessments.CardRecord, base, logKey string) {
+	if p.Report != nil {
+		p.NotCard = p.Report.NotCard
+		p.Revoked = p.Report.Revoked
+	}
+	if rec != nil && rec.RevokedAt != nil && p.Revoked {
+		p.At, p.Reason = rec.RevokedAt, rec.RevokedReason
+	}
+	list := base + "/status/1"
+	if p.Report != nil && p.Report.Card != nil && p.Report.Card.CredentialStatus.StatusListCredential != "" {
+		list = p.Report.Card.CredentialStatus.StatusListCredential
+	}
+	p.Commands = []string{
+		"curl -o did.json " + base + "/.well-known/did.json",
+		"curl -o status.json " + list,
+		"go run ./app cards verify --did did.json --status status.json card.json",
+	}
+	if p.CardID != "" {
+		p.Commands = []string{
+			"curl -o card.json " + base + "/api/v1/cards/" + p.CardID,
+			p.Commands[0], p.Commands[1],
+			"curl -o card.tlog-proof " + base + "/api/v1/cards/" + p.CardID + "/tlog-proof",
+			"go run ./app cards verify --did did.json --status status.json --proof card.tlog-proof --log-key '" + logKey + "' card.json",
+		}
+	}
 }
 
 // verifyCard checks a pasted or uploaded card.
@@ -435,7 +493,9 @@ func (s *server) verifyCard(c echo.Context) error {
 	p := &verifyPage{Input: c.FormValue("card")}
 	if fh, err := c.FormFile("file"); err == nil {
 		if fh.Size > maxCardSize {
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "a card is at most 256 KB")
+			p.NotCard = "size"
+			p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+			return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -448,7 +508,13 @@ func (s *server) verifyCard(c echo.Context) error {
 		}
 		p.Input = string(data)
 	}
+	if len(p.Input) > maxCardSize {
+		p.NotCard, p.Input = "size", ""
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+		return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+	}
 	if strings.TrimSpace(p.Input) == "" {
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 		v := s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p).withErrors(&assessments.ValidationError{
 			Fields: map[string]assessments.Message{"card": {Format: "paste a card or choose its file"}}})
 		return c.Render(http.StatusUnprocessableEntity, "verify", v)
@@ -460,11 +526,13 @@ func (s *server) verifyCard(c echo.Context) error {
 	r := v.Verify([]byte(p.Input))
 	s.metrics.verified(r.Valid)
 	p.Report = &r
+	var rec *assessments.CardRecord
 	if leaf, err := card.LeafData([]byte(p.Input)); err == nil {
-		if rec, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {
-			p.CardID = rec.ID
+		if found, err := s.store.CardByLeaf(c.Request().Context(), leaf); err == nil {
+			rec, p.CardID = found, found.ID
 		}
 	}
+	p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 

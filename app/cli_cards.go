@@ -90,12 +90,8 @@ func cardsCommand(args []string, getenv func(string) string, stdout, stderr io.W
 		if raw, err := os.ReadFile(vkey); err == nil {
 			vkey = strings.TrimSpace(string(raw))
 		}
-		v.Inclusion = func(signed []byte) (string, error) {
-			p, cp, err := card.VerifyInclusion(signed, string(proof), vkey)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("entry %d of %s, in the signed tree of size %d", p.Index, cp.Origin, cp.Size), nil
+		v.Inclusion = func(signed []byte) (*card.ParsedProof, *card.Checkpoint, error) {
+			return card.VerifyInclusion(signed, string(proof), vkey)
 		}
 	}
 	cat, _, err := frameworks.Embedded()

@@ -3,6 +3,7 @@ package main
 import (
 	"embed"
 	"fmt"
+	"html/template"
 	"path"
 	"slices"
 	"strings"
@@ -185,6 +186,30 @@ func (c *catalog) Message(lang string, m assessments.Message) string {
 		return fmt.Sprintf(f, m.Args...)
 	}
 	return m.String()
+}
+
+// Detail translates a technical detail (a card check's Format and Args,
+// keyed like domain messages) to HTML: each argument — a DID, URL, digest
+// or the parser's own words — is set in <code>, apart from the sentence.
+func (c *catalog) Detail(lang, format string, args []any) template.HTML {
+	if f, ok := c.domain[lang][format]; ok {
+		format = f
+	}
+	coded := make([]any, len(args))
+	for i, a := range args {
+		coded[i] = codeArg{a}
+	}
+	s := template.HTMLEscapeString(fmt.Sprintf(format, coded...))
+	s = strings.NewReplacer("\x02", "<code>", "\x03", "</code>").Replace(s)
+	return template.HTML(s)
+}
+
+// codeArg formats its value as asked, between markers Detail turns into
+// <code> once the rest is escaped.
+type codeArg struct{ v any }
+
+func (a codeArg) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "\x02"+fmt.FormatString(f, verb)+"\x03", a.v)
 }
 
 // has reports whether key exists (in the default language, and so in all).

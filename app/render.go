@@ -122,6 +122,11 @@ func (v *view) withErrors(err *assessments.ValidationError) *view {
 // Msg shows a domain message in the page's language.
 func (v *view) Msg(m assessments.Message) string { return v.r.msgs.Message(v.Lang, m) }
 
+// Detail is a card check's technical detail in the page's language.
+func (v *view) Detail(format string, args []any) template.HTML {
+	return v.r.msgs.Detail(v.Lang, format, args)
+}
+
 // Err is the translated problem with a form field, or "". Problems with
 // list items (evidence[2]) count as problems with the list's field.
 func (v *view) Err(field string) string {

@@ -67,10 +67,12 @@ func fixture(tb testing.TB) ([]byte, *card.Verifier) {
 	proof := card.FormatProof(0, rp, string(cp))
 	doc := card.NewDIDDocument(did, []card.Key{key})
 	v := &card.Verifier{
-		Trusted:         map[string]*card.DIDDocument{did: &doc},
-		Now:             time.Now(),
-		StatusList:      func(string) ([]byte, error) { return list, nil },
-		Inclusion:       func(b []byte) (string, error) { _, _, err := card.VerifyInclusion(b, proof, vkey); return "ok", err },
+		Trusted:    map[string]*card.DIDDocument{did: &doc},
+		Now:        time.Now(),
+		StatusList: func(string) ([]byte, error) { return list, nil },
+		Inclusion: func(b []byte) (*card.ParsedProof, *card.Checkpoint, error) {
+			return card.VerifyInclusion(b, proof, vkey)
+		},
 		FrameworkDigest: func(string, string) (string, bool) { return "sha384-x", true },
 	}
 	return signed, v

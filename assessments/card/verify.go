@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,12 +20,25 @@ const (
 	CheckFramework  = "framework"
 )
 
-// Check is the outcome of one check.
+// Check is the outcome of one check. Detail is the technical English
+// detail; Format and Args are the same detail before formatting, so that
+// the web layer can translate it (Format is the key of the translation),
+// and Outcome names what happened ("ok", "bad", "revoked", "expired", …)
+// for the plain sentence that leads the line.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail"`
+	Name    string `json:"name"`
+	OK      bool   `json:"ok"`
+	Detail  string `json:"detail"`
+	Outcome string `json:"-"`
+	Format  string `json:"-"`
+	Args    []any  `json:"-"`
 }
+
+// Why a file is not a card at all (Report.NotCard).
+const (
+	NotJSON       = "json"       // not a JSON object
+	NotCredential = "credential" // JSON, but not a W3C credential
+)
 
 // Report is the outcome of verifying a card: valid only if every check
 // passed.
@@ -32,7 +46,15 @@ type Report struct {
 	Valid  bool    `json:"valid"`
 	Checks []Check `json:"checks"`
 	Card   *Card   `json:"-"` // the card's fields, when it could be read
+	// NotCard says why the file is not a card (NotJSON, NotCredential);
+	// empty when it is one, valid or not.
+	NotCard string `json:"-"`
+	Revoked bool   `json:"-"` // the issuer's status list says revoked
 }
+
+// ErrListElsewhere is what a StatusList function returns for a list it
+// cannot fetch because another instance publishes it.
+var ErrListElsewhere = errors.New("the list belongs to another instance and cannot be fetched here; verify it with that instance or offline")
 
 // Verifier checks cards against a policy: whose keys to trust, the time,
 // and where to find status lists, log proofs and framework digests. The
@@ -44,8 +66,8 @@ type Verifier struct {
 	// StatusList returns the signed status list credential at a URL.
 	StatusList func(url string) ([]byte, error)
 	// Inclusion checks that the card is in a trusted transparency log and
-	// says where.
-	Inclusion func(signedCard []byte) (string, error)
+	// says where (VerifyInclusion does it offline).
+	Inclusion func(signedCard []byte) (*ParsedProof, *Checkpoint, error)
 	// FrameworkDigest returns the sha384 digestSRI of a known edition.
 	FrameworkDigest func(id, version string) (string, bool)
 }
@@ -56,7 +78,7 @@ func (v *Verifier) Verify(data []byte) Report {
 	checks := map[string]*Check{}
 	order := []string{CheckSignature, CheckIssuer, CheckValidity, CheckRevocation, CheckLog, CheckFramework}
 	for _, n := range order {
-		checks[n] = &Check{Name: n, Detail: "not checked"}
+		checks[n] = &Check{Name: n, Detail: "not checked", Outcome: "unchecked", Format: "not checked"}
 	}
 	report := func() Report {
 		r := Report{Valid: true}
@@ -66,25 +88,28 @@ func (v *Verifier) Verify(data []byte) Report {
 		}
 		return r
 	}
-	fail := func(name, format string, args ...any) {
-		checks[name].OK, checks[name].Detail = false, fmt.Sprintf(format, args...)
+	set := func(name string, ok bool, outcome, format string, args ...any) {
+		*checks[name] = Check{Name: name, OK: ok, Outcome: outcome, Format: format, Args: args, Detail: fmt.Sprintf(format, args...)}
 	}
-	pass := func(name, format string, args ...any) {
-		checks[name].OK, checks[name].Detail = true, fmt.Sprintf(format, args...)
+	fail := func(name, format string, args ...any) { set(name, false, "bad", format, args...) }
+	pass := func(name, format string, args ...any) { set(name, true, "ok", format, args...) }
+	notCard := func(why, format string, args ...any) Report {
+		set(CheckSignature, false, "bad", format, args...)
+		r := report()
+		r.NotCard = why
+		return r
 	}
 
+	// The parser's own words stay an argument: technical detail.
 	if _, err := object(data); err != nil {
-		fail(CheckSignature, "%v", err)
-		return report()
+		return notCard(NotJSON, "not a well-formed JSON credential: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))
 	}
 	var c Card
 	if err := json.Unmarshal(data, &c); err != nil {
-		fail(CheckSignature, "%v: %v", ErrMalformed, err)
-		return report()
+		return notCard(NotCredential, "not a well-formed JSON credential: %v", err)
 	}
 	if len(c.Context) == 0 || c.Context[0] != CredentialsV2 {
-		fail(CheckSignature, "the first @context must be %s", CredentialsV2)
-		return report()
+		return notCard(NotCredential, "the first @context must be %s", CredentialsV2)
 	}
 
 	// Issuer and signature.
@@ -102,10 +127,14 @@ func (v *Verifier) Verify(data []byte) Report {
 	})
 	expires, _ := time.Parse(time.RFC3339Nano, proofExpires(verified))
 	switch {
+	case err != nil && !trusted:
+		fail(CheckSignature, "cannot check: no trusted DID document for %q", c.Issuer.ID)
+	case errors.Is(err, ErrSignature) && err.Error() == ErrSignature.Error():
+		fail(CheckSignature, "the signature does not match the document")
 	case err != nil:
 		fail(CheckSignature, "%v", err)
 	case verified.Proof.Expires != "" && !v.Now.Before(expires):
-		fail(CheckSignature, "the proof expired on %s", verified.Proof.Expires)
+		set(CheckSignature, false, "expired", "the proof expired on %s", verified.Proof.Expires)
 	default:
 		pass(CheckSignature, "eddsa-jcs-2022 proof by %s, created %s", verified.Proof.VerificationMethod, verified.Proof.Created)
 	}
@@ -117,29 +146,27 @@ func (v *Verifier) Verify(data []byte) Report {
 	case err1 != nil || c.ValidUntil != "" && err2 != nil:
 		fail(CheckValidity, "validFrom and validUntil must be date-times with a zone")
 	case v.Now.Before(from):
-		fail(CheckValidity, "not valid before %s", c.ValidFrom)
+		set(CheckValidity, false, "early", "not valid before %s", c.ValidFrom)
 	case c.ValidUntil == "":
 		pass(CheckValidity, "valid from %s, with no end", c.ValidFrom)
 	case !v.Now.Before(until):
-		fail(CheckValidity, "expired on %s", c.ValidUntil)
+		set(CheckValidity, false, "expired", "expired on %s", c.ValidUntil)
 	default:
 		pass(CheckValidity, "valid from %s until %s", c.ValidFrom, c.ValidUntil)
 	}
 
 	// Revocation.
-	if detail, err := v.revocation(c); err != nil {
-		fail(CheckRevocation, "%v", err)
-	} else {
-		pass(CheckRevocation, "%s", detail)
-	}
+	ok, outcome, format, args := v.revocation(c)
+	set(CheckRevocation, ok, outcome, format, args...)
+	r0 := outcome == "revoked"
 
 	// Transparency log.
 	if v.Inclusion == nil {
-		fail(CheckLog, "no log proof to check")
-	} else if detail, err := v.Inclusion(data); err != nil {
+		set(CheckLog, false, "none", "no log proof to check")
+	} else if p, cp, err := v.Inclusion(data); err != nil {
 		fail(CheckLog, "%v", err)
 	} else {
-		pass(CheckLog, "%s", detail)
+		pass(CheckLog, "entry %d of %s, in the signed tree of size %d", p.Index, cp.Origin, cp.Size)
 	}
 
 	// Framework edition.
@@ -154,7 +181,7 @@ func (v *Verifier) Verify(data []byte) Report {
 	}
 	switch {
 	case !known:
-		fail(CheckFramework, "edition %s %s is not known here", fw.Identifier, fw.Version)
+		set(CheckFramework, false, "unknown", "edition %s %s is not known here", fw.Identifier, fw.Version)
 	case got != want:
 		fail(CheckFramework, "the card pins %q, but edition %s %s has %s", got, fw.Identifier, fw.Version, want)
 	default:
@@ -162,56 +189,61 @@ func (v *Verifier) Verify(data []byte) Report {
 	}
 
 	r := report()
-	r.Card = &c
+	r.Card, r.Revoked = &c, r0
 	return r
 }
 
 // revocation reads the card's status entry, fetches and verifies the list
-// (same issuer, trusted key), and checks the bit.
-func (v *Verifier) revocation(c Card) (string, error) {
+// (same issuer, trusted key), and checks the bit. It returns the check's
+// result, outcome and detail.
+func (v *Verifier) revocation(c Card) (ok bool, outcome, format string, args []any) {
+	bad := func(format string, args ...any) (bool, string, string, []any) { return false, "bad", format, args }
 	st := c.CredentialStatus
 	if st == (Status{}) {
-		return "the credential has no status entry: its issuer cannot revoke it", nil
+		return true, "none", "the credential has no status entry: its issuer cannot revoke it", nil
 	}
 	if st.Type != "BitstringStatusListEntry" || st.StatusPurpose != "revocation" || st.StatusListCredential == "" {
-		return "", errors.New("the card has no revocation status entry")
+		return bad("the card has no revocation status entry")
 	}
 	idx, err := strconv.Atoi(st.StatusListIndex)
 	if err != nil || idx < 0 || idx >= StatusListSize {
-		return "", fmt.Errorf("bad statusListIndex %q", st.StatusListIndex)
+		return bad("bad statusListIndex %q", st.StatusListIndex)
 	}
 	if v.StatusList == nil {
-		return "", errors.New("no status list available to check")
+		return false, "unchecked", "no status list available to check", nil
 	}
 	data, err := v.StatusList(st.StatusListCredential)
+	if errors.Is(err, ErrListElsewhere) {
+		return false, "elsewhere", "status list %s is published by another instance", []any{st.StatusListCredential}
+	}
 	if err != nil {
-		return "", fmt.Errorf("status list %s: %v", st.StatusListCredential, err)
+		return false, "unchecked", "status list %s: %v", []any{st.StatusListCredential, err}
 	}
 	var list StatusListCredential
 	if err := json.Unmarshal(data, &list); err != nil {
-		return "", fmt.Errorf("status list: %v", err)
+		return bad("status list: %v", err)
 	}
 	if list.Issuer.ID != c.Issuer.ID || list.ID != st.StatusListCredential {
-		return "", errors.New("the status list is not the card's issuer's list")
+		return bad("the status list is not the card's issuer's list")
 	}
-	doc, ok := v.Trusted[list.Issuer.ID]
-	if !ok {
-		return "", errors.New("the status list's issuer is not trusted")
+	doc, trusted := v.Trusted[list.Issuer.ID]
+	if !trusted {
+		return bad("the status list's issuer is not trusted")
 	}
 	if _, err := VerifyProof(data, doc.AssertionKey); err != nil {
-		return "", fmt.Errorf("the status list's signature: %v", err)
+		return bad("the status list's signature: %v", err)
 	}
 	if list.CredentialSubject.StatusPurpose != "revocation" {
-		return "", errors.New("the status list is not a revocation list")
+		return bad("the status list is not a revocation list")
 	}
 	bits, err := DecodeBitstring(list.CredentialSubject.EncodedList)
 	if err != nil {
-		return "", err
+		return bad("%v", err)
 	}
 	if bits.Get(idx) {
-		return "", fmt.Errorf("revoked (bit %d of %s is set)", idx, st.StatusListCredential)
+		return false, "revoked", "revoked (bit %d of %s is set)", []any{idx, st.StatusListCredential}
 	}
-	return fmt.Sprintf("not revoked (bit %d of %s, list of %s)", idx, st.StatusListCredential, list.ValidFrom), nil
+	return true, "ok", "not revoked (bit %d of %s, list of %s)", []any{idx, st.StatusListCredential, list.ValidFrom}
 }
 
 // singleProof writes a proof set of one proof as that proof, which Data
