@@ -160,6 +160,7 @@ func (s *server) routes() *echo.Echo {
 
 	// JSON API.
 	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.apiOpenAPI, shareable) // the contract of every route below
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
 	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition, shareable)
@@ -435,7 +436,7 @@ func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
 		return true
 	}
 	return false
