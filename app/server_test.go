@@ -76,7 +76,7 @@ func postgresAdmin(t *testing.T) string {
 	t.Helper()
 	admin := os.Getenv("DMF_TEST_POSTGRES")
 	if admin == "" {
-		needs(t, "PostgreSQL", "set DMF_TEST_POSTGRES to an admin URL, such as postgres://user:password@127.0.0.1:5432/postgres (.ci/run starts PostgreSQL and sets it)")
+		needs(t, "PostgreSQL", "set DMF_TEST_POSTGRES to an admin URL, such as postgres://user:password@127.0.0.1:5432/postgres")
 	}
 	return admin
 }
