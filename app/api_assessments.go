@@ -103,7 +103,7 @@ type historyJSON struct {
 	Comment string             `json:"comment,omitempty"`
 }
 
-// assessmentJSON is GET /api/v1/assessments/{id} (DESIGN §7).
+// assessmentJSON is GET /api/v1/assessments/{id} (app/openapi.json).
 type assessmentJSON struct {
 	ID           uint                   `json:"id"`
 	Status       assessments.Status     `json:"status"`

@@ -48,7 +48,7 @@ type regionJSON struct {
 	Dimensions []dimStatJSON `json:"dimensions"`
 }
 
-// comparisonJSON is GET /api/v1/compare (DESIGN §7), with subregion and
+// comparisonJSON is GET /api/v1/compare (app/openapi.json), with subregion and
 // whole-region averages added.
 type comparisonJSON struct {
 	Framework   editionRef    `json:"framework"`

@@ -31,7 +31,7 @@ func TestAPIFrameworks(t *testing.T) {
 	}
 }
 
-// TestAPIFrameworkShape checks the keys that clients rely on (DESIGN §7).
+// TestAPIFrameworkShape checks the keys that clients rely on (app/openapi.json).
 func TestAPIFrameworkShape(t *testing.T) {
 	a := newTestApp(t)
 	rec := a.get("/api/v1/frameworks/escap-dmf-dps-sme")

@@ -139,6 +139,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
 
+		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", all(ok)},
 		{"GET", "/api/v1/frameworks", "/api/v1/frameworks", "", all(ok)},
 		{"GET", "/api/v1/frameworks/:id", "/api/v1/frameworks/escap-dmf-dps-sme", "", all(ok)},
 		{"GET", "/api/v1/frameworks/:id/:version/canonical", "/api/v1/frameworks/escap-dmf-dps-sme/1.0.0/canonical", "", all(ok)},

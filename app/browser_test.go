@@ -48,10 +48,7 @@ func browserTools(t *testing.T) (chrome string, axe []byte) {
 	t.Helper()
 	missing := func(what string, err error) {
 		t.Helper()
-		if os.Getenv("DMF_CI") != "" {
-			t.Fatalf("%s is not installed (%v); .ci/run installs it", what, err)
-		}
-		t.Skipf("%s is not installed (%v): run .ci/run, or install chromium and run npm ci in .ci/browser", what, err)
+		needs(t, fmt.Sprintf("%s (%v)", what, err), "install chromium (apt-get install chromium) and run npm ci in .ci/browser")
 	}
 	chrome = chromiumPath
 	if _, err := os.Stat(chrome); err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,20 +17,6 @@ import (
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 )
-
-// postgresAdmin is the admin URL of the PostgreSQL server for tests that
-// need one. .ci/run starts the server and sets DMF_POSTGRES_ADMIN.
-func postgresAdmin(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv("DMF_POSTGRES_ADMIN")
-	if admin == "" {
-		if os.Getenv("DMF_CI") != "" {
-			t.Fatal("DMF_POSTGRES_ADMIN is not set; .ci/run starts PostgreSQL and sets it")
-		}
-		t.Skip("set DMF_POSTGRES_ADMIN to a postgres:// admin URL (as .ci/run does) to run this test")
-	}
-	return admin
-}
 
 // TestTwoInstancesShareOneDatabase runs two app processes over one
 // PostgreSQL database and data directory: a session made on one works on

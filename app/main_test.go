@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -121,6 +122,35 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("server did not stop")
+	}
+}
+
+// TestServeOnBusyAddress: starting where another program already listens
+// stops at once with a message naming the address and the setting to
+// change, before anything is created: no database, no administrator, no
+// one-time password printed for an instance that never ran.
+func TestServeOnBusyAddress(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"serve", "-addr", busy.Addr().String(), "-database", filepath.Join(dir, "dmf.db")}, env(nil), nil, &out, &errOut)
+	if exitCode(err) == 0 {
+		t.Fatal("started on a busy address")
+	}
+	for _, want := range []string{busy.Addr().String(), "-addr", "DMF_ADDR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q does not name %s", err, want)
+		}
+	}
+	if out.Len() > 0 {
+		t.Errorf("printed on a failed start: %q", out.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("a failed start created %v", entries)
 	}
 }
 

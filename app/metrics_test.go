@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -74,7 +73,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if os.Getenv("DMF_TEST_POSTGRES") == "" && regexp.MustCompile(`(?m)^dmf_db_write_queue_wait_seconds_count 0$`).MatchString(text) {
+	if suitePostgres(t) == "" && regexp.MustCompile(`(?m)^dmf_db_write_queue_wait_seconds_count 0$`).MatchString(text) {
 		t.Error("no write-queue waits observed")
 	}
 	if strings.Contains(text, fmt.Sprint("/", id, "/")) || strings.Contains(text, cardRec.ID) || strings.Contains(text, p.a) {

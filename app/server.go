@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -159,6 +160,7 @@ func (s *server) routes() *echo.Echo {
 
 	// JSON API.
 	api := e.Group("/api/v1")
+	api.GET("/openapi.json", s.apiOpenAPI, shareable) // the contract of every route below
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
 	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition, shareable)
@@ -214,6 +216,13 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// The address first: a busy port must not leave behind a new database
+	// and a one-time password that was printed but never usable.
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	s, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -229,10 +238,6 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		}
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	if cfg.PprofAddr != "" {
 		if err := servePprof(ctx, cfg.PprofAddr, stdout); err != nil {
 			return err
@@ -272,6 +277,21 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listen opens the main listener, saying in words what to do when the
+// address is taken or not this machine's.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: another program (perhaps another DMF) is using that address; stop it, or choose a free one with -addr or DMF_ADDR, such as -addr 127.0.0.1:8081", addr)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, fmt.Errorf("cannot listen on %s: that address is not one of this machine's; choose another with -addr or DMF_ADDR, such as -addr 127.0.0.1:8080", addr)
+	case err != nil:
+		return nil, fmt.Errorf("cannot listen on %s (set another address with -addr or DMF_ADDR): %w", addr, err)
+	}
+	return ln, nil
 }
 
 // startMail starts the worker that sends the mail outbox, or says that
@@ -416,7 +436,7 @@ func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
 		return true
 	}
 	return false

@@ -47,12 +47,46 @@ func newTestApp(t testing.TB, settings ...func(*Config)) *testApp {
 	return &testApp{t: t, s: s, e: s.routes()}
 }
 
-// testDatabase is the SQLite file at path, or, when DMF_TEST_POSTGRES holds
-// an admin URL, a fresh PostgreSQL database, so that the same tests run
-// against both databases.
-func testDatabase(t testing.TB, path string) string {
+// suitePostgres is the admin URL of the PostgreSQL server the suite runs
+// on, or "" for SQLite. DMF_TEST_POSTGRES names the server (tests create
+// throwaway databases on it); DMF_TEST_DATABASE=sqlite keeps the suite on
+// SQLite while the tests that are PostgreSQL's alone still use that server,
+// as in CI's first pass.
+func suitePostgres(t testing.TB) string {
+	t.Helper()
+	switch db := os.Getenv("DMF_TEST_DATABASE"); db {
+	case "sqlite":
+		return ""
+	case "", "postgres":
+	default:
+		t.Fatalf("DMF_TEST_DATABASE=%q: use sqlite or postgres", db)
+	}
+	admin := os.Getenv("DMF_TEST_POSTGRES")
+	if admin == "" && os.Getenv("DMF_TEST_DATABASE") == "postgres" {
+		t.Fatal("DMF_TEST_DATABASE=postgres needs DMF_TEST_POSTGRES, an admin URL such as postgres://user:password@127.0.0.1:5432/postgres")
+	}
+	return admin
+}
+
+// postgresAdmin is the admin URL of the PostgreSQL server for tests that
+// are PostgreSQL's alone (two instances over one database), in both of
+// CI's passes. Without it they are skipped, saying so (see needs), and
+// fail in CI.
+func postgresAdmin(t *testing.T) string {
 	t.Helper()
 	admin := os.Getenv("DMF_TEST_POSTGRES")
+	if admin == "" {
+		needs(t, "PostgreSQL", "set DMF_TEST_POSTGRES to an admin URL, such as postgres://user:password@127.0.0.1:5432/postgres")
+	}
+	return admin
+}
+
+// testDatabase is the SQLite file at path, or, when the suite runs on
+// PostgreSQL (suitePostgres), a fresh PostgreSQL database, so that the same
+// tests run against both databases.
+func testDatabase(t testing.TB, path string) string {
+	t.Helper()
+	admin := suitePostgres(t)
 	if admin == "" {
 		return path
 	}
@@ -68,7 +102,7 @@ func testDatabase(t testing.TB, path string) string {
 // against PostgreSQL; it runs in the SQLite pass of the same CI run.
 func sqliteOnly(t *testing.T) {
 	t.Helper()
-	if os.Getenv("DMF_TEST_POSTGRES") != "" {
+	if suitePostgres(t) != "" {
 		t.Skip("about SQLite files (WAL, backup, crash recovery); runs in the SQLite pass")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -56,14 +55,14 @@ func (tc *tokenClient) token(base, email, password string) (int, string) {
 // TestSecurityParallelGuessing is the probe's attack: a burst of parallel
 // guesses at one account, the right password among them. However many
 // arrive at once, at most MaxFailsAccount passwords are checked and no
-// token is issued. With DMF_TEST_POSTGRES the guesses are spread over two
+// token is issued. On PostgreSQL the guesses are spread over two
 // instances of one database.
 func TestSecurityParallelGuessing(t *testing.T) {
 	a := newTestApp(t)
 	p := a.seedPeople()
 	bases := []string{a.server()}
 	stores := []*assessments.Store{a.s.store}
-	if os.Getenv("DMF_TEST_POSTGRES") != "" {
+	if suitePostgres(t) != "" {
 		s2, err := newApp(context.Background(), a.s.cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err != nil {
 			t.Fatal(err)

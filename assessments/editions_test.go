@@ -15,13 +15,33 @@ import (
 )
 
 // testDatabases maps a SQLite path to the database a test uses: the file
-// itself, or, when DMF_TEST_POSTGRES holds an admin URL, a fresh PostgreSQL
-// database per path, so that the same tests run against both.
+// itself, or, when the suite runs on PostgreSQL (suitePostgres), a fresh
+// PostgreSQL database per path, so that the same tests run against both.
 var testDatabases = map[string]string{}
+
+// suitePostgres is the admin URL of the PostgreSQL server the suite runs
+// on, or "" for SQLite. DMF_TEST_POSTGRES names the server;
+// DMF_TEST_DATABASE=sqlite keeps the suite on SQLite while the tests that
+// are PostgreSQL's alone still use that server, as in CI's first pass.
+func suitePostgres(t testing.TB) string {
+	t.Helper()
+	switch db := os.Getenv("DMF_TEST_DATABASE"); db {
+	case "sqlite":
+		return ""
+	case "", "postgres":
+	default:
+		t.Fatalf("DMF_TEST_DATABASE=%q: use sqlite or postgres", db)
+	}
+	admin := os.Getenv("DMF_TEST_POSTGRES")
+	if admin == "" && os.Getenv("DMF_TEST_DATABASE") == "postgres" {
+		t.Fatal("DMF_TEST_DATABASE=postgres needs DMF_TEST_POSTGRES, an admin URL such as postgres://user:password@127.0.0.1:5432/postgres")
+	}
+	return admin
+}
 
 func testDatabase(t testing.TB, path string) string {
 	t.Helper()
-	admin := os.Getenv("DMF_TEST_POSTGRES")
+	admin := suitePostgres(t)
 	if admin == "" {
 		return path
 	}

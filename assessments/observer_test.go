@@ -2,7 +2,6 @@ package assessments_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -38,7 +37,7 @@ func TestObserverSeesCommittedChanges(t *testing.T) {
 		t.Errorf("events %v, want %v", events, want)
 	}
 	// Only SQLite writers queue (PostgreSQL has row locks).
-	if os.Getenv("DMF_TEST_POSTGRES") == "" && waits < 4 {
+	if suitePostgres(t) == "" && waits < 4 {
 		t.Errorf("%d write waits reported for 4 writes", waits)
 	}
 }
