@@ -327,11 +327,13 @@ type axeViolation struct {
 	Targets []string `json:"targets"`
 }
 
-// axeTags are the rule sets checked: WCAG 2.0 and 2.1, levels A and AA.
-const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']`
+// axeTags are the rule sets checked: WCAG 2.0 and 2.1, levels A and AA, and
+// axe's best practices (unique landmarks, one main heading, …), which
+// catch what confuses screen reader users even where WCAG does not.
+const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']`
 
 // checkAxe injects axe-core into the page and reports every violation of
-// the WCAG 2.1 A and AA rules.
+// the WCAG 2.1 A and AA rules and of the best practices.
 func (b *browserSuite) checkAxe(tb *tab, page string) {
 	tb.t.Helper()
 	for _, v := range b.axeRun(tb) {
