@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/unescap/dmf/assessments"
 )
@@ -323,6 +324,7 @@ func (b *browserSuite) checkViews(tb *tab, page, shot string) {
 		name := fmt.Sprintf("%s at %d px", page, v.width)
 		b.checkAxe(tb, name)
 		b.checkFits(tb, name, v.width)
+		b.checkHeader(tb, name, v)
 		if shot != "" {
 			scale := 1.0
 			if v.width > 1000 {
@@ -332,6 +334,83 @@ func (b *browserSuite) checkViews(tb *tab, page, shot string) {
 		}
 	}
 	tb.setView(views[0])
+}
+
+// box is where an element is on screen; nil if it is not rendered (or
+// inside a closed <details>).
+type box struct{ Top, Bottom, Height float64 }
+
+// boxesJS measures the header's parts (see box).
+const boxesJS = `(() => {
+	const box = s => { const e = document.querySelector(s); if (!e || !e.checkVisibility()) return null; const b = e.getBoundingClientRect();
+		return b.width || b.height ? {top: b.top, bottom: b.bottom, height: b.height} : null; };
+	return {header: box('header.site'), brand: box('.brand'), lang: box('.lang-nav'), account: box('.account'),
+		nav: box('.main-nav'), menu: box('details.menu > summary'), panel: box('.menu-panel')};
+})()`
+
+type headerBoxes struct{ Header, Brand, Lang, Account, Nav, Menu, Panel *box }
+
+// checkHeader: the header has one layout on every page. Wide, the
+// language switch and the account share the brand's row and the
+// navigation is the row below, the whole at most 130 px high; on a phone
+// it is one row of at most 80 px, the navigation and account folded into
+// the menu.
+func (b *browserSuite) checkHeader(tb *tab, page string, v viewport) {
+	tb.t.Helper()
+	h := js[headerBoxes](tb, boxesJS)
+	if h.Header == nil || h.Brand == nil || h.Lang == nil {
+		tb.t.Errorf("%s: the header, its brand or the language switch is missing", page)
+		return
+	}
+	if v.mobile {
+		if h.Header.Height > 80 || h.Menu == nil || h.Nav != nil || h.Account != nil {
+			tb.t.Errorf("%s: the header is %.0f px high (menu %v, navigation shown %v, account shown %v), want one row of at most 80 px with the rest in the menu",
+				page, h.Header.Height, h.Menu != nil, h.Nav != nil, h.Account != nil)
+		}
+		return
+	}
+	switch {
+	case h.Nav == nil || h.Account == nil || h.Menu != nil:
+		tb.t.Errorf("%s: the wide header hides its navigation or account, or shows the menu button", page)
+	case h.Nav.Top < h.Brand.Bottom-1 || h.Lang.Bottom > h.Nav.Top+1 || h.Account.Bottom > h.Nav.Top+1:
+		tb.t.Errorf("%s: the wide header is not brand, language and account above the navigation: %+v %+v %+v %+v", page, *h.Brand, *h.Lang, *h.Account, *h.Nav)
+	case h.Header.Height > 130:
+		tb.t.Errorf("%s: the wide header is %.0f px high", page, h.Header.Height)
+	}
+}
+
+// testPhoneMenu: on a phone the menu opens and closes without JavaScript,
+// from the keyboard, shows the navigation and the account below the bar,
+// and passes axe while open.
+func (b *browserSuite) testPhoneMenu(t *testing.T) {
+	r := b.newTab(t, "respondent on a phone without JavaScript")
+	call(r, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	b.signIn(r, b.p.a)
+	for _, lang := range languages {
+		r.useLang(lang)
+		r.openOK("/assessments")
+		r.setView(pageViews()[1])
+		r.do(chromedp.Focus(chromedp.CSS("details.menu > summary")), chromedp.KeyEvent("\r"))
+		h := js[headerBoxes](r, boxesJS)
+		if h.Nav == nil || h.Account == nil || h.Panel == nil || h.Header == nil || h.Panel.Top < h.Header.Bottom-1 {
+			t.Errorf("%s: Enter on the menu button does not show the navigation and account below the bar: %+v", lang, h)
+		}
+		if !js[bool](r, `document.activeElement.matches(':focus-visible') && getComputedStyle(document.activeElement).outlineStyle !== 'none'`) {
+			t.Errorf("%s: the menu button shows no focus", lang)
+		}
+		name := "open phone menu (" + lang + ")"
+		b.checkAxeNoScript(r, name)
+		b.checkFits(r, name, phoneWidth)
+		r.screenshot(b.shotDir(t), "menu-"+lang+"-phone", 1)
+		r.follow(chromedp.Evaluate[chromedp.Void](`document.querySelector('.menu-panel .main-nav a[href="/compare"]').click()`))
+		if p := r.path(); !strings.HasPrefix(p, "/compare") {
+			t.Errorf("%s: the menu's link led to %s", lang, p)
+		}
+		if h := js[headerBoxes](r, boxesJS); h.Nav != nil {
+			t.Errorf("%s: the menu is open on the next page", lang)
+		}
+		r.setView(pageViews()[0])
+	}
 }
 
 // useLang brings the tab's session to lang through the language switch.

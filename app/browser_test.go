@@ -132,6 +132,7 @@ func TestBrowser(t *testing.T) {
 	b := &browserSuite{root: startBrowser(t, chrome), a: a, base: serveWithAxe(t, a, axe), p: a.seedPeople()}
 	t.Run("journey", b.testJourney)
 	t.Run("pages", b.testPages)
+	t.Run("phone-menu", b.testPhoneMenu)
 	t.Run("print", b.testPrint)
 	t.Run("no-javascript", b.testNoJavaScript)
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
