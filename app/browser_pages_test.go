@@ -454,13 +454,6 @@ func (b *browserSuite) checkWeight(tb *tab, page string) string {
 	return fmt.Sprintf("%d bytes %v", w.Total, w.Parts)
 }
 
-// checkSmallScreen checks that the page fits the phone's width; the tab
-// must be at that size (setView).
-func (b *browserSuite) checkSmallScreen(tb *tab, page string) {
-	tb.t.Helper()
-	b.checkFits(tb, page, phoneWidth)
-}
-
 // checkFits: at the tab's width (which must be width) the page does not
 // scroll sideways and every control is at least partly on screen. A box
 // may scroll sideways on its own (a wide data table) only if the keyboard

@@ -106,7 +106,7 @@ func (r radarChart) SVG() template.HTML {
 	}
 	c := r
 	c.ID, c.font = r.ID+"-compact", radarCompactFont
-	return r.svg("radar radar-full") + c.svg("radar radar-compact")
+	return r.svg("radar") + c.svg("radar radar-compact")
 }
 
 // svg renders one chart with the given class.

@@ -233,7 +233,7 @@ func TestRadarCompact(t *testing.T) {
 	c.Codes = []string{"STRAT", "SERV", "PROACT", "INTEROP", "TRUST", "INCL", "XBORD"}
 	svg := string(c.SVG())
 	full, compact, ok := strings.Cut(svg, `</svg>`)
-	if !ok || !strings.Contains(full, `class="radar radar-full"`) || !strings.Contains(compact, `class="radar radar-compact"`) {
+	if !ok || !strings.HasPrefix(full, `<svg xmlns="http://www.w3.org/2000/svg" class="radar" `) || !strings.Contains(compact, `class="radar radar-compact"`) {
 		t.Fatalf("not a full and a compact chart: %.300s", svg)
 	}
 	radarXML(t, full+`</svg>`)
