@@ -307,7 +307,8 @@ func (b *browserSuite) answerByKeyboard(tb *tab, inds []frameworks.Indicator, le
 func (b *browserSuite) tabThrough(tb *tab) {
 	t := tb.t
 	t.Helper()
-	n := js[int](tb, `document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary, [tabindex="0"]').length`)
+	// Only what is rendered: the header's menu button is hidden on wide screens.
+	n := js[int](tb, `[...document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, summary, [tabindex="0"]')].filter(e => e.checkVisibility()).length`)
 	seen := map[string]bool{}
 	for i := 0; i < n; i++ {
 		tb.do(chromedp.KeyEvent(kb.Tab))

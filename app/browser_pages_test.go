@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/unescap/dmf/assessments"
 )
@@ -66,15 +67,30 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 	}
 	two, four := 2, 4
 	if _, err := st.SaveAnswers(ctx, p.actorA, d.ID, nil, assessments.Answers{
-		"SERV.1":  {Level: &four, Comment: "Registration takes 15 minutes online.", Evidence: []string{"https://stats.example.gov/registration-2026"}},
+		"SERV.1":  {Level: &four, Comment: "Registration takes 15 minutes online.", Evidence: []string{longURL}},
 		"SERV.2":  {Level: &two},
 		"STRAT.1": {Level: &four},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	f.draft = d.ID
+
+	// Long words that must wrap rather than widen a page: a token name
+	// without spaces, an e-mail address in the header, a link.
+	if _, _, err := st.CreateToken(ctx, p.actorA.UserID, "statistics-office-quarterly-export-to-the-national-data-warehouse"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: longEmail, Password: pw, Role: assessments.RoleRespondent, OrganisationID: p.actorA.OrganisationID}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
+
+// A long address and a long link for the page fixture.
+const (
+	longEmail = "head-of-digital-transformation.department@ministry-of-justice.gov.example.kz"
+	longURL   = "https://stats.example.gov/publications/digital-services/registration-statistics-quarterly-2026-q1-final-version.pdf"
+)
 
 // pageState is one page in one state: a plain GET, or a form posted to it
 // that comes back with problems.
@@ -84,8 +100,8 @@ type pageState struct {
 	path   string
 	status int64         // the status the state answers with
 	act    func(tb *tab) // turns the opened page into the state
-	shot   string        // the languages to screenshot it in: "", "en" or "en ru"
-	extra  bool          // a variant of a page type that Russian covers in another state: checked in English only
+	shot   string        // the languages to screenshot it in (at every width): "", "en" or "en ru"
+	extra  bool          // a variant of another state; no longer special: every state is checked in every language
 }
 
 // states lists every page type, with the error states of its forms.
@@ -131,7 +147,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "reference", path: "/reference"},
 		{name: "reference-wsis", extra: true, path: "/reference/wsis"},
 		{name: "reference-topic", extra: true, path: "/reference/dmf"},
-		{name: "login", extra: true, path: "/login"},
+		{name: "login", path: "/login", shot: "en ru"},
 		{name: "login-failed", path: "/login", status: 401, act: post(`form[action="/login"]`, map[string]string{"email": "nobody@example.org", "password": "wrong password"})},
 		{name: "compare-public", extra: true, path: "/compare"},
 		{name: "vocab", extra: true, path: "/vocab"},
@@ -143,7 +159,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 			bad := strings.Replace(string(rec.Data), `"period":2026`, `"period":2027`, 1)
 			post(`form[action="/verify"]`, map[string]string{"card": bad})(tb)
 		}},
-		{name: "card", path: "/cards/" + f.card, shot: "en"},
+		{name: "card", path: "/cards/" + f.card, shot: "en ru"},
 		// Issue 14: the card's "for verifiers" part and the framework's digest, unfolded.
 		{name: "card-verifiers", path: "/cards/" + f.card, shot: "en ru", act: openDetails},
 		{name: "framework-digest", path: ed, shot: "en ru", act: openDetails},
@@ -179,7 +195,8 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 			}
 		}},
 		{name: "password", extra: true, who: "respondent", path: "/account/password"},
-		{name: "account", extra: true, who: "respondent", path: "/account"},
+		{name: "account", who: "respondent", path: "/account", shot: "en ru"}, // with a long token name
+		{name: "account-long-email", who: "official", path: "/account"},
 		{name: "notifications", who: "respondent", path: "/notifications", shot: "en ru"},
 		{name: "password-reset", extra: true, path: "/password-reset"},
 		{name: "password-reset-problem", path: "/password-reset", status: 422, act: post(`form[action="/password-reset"]`, map[string]string{"email": "not an address"})},
@@ -210,36 +227,29 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	}
 }
 
-// testPages checks every page type in English and Russian (variants of a
-// page type only in English, to keep the run short): axe-core finds no
-// WCAG 2.1 A or AA violation, error summaries link to their fields, charts
-// have text equivalents, nothing scrolls sideways at 375 px and every
-// control is on screen, and no page loads more than 100 KB of CSS and
-// JavaScript. The main pages are saved as screenshots at both widths.
+// testPages checks every page state in English and Russian, each at the
+// desktop and the phone width (pageViews): axe-core finds no WCAG 2.1 A or
+// AA violation and nothing its best-practice rules object to, nothing
+// scrolls sideways and every control is on screen; error summaries link
+// to their fields, charts have text equivalents and no page loads more than
+// 100 KB of CSS and JavaScript. The main pages are saved as screenshots at
+// both widths in both languages.
 func (b *browserSuite) testPages(t *testing.T) {
 	f := b.seedPageFixture(t)
-	shots := b.shotDir(t)
 	states := b.states(f)
 	weights := map[string]string{} // page → CSS and JS bytes
 	tabs := map[string]*tab{"": b.newTab(t, "visitor")}
-	for who, email := range map[string]string{"respondent": b.p.a, "reviewer": b.p.rev, "admin": b.p.adm} {
+	for who, email := range map[string]string{"respondent": b.p.a, "reviewer": b.p.rev, "admin": b.p.adm, "official": longEmail} {
 		tabs[who] = b.newTab(t, who)
 		b.signIn(tabs[who], email)
 	}
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
-			axed := 0
 			for _, tb := range tabs {
 				tb.t = t
-				tb.openOK("/")
-				if tb.lang() != lang {
-					tb.switchLang(lang)
-				}
+				tb.useLang(lang)
 			}
 			for i, ps := range states {
-				if ps.extra && lang != "en" {
-					continue
-				}
 				tb := tabs[ps.who]
 				name := fmt.Sprintf("%s (%s)", ps.name, lang)
 				status := tb.open(ps.path)
@@ -260,27 +270,18 @@ func (b *browserSuite) testPages(t *testing.T) {
 				if lang == "en" {
 					weights[ps.name] = b.checkWeight(tb, name)
 				}
-				b.checkAxe(tb, name)
-				axed++
 				b.checkErrorSummary(tb, name, want == 422)
-				if lang == "en" {
-					b.checkCharts(tb, name)
+				b.checkCharts(tb, name)
+				shot := ""
+				if strings.Contains(ps.shot, lang) {
+					shot = fmt.Sprintf("%02d-%s-%s", i, ps.name, lang)
 				}
-				shot := strings.Contains(ps.shot, lang)
-				if shot && lang == "en" {
-					tb.screenshot(shots, fmt.Sprintf("%02d-%s-%s-desktop", i, ps.name, lang), 0.5)
-				}
-				tb.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
-				b.checkSmallScreen(tb, name)
-				if shot {
-					tb.screenshot(shots, fmt.Sprintf("%02d-%s-%s-mobile", i, ps.name, lang), 1)
-				}
-				tb.do(chromedp.EmulateViewport(desktopWidth, desktopHeight))
+				b.checkViews(tb, name, shot)
 			}
 			if lang == "en" {
 				b.checkAxeFindsProblems(tabs[""])
 			}
-			t.Logf("axe-core checked %d page states in %s", axed, lang)
+			t.Logf("checked %d page states in %s at %d widths", len(states), lang, len(pageViews()))
 		})
 	}
 	pages := map[string][]string{} // weight → pages
@@ -289,6 +290,143 @@ func (b *browserSuite) testPages(t *testing.T) {
 	}
 	for w, names := range pages {
 		t.Logf("CSS and JavaScript: %s on %d pages (%s)", w, len(names), strings.Join(names, ", "))
+	}
+}
+
+// viewport is a window size the page checks run at.
+type viewport struct {
+	name          string // in screenshot names: "desktop", "phone"
+	width, height int64
+	mobile        bool // emulate a phone (touch, mobile viewport)
+}
+
+// pageViews are the sizes every page state is checked at. The first is the
+// one a tab opens at (newTab) and returns to after checkViews.
+func pageViews() []viewport {
+	return []viewport{
+		{name: "desktop", width: desktopWidth, height: desktopHeight},
+		{name: "phone", width: phoneWidth, height: phoneHeight, mobile: true},
+	}
+}
+
+// setView resizes the tab's window to v; the page stays loaded.
+func (tb *tab) setView(v viewport) {
+	tb.t.Helper()
+	if v.mobile {
+		tb.do(chromedp.EmulateViewport(v.width, v.height, chromedp.EmulateMobile))
+	} else {
+		tb.do(chromedp.EmulateViewport(v.width, v.height))
+	}
+}
+
+// checkViews checks the page as it is now at every size of pageViews: axe
+// (checkAxe), nothing sideways and every control on screen (checkFits).
+// With a shot name it saves a screenshot at each size (name-desktop.png,
+// name-phone.png). The tab ends at the desktop size. A test of a page
+// state of its own calls it after bringing the page into that state.
+func (b *browserSuite) checkViews(tb *tab, page, shot string) {
+	tb.t.Helper()
+	views := pageViews()
+	for _, v := range views {
+		tb.setView(v)
+		name := fmt.Sprintf("%s at %d px", page, v.width)
+		b.checkAxe(tb, name)
+		b.checkFits(tb, name, v.width)
+		b.checkHeader(tb, name, v)
+		if shot != "" {
+			scale := 1.0
+			if v.width > 1000 {
+				scale = 0.5 // enough to read, a quarter of the file
+			}
+			tb.screenshot(b.shotDir(tb.t), shot+"-"+v.name, scale)
+		}
+	}
+	tb.setView(views[0])
+}
+
+// box is where an element is on screen; nil if it is not rendered (or
+// inside a closed <details>).
+type box struct{ Top, Bottom, Height float64 }
+
+// boxesJS measures the header's parts (see box).
+const boxesJS = `(() => {
+	const box = s => { const e = document.querySelector(s); if (!e || !e.checkVisibility()) return null; const b = e.getBoundingClientRect();
+		return b.width || b.height ? {top: b.top, bottom: b.bottom, height: b.height} : null; };
+	return {header: box('header.site'), brand: box('.brand'), lang: box('.lang-nav'), account: box('.account'),
+		nav: box('.main-nav'), menu: box('details.menu > summary'), panel: box('.menu-panel')};
+})()`
+
+type headerBoxes struct{ Header, Brand, Lang, Account, Nav, Menu, Panel *box }
+
+// checkHeader: the header has one layout on every page. Wide, the
+// language switch and the account share the brand's row and the
+// navigation is the row below, the whole at most 130 px high; on a phone
+// it is one row of at most 80 px, the navigation and account folded into
+// the menu.
+func (b *browserSuite) checkHeader(tb *tab, page string, v viewport) {
+	tb.t.Helper()
+	h := js[headerBoxes](tb, boxesJS)
+	if h.Header == nil || h.Brand == nil || h.Lang == nil {
+		tb.t.Errorf("%s: the header, its brand or the language switch is missing", page)
+		return
+	}
+	if v.mobile {
+		if h.Header.Height > 80 || h.Menu == nil || h.Nav != nil || h.Account != nil {
+			tb.t.Errorf("%s: the header is %.0f px high (menu %v, navigation shown %v, account shown %v), want one row of at most 80 px with the rest in the menu",
+				page, h.Header.Height, h.Menu != nil, h.Nav != nil, h.Account != nil)
+		}
+		return
+	}
+	switch {
+	case h.Nav == nil || h.Account == nil || h.Menu != nil:
+		tb.t.Errorf("%s: the wide header hides its navigation or account, or shows the menu button", page)
+	case h.Nav.Top < h.Brand.Bottom-1 || h.Lang.Bottom > h.Nav.Top+1 || h.Account.Bottom > h.Nav.Top+1:
+		tb.t.Errorf("%s: the wide header is not brand, language and account above the navigation: %+v %+v %+v %+v", page, *h.Brand, *h.Lang, *h.Account, *h.Nav)
+	case h.Header.Height > 130:
+		tb.t.Errorf("%s: the wide header is %.0f px high", page, h.Header.Height)
+	}
+}
+
+// testPhoneMenu: on a phone the menu opens and closes without JavaScript,
+// from the keyboard, shows the navigation and the account below the bar,
+// and passes axe while open.
+func (b *browserSuite) testPhoneMenu(t *testing.T) {
+	r := b.newTab(t, "respondent on a phone without JavaScript")
+	call(r, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	b.signIn(r, b.p.a)
+	for _, lang := range languages {
+		r.useLang(lang)
+		r.openOK("/assessments")
+		r.setView(pageViews()[1])
+		r.do(chromedp.Focus(chromedp.CSS("details.menu > summary")), chromedp.KeyEvent("\r"))
+		h := js[headerBoxes](r, boxesJS)
+		if h.Nav == nil || h.Account == nil || h.Panel == nil || h.Header == nil || h.Panel.Top < h.Header.Bottom-1 {
+			t.Errorf("%s: Enter on the menu button does not show the navigation and account below the bar: %+v", lang, h)
+		}
+		if !js[bool](r, `document.activeElement.matches(':focus-visible') && getComputedStyle(document.activeElement).outlineStyle !== 'none'`) {
+			t.Errorf("%s: the menu button shows no focus", lang)
+		}
+		name := "open phone menu (" + lang + ")"
+		b.checkAxeNoScript(r, name)
+		b.checkFits(r, name, phoneWidth)
+		r.screenshot(b.shotDir(t), "menu-"+lang+"-phone", 1)
+		r.follow(chromedp.Evaluate[chromedp.Void](`document.querySelector('.menu-panel .main-nav a[href="/compare"]').click()`))
+		if p := r.path(); !strings.HasPrefix(p, "/compare") {
+			t.Errorf("%s: the menu's link led to %s", lang, p)
+		}
+		if h := js[headerBoxes](r, boxesJS); h.Nav != nil {
+			t.Errorf("%s: the menu is open on the next page", lang)
+		}
+		r.setView(pageViews()[0])
+	}
+}
+
+// useLang brings the tab's session to lang through the language switch.
+func (tb *tab) useLang(lang string) {
+	tb.t.Helper()
+	tb.openOK("/")
+	if tb.lang() != lang {
+		tb.switchLang(lang)
 	}
 }
 
@@ -324,11 +462,12 @@ func (b *browserSuite) checkWeight(tb *tab, page string) string {
 	return fmt.Sprintf("%d bytes %v", w.Total, w.Parts)
 }
 
-// checkSmallScreen: at phone width the page does not scroll sideways and
-// every control is at least partly on screen. A box may scroll sideways on
-// its own (a wide data table) only if the keyboard can scroll it: it takes
-// the focus and is a named region; a control inside it counts as on screen.
-func (b *browserSuite) checkSmallScreen(tb *tab, page string) {
+// checkFits: at the tab's width (which must be width) the page does not
+// scroll sideways and every control is at least partly on screen. A box
+// may scroll sideways on its own (a wide data table) only if the keyboard
+// can scroll it: it takes the focus and is a named region; a control inside
+// it counts as on screen.
+func (b *browserSuite) checkFits(tb *tab, page string, width int64) {
 	tb.t.Helper()
 	r := js[struct {
 		Width       int      `json:"width"`
@@ -375,21 +514,21 @@ func (b *browserSuite) checkSmallScreen(tb *tab, page string) {
 		out.wide = out.wide.slice(0, 8);
 		return out;
 	})()`)
-	if r.Width != phoneWidth {
-		tb.t.Fatalf("%s: the phone viewport is %d px wide, want %d", page, r.Width, phoneWidth)
+	if int64(r.Width) != width {
+		tb.t.Fatalf("%s: the viewport is %d px wide, want %d", page, r.Width, width)
 	}
 	if r.ScrollWidth > r.Width {
-		tb.t.Errorf("%s at %d px scrolls sideways (%d px wide): %s", page, r.Width, r.ScrollWidth, strings.Join(r.Wide, "; "))
+		tb.t.Errorf("%s scrolls sideways (%d px wide): %s", page, r.ScrollWidth, strings.Join(r.Wide, "; "))
 	}
 	for _, el := range r.Off {
-		tb.t.Errorf("%s at %d px: %s is off screen", page, r.Width, el)
+		tb.t.Errorf("%s: %s is off screen", page, el)
 	}
 	for _, el := range r.Regions {
-		tb.t.Errorf("%s at %d px: %s scrolls sideways but cannot be scrolled by keyboard (needs tabindex=0, role=region and a name)", page, r.Width, el)
+		tb.t.Errorf("%s: %s scrolls sideways but cannot be scrolled by keyboard (needs tabindex=0, role=region and a name)", page, el)
 	}
 	// A table stacked into blocks is still a table to assistive technology.
 	if roles := axRoles(tb, "table.stack td"); roles != nil && (!slices.Contains(roles, "cell") || !slices.Contains(roles, "table")) {
-		tb.t.Errorf("%s at %d px: a stacked table's cell has the roles %v, not a cell of a table", page, r.Width, roles)
+		tb.t.Errorf("%s: a stacked table's cell has the roles %v, not a cell of a table", page, roles)
 	}
 }
 
@@ -469,8 +608,9 @@ func (b *browserSuite) checkCharts(tb *tab, page string) {
 	}
 }
 
-// openDetails unfolds every <details> on the page, so that axe and the
-// screenshots see what a reader who opens them sees.
+// openDetails unfolds every <details> in the page's main content, so that
+// axe and the screenshots see what a reader who opens them sees. The
+// header's phone menu is a <details> too; the phone-menu test opens that.
 func openDetails(tb *tab) {
-	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('details').forEach(d => { d.open = true; })`))
+	tb.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('main details').forEach(d => { d.open = true; })`))
 }

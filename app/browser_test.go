@@ -129,6 +129,7 @@ func TestBrowser(t *testing.T) {
 	b := &browserSuite{root: startBrowser(t, chrome), a: a, base: serveWithAxe(t, a, axe), p: a.seedPeople()}
 	t.Run("journey", b.testJourney)
 	t.Run("pages", b.testPages)
+	t.Run("phone-menu", b.testPhoneMenu)
 	t.Run("print", b.testPrint)
 	t.Run("no-javascript", b.testNoJavaScript)
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
@@ -325,11 +326,13 @@ type axeViolation struct {
 	Targets []string `json:"targets"`
 }
 
-// axeTags are the rule sets checked: WCAG 2.0 and 2.1, levels A and AA.
-const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']`
+// axeTags are the rule sets checked: WCAG 2.0 and 2.1, levels A and AA, and
+// axe's best practices (unique landmarks, one main heading, …), which
+// catch what confuses screen reader users even where WCAG does not.
+const axeTags = `['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']`
 
 // checkAxe injects axe-core into the page and reports every violation of
-// the WCAG 2.1 A and AA rules.
+// the WCAG 2.1 A and AA rules and of the best practices.
 func (b *browserSuite) checkAxe(tb *tab, page string) {
 	tb.t.Helper()
 	for _, v := range b.axeRun(tb) {

@@ -53,7 +53,6 @@ func (b *browserSuite) testVerifyStates(t *testing.T) {
 		{"not-a-card", "/verify", paste("hello"), 200, "verdict-bad"},
 		{"unknown-id", "/verify?card=does-not-exist", nil, 404, "verdict-bad"},
 	}
-	shots := b.shotDir(t)
 	tb := b.newTab(t, "visitor")
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
@@ -76,12 +75,9 @@ func (b *browserSuite) testVerifyStates(t *testing.T) {
 				if len([]rune(strings.TrimSpace(verdict))) < 10 {
 					t.Errorf("%s: no %s verdict in words: %q", name, st.class, verdict)
 				}
-				b.checkAxe(tb, name)
-				tb.screenshot(shots, fmt.Sprintf("verify-%s-%s-desktop", st.name, lang), 1)
-				tb.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
-				b.checkSmallScreen(tb, name)
-				tb.screenshot(shots, fmt.Sprintf("verify-%s-%s-mobile", st.name, lang), 1)
-				tb.do(chromedp.EmulateViewport(desktopWidth, desktopHeight))
+				// axe, no sideways scrolling, the header, and a screenshot,
+				// at 1280 and 375 px.
+				b.checkViews(tb, name, fmt.Sprintf("verify-%s-%s", st.name, lang))
 			}
 		})
 	}

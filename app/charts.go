@@ -31,24 +31,46 @@ type radarChart struct {
 	Title  string        // accessible name (already translated)
 	Desc   string        // accessible description (already translated)
 	Axes   []string      // axis labels (already translated); 3..12
+	Codes  []string      // short axis codes (STRAT, SERV, …), one per axis, or none
 	Series []radarSeries // 1..6
 	Rings  []float64     // grid rings, e.g. 20, 40, 60, 80; the 100 ring is always drawn
+
+	font float64 // label font size; 0 is radarFont (see compact)
 }
 
 // Geometry in SVG user units. The chart is centred on the origin, so a
 // vertex is (r·cos θ, r·sin θ); the viewBox then grows to fit the labels.
 const (
-	radarR     = 150.0           // radius of the 100 ring
-	radarGap   = 10.0            // between the 100 ring and an axis label
-	radarFont  = 12.0            // label font size
-	radarLine  = 14.0            // label line height
-	radarCharW = 0.6 * radarFont // generous average glyph width, so labels are never clipped
-	radarPad   = 8.0             // around everything
-	radarGrid  = "#8a94a0"       // 3.1:1 on white (WCAG 1.4.11)
-	radarInk   = "#1b1f24"       // labels, as --ink in app.css
-	radarMuted = "#4d5560"       // ring values, as --muted
-	radarMaxAx = 12              // beyond this the labels collide
+	radarR     = 150.0     // radius of the 100 ring
+	radarGap   = 10.0      // between the 100 ring and an axis label
+	radarFont  = 12.0      // label font size
+	radarLine  = 14.0      // label line height at radarFont
+	radarPad   = 8.0       // around everything
+	radarGrid  = "#8a94a0" // 3.1:1 on white (WCAG 1.4.11)
+	radarInk   = "#1b1f24" // labels, as --ink in app.css
+	radarMuted = "#4d5560" // ring values, as --muted
+	radarMaxAx = 12        // beyond this the labels collide
 )
+
+// The phone variant (compact) labels the axes with their codes in a larger
+// font and lists code and name below the chart: the full names around a
+// chart 343 px wide come out about 6 px high.
+const (
+	radarCompactFont = 20.0
+	radarCompactRing = 16.0
+)
+
+func (r radarChart) fontSize() float64 {
+	if r.font == 0 {
+		return radarFont
+	}
+	return r.font
+}
+
+func (r radarChart) lineHeight() float64 { return r.fontSize() * radarLine / radarFont }
+
+// charWidth is a generous average glyph width, so labels are never clipped.
+func (r radarChart) charWidth() float64 { return 0.6 * r.fontSize() }
 
 // radarStyle tells a series apart by colour, dash pattern and marker shape
 // together, so the chart survives greyscale print and colour blindness
@@ -71,12 +93,25 @@ var radarStyles = []radarStyle{
 
 // SVG renders the chart. It returns "" when the input cannot be drawn as
 // described (fewer than 3 or more than 12 axes, no series or more than six):
-// the page's table carries the same values in any case.
+// the page's table carries the same values in any case. With Codes it
+// renders a second, compact chart for phones after the first
+// (static/css/charts.css shows one of the two).
 func (r radarChart) SVG() template.HTML {
 	n := len(r.Axes)
 	if n < 3 || n > radarMaxAx || len(r.Series) == 0 || len(r.Series) > len(radarStyles) {
 		return ""
 	}
+	if len(r.Codes) != n || r.font != 0 {
+		return r.svg("radar")
+	}
+	c := r
+	c.ID, c.font = r.ID+"-compact", radarCompactFont
+	return r.svg("radar") + c.svg("radar radar-compact")
+}
+
+// svg renders one chart with the given class.
+func (r radarChart) svg(class string) template.HTML {
+	n := len(r.Axes)
 	var body strings.Builder
 	var b radarBox // what has been drawn, for the viewBox
 	rings := r.grid(&body, &b, n)
@@ -84,19 +119,26 @@ func (r radarChart) SVG() template.HTML {
 		r.series(&body, k, n)
 	}
 	// Ring values go over the series; their white halo cuts the lines.
-	body.WriteString(`<g class="radar-ring-labels" font-size="10" fill="` + radarMuted +
-		`" stroke="#fff" stroke-width="3" paint-order="stroke">`)
+	ringFont := 10.0
+	if r.font != 0 {
+		ringFont = radarCompactRing
+	}
+	fmt.Fprintf(&body, `<g class="radar-ring-labels" font-size="%s" fill="`+radarMuted+
+		`" stroke="#fff" stroke-width="3" paint-order="stroke">`, radarNum(ringFont))
 	for _, v := range rings {
-		fmt.Fprintf(&body, `<text x="4" y="%s">%s</text>`, radarNum(-v/100*radarR+11), radarNum(v))
+		fmt.Fprintf(&body, `<text x="4" y="%s">%s</text>`, radarNum(-v/100*radarR+ringFont+1), radarNum(v))
 	}
 	body.WriteString(`</g>`)
 	r.labels(&body, &b, n)
 	if len(r.Series) > 1 {
 		r.legend(&body, &b)
 	}
+	if r.font != 0 {
+		r.key(&body, &b)
+	}
 	w, id := math.Max(-b.minX, b.maxX)+radarPad, radarEsc(r.ID) // symmetric, so the rings stay centred
 	var out strings.Builder
-	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" class="radar" viewBox="%s %s %s %s" width="100%%" `+
+	fmt.Fprintf(&out, `<svg xmlns="http://www.w3.org/2000/svg" class="`+class+`" viewBox="%s %s %s %s" width="100%%" `+
 		`role="img" aria-labelledby="%s-title %s-desc"><title id="%s-title">%s</title><desc id="%s-desc">%s</desc>`,
 		radarNum(-w), radarNum(b.minY-radarPad), radarNum(2*w), radarNum(b.maxY-b.minY+2*radarPad),
 		id, id, id, radarEsc(r.Title), id, radarEsc(r.Desc))
@@ -133,8 +175,12 @@ func (r radarChart) grid(sb *strings.Builder, b *radarBox, n int) []float64 {
 
 // labels writes the axis labels outside the 100 ring, anchored by side.
 func (r radarChart) labels(sb *strings.Builder, b *radarBox, n int) {
-	sb.WriteString(`<g class="radar-labels" font-size="12" fill="` + radarInk + `">`)
-	for i, a := range r.Axes {
+	fmt.Fprintf(sb, `<g class="radar-labels" font-size="%s" fill="`+radarInk+`">`, radarNum(r.fontSize()))
+	axes := r.Axes
+	if r.font != 0 {
+		axes = r.Codes
+	}
+	for i, a := range axes {
 		c, s := math.Cos(radarAngle(i, n)), math.Sin(radarAngle(i, n))
 		anchor := "middle"
 		if c > 0.2 {
@@ -143,11 +189,11 @@ func (r radarChart) labels(sb *strings.Builder, b *radarBox, n int) {
 			anchor = "end"
 		}
 		lines := radarWrap(a, 18, 32)
-		h := float64(len(lines)-1) * radarLine
+		f, h := r.fontSize(), float64(len(lines)-1)*r.lineHeight()
 		// Centre the block on its point, then push it outwards by half its
 		// height so that top labels sit above the ring and bottom ones below.
 		x, y := (radarR+radarGap)*c, (radarR+radarGap)*s
-		radarText(sb, b, lines, x, y-h/2+0.35*radarFont+s*(h/2+0.5*radarFont), anchor)
+		r.text(sb, b, lines, x, y-h/2+0.35*f+s*(h/2+0.5*f), anchor)
 	}
 	sb.WriteString(`</g>`)
 }
@@ -199,22 +245,22 @@ func (r radarChart) series(sb *strings.Builder, k, n int) {
 // stroke sample with its marker and the wrapped name.
 func (r radarChart) legend(sb *strings.Builder, b *radarBox) {
 	colW := math.Max(-b.minX, b.maxX)
-	chars := max(10, int((colW-44)/radarCharW))
+	chars := max(10, int((colW-44)/r.charWidth()))
 	top := b.maxY + 18
-	sb.WriteString(`<g class="radar-legend" font-size="12" fill="` + radarInk + `">`)
+	fmt.Fprintf(sb, `<g class="radar-legend" font-size="%s" fill="`+radarInk+`">`, radarNum(r.fontSize()))
 	for row := 0; row*2 < len(r.Series); row++ {
 		height := 0.0
 		for col := 0; col < 2 && row*2+col < len(r.Series); col++ {
 			k, x := row*2+col, -colW+float64(col)*colW
 			st, lines := radarStyles[k], radarWrap(r.Series[k].Name, chars, chars)
-			y := top + radarFont
+			y := top + r.fontSize()
 			fmt.Fprintf(sb, `<line class="radar-swatch" x1="%s" y1="%s" x2="%s" y2="%s"%s/>`,
 				radarNum(x), radarNum(y-4), radarNum(x+28), radarNum(y-4), st.stroke())
 			fmt.Fprintf(sb, `<g class="radar-markers" fill="%s" stroke="#fff" stroke-width="1">%s</g>`,
 				st.Colour, st.marker(x+14, y-4))
 			b.add(x, y-4)
-			radarText(sb, b, lines, x+36, y, "start")
-			height = math.Max(height, float64(len(lines))*radarLine+6)
+			r.text(sb, b, lines, x+36, y, "start")
+			height = math.Max(height, float64(len(lines))*r.lineHeight()+6)
 		}
 		top += height
 	}
@@ -243,15 +289,31 @@ func (st radarStyle) marker(x, y float64) string {
 	return `<path d="M` + strings.Join(pts, "L") + `Z"/>`
 }
 
-// radarText writes lines as one <text>, baselines from y down, and grows b
-// to hold them (by estimated width: SVG text cannot be measured server-side).
-func radarText(sb *strings.Builder, b *radarBox, lines []string, x, y float64, anchor string) {
+// key lists each axis code with its name below the compact chart, one
+// entry a line (wrapped) across the chart's width.
+func (r radarChart) key(sb *strings.Builder, b *radarBox) {
+	w := 2 * math.Max(-b.minX, b.maxX)
+	chars := max(10, int(w/r.charWidth()))
+	y := b.maxY + 18 + r.fontSize()
+	fmt.Fprintf(sb, `<g class="radar-key" font-size="%s" fill="`+radarInk+`">`, radarNum(r.fontSize()))
+	for i, code := range r.Codes {
+		lines := radarWrap(code+" – "+r.Axes[i], chars, chars)
+		r.text(sb, b, lines, -w/2, y, "start")
+		y += float64(len(lines))*r.lineHeight() + 4
+	}
+	sb.WriteString(`</g>`)
+}
+
+// text writes lines as one <text>, baselines from y down, and grows b to
+// hold them (by estimated width: SVG text cannot be measured server-side).
+func (r radarChart) text(sb *strings.Builder, b *radarBox, lines []string, x, y float64, anchor string) {
+	f := r.fontSize()
 	fmt.Fprintf(sb, `<text text-anchor="%s">`, anchor)
 	for i, l := range lines {
-		ly, w := y+float64(i)*radarLine, float64(utf8.RuneCountInString(l))*radarCharW
+		ly, w := y+float64(i)*r.lineHeight(), float64(utf8.RuneCountInString(l))*r.charWidth()
 		left := map[string]float64{"start": x, "middle": x - w/2, "end": x - w}[anchor]
-		b.add(left, ly-radarFont)
-		b.add(left+w, ly+0.3*radarFont)
+		b.add(left, ly-f)
+		b.add(left+w, ly+0.3*f)
 		fmt.Fprintf(sb, `<tspan x="%s" y="%s">%s</tspan>`, radarNum(x), radarNum(ly), radarEsc(l))
 	}
 	sb.WriteString(`</text>`)

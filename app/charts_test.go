@@ -225,3 +225,26 @@ func TestRadarWrapAndNumbers(t *testing.T) {
 		}
 	}
 }
+
+// With axis codes the chart comes a second time for phones: codes around
+// it in a larger font, each code with its name in a key below, its own ids.
+func TestRadarCompact(t *testing.T) {
+	c := testRadar(2)
+	c.Codes = []string{"STRAT", "SERV", "PROACT", "INTEROP", "TRUST", "INCL", "XBORD"}
+	svg := string(c.SVG())
+	full, compact, ok := strings.Cut(svg, `</svg>`)
+	if !ok || !strings.HasPrefix(full, `<svg xmlns="http://www.w3.org/2000/svg" class="radar" `) || !strings.Contains(compact, `class="radar radar-compact"`) {
+		t.Fatalf("not a full and a compact chart: %.300s", svg)
+	}
+	radarXML(t, full+`</svg>`)
+	radarXML(t, compact)
+	if strings.Contains(full, ">XBORD<") || !strings.Contains(compact, ">XBORD<") {
+		t.Errorf("codes belong around the compact chart only")
+	}
+	if !strings.Contains(compact, `class="radar-key"`) || !strings.Contains(compact, "STRAT – Strategy,") {
+		t.Errorf("the compact chart has no key of codes and names")
+	}
+	if !strings.Contains(compact, `class="radar-labels" font-size="20"`) || !strings.Contains(compact, `aria-labelledby="result-radar-compact-title result-radar-compact-desc"`) {
+		t.Errorf("compact chart: font or ids: %.400s", compact)
+	}
+}

@@ -47,7 +47,7 @@ func (cmpn *comparePage) chart(s *server, lang string) {
 	ch := &cmpn.Chart
 	ch.ID, ch.Title, ch.Desc = "compare-radar", s.msgs.T(lang, "compare.chart.title"), s.msgs.T(lang, "compare.chart.desc")
 	for _, d := range cmpn.Edition.Dimensions {
-		ch.Axes = append(ch.Axes, d.Title.In(lang))
+		ch.Axes, ch.Codes = append(ch.Axes, d.Title.In(lang)), append(ch.Codes, d.ID)
 	}
 	for _, lv := range cmpn.Edition.Levels[1:] {
 		ch.Rings = append(ch.Rings, lv.Min)

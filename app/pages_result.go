@@ -76,7 +76,7 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 			}
 		}
 		p.Rows = append(p.Rows, row)
-		p.Chart.Axes = append(p.Chart.Axes, dim.Title.In(lang))
+		p.Chart.Axes, p.Chart.Codes = append(p.Chart.Axes, dim.Title.In(lang)), append(p.Chart.Codes, dim.ID)
 		current.Values = append(current.Values, scoreOrNaN(dr.Value))
 		previous.Values = append(previous.Values, row.Prev)
 		for j := range dim.Indicators {
