@@ -45,7 +45,8 @@ type ComparedCountry struct {
 	CountryScores
 	Name      frameworks.Text
 	Subregion string
-	Level     int // of the overall mean
+	Level     int  // of the overall mean, held below a gate as a service's is
+	CappedBy  *Cap // the gate holding Level below the band of the mean, if any
 }
 
 // RegionScores is the service-weighted mean of a group of shown countries.
@@ -103,7 +104,13 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 			cmpn.Suppressed = append(cmpn.Suppressed, sc.Code)
 			continue
 		}
-		row := ComparedCountry{CountryScores: sc, Level: ed.LevelFor(sc.Overall.Mean).Level}
+		row := ComparedCountry{CountryScores: sc}
+		row.Level, row.CappedBy = GateLevel(ed, ed.LevelFor(sc.Overall.Mean).Level, func(id string) int {
+			if st, ok := sc.Dimensions[id]; ok {
+				return ed.LevelFor(st.Mean).Level
+			}
+			return 0
+		})
 		if ct, ok := s.countries.Country(sc.Code); ok {
 			row.Name, row.Subregion = ct.Name, ct.Subregion
 		}

@@ -13,9 +13,21 @@ import (
 // ScoreJSON is a rounded score with its level and label, as the API and
 // exports carry it.
 type ScoreJSON struct {
-	Score float64 `json:"score"`
-	Level int     `json:"level"`
-	Label string  `json:"label"`
+	Score    float64  `json:"score"`
+	Level    int      `json:"level"`
+	Label    string   `json:"label"`
+	CappedBy *CapJSON `json:"capped_by,omitempty"`
+}
+
+// CapJSON says why an overall level is below the band of its score: the
+// edition's gate {level, requires: {dimension, min_level}}, the level the
+// score reaches, and the dimension's level (0 when it has no score).
+type CapJSON struct {
+	Gate           frameworks.Gate `json:"gate"`
+	UncappedLevel  int             `json:"uncapped_level"`
+	UncappedLabel  string          `json:"uncapped_label"`
+	DimensionLevel int             `json:"dimension_level"`
+	DimensionLabel string          `json:"dimension_label,omitempty"`
 }
 
 // DimensionJSON is one dimension's carried score. Score, level and label
@@ -46,7 +58,11 @@ func (r Result) JSON(ed *frameworks.Edition, lang string) ScoresJSON {
 		out.Missing = []string{}
 	}
 	if r.Overall.Scored {
-		out.Overall = &ScoreJSON{Round1(r.Overall.Score), r.Overall.Level, ed.LevelLabel(r.Overall.Level).In(lang)}
+		out.Overall = &ScoreJSON{Score: Round1(r.Overall.Score), Level: r.Overall.Level, Label: ed.LevelLabel(r.Overall.Level).In(lang)}
+		if c := r.Overall.CappedBy; c != nil {
+			out.Overall.CappedBy = &CapJSON{Gate: c.Gate, UncappedLevel: c.Uncapped, UncappedLabel: ed.LevelLabel(c.Uncapped).In(lang),
+				DimensionLevel: c.DimensionLevel, DimensionLabel: ed.LevelLabel(c.DimensionLevel).In(lang)}
+		}
 	}
 	for i, d := range r.Dimensions {
 		dj := DimensionJSON{ID: d.ID, Answered: d.Answered, Applicable: d.Applicable, NA: d.NA}

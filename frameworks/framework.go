@@ -9,6 +9,8 @@ package frameworks
 
 import (
 	"slices"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Indicator types.
@@ -59,10 +61,31 @@ type Edition struct {
 	Perspectives []Perspective `yaml:"perspectives" json:"perspectives" validate:"required,min=1,dive"`
 	Levels       []Level       `yaml:"levels" json:"levels" validate:"required,min=2,dive"`
 	Dimensions   []Dimension   `yaml:"dimensions" json:"dimensions" validate:"required,min=1,dive"`
+	// Previous is the earlier version of the same id that Replaces refers
+	// to; empty for a first edition.
+	Previous string `yaml:"previous" json:"previous,omitempty" validate:"omitempty,semver"`
+	// Gates cap the overall level while a dimension lags (DESIGN §5).
+	Gates []Gate `yaml:"gates" json:"gates,omitempty" validate:"dive"`
 
 	// Derived at load time, never serialised.
 	indicators map[string]IndicatorRef
 	sha384     []byte
+	file       string     // where it was read from, for problems found later
+	root       *yaml.Node // its YAML tree, for the lines of those problems
+}
+
+// Gate caps the overall level below Level while the dimension named in
+// Requires is below its MinLevel: a service is not "Proactive" overall
+// while its proactivity lags. The score is not changed, only the level.
+type Gate struct {
+	Level    int             `yaml:"level" json:"level" validate:"min=1"`
+	Requires GateRequirement `yaml:"requires" json:"requires"`
+}
+
+// GateRequirement is the dimension level a Gate asks for.
+type GateRequirement struct {
+	Dimension string `yaml:"dimension" json:"dimension" validate:"required"`
+	MinLevel  int    `yaml:"min_level" json:"min_level" validate:"min=1"`
 }
 
 // Perspective is a stakeholder viewpoint that a dimension speaks to
@@ -91,6 +114,9 @@ type Dimension struct {
 	WSIS         []string    `yaml:"wsis" json:"wsis" validate:"required,min=1,dive,wsis_line"`
 	Perspectives []string    `yaml:"perspectives" json:"perspectives" validate:"required,min=1"`
 	Indicators   []Indicator `yaml:"indicators" json:"indicators" validate:"required,min=1,dive"`
+	// Replaces lists the ids of the previous edition's dimensions this one
+	// continues; empty for a new dimension.
+	Replaces []string `yaml:"replaces" json:"replaces,omitempty"`
 }
 
 // Indicator is one question. Which fields apply depends on Type.
@@ -105,6 +131,10 @@ type Indicator struct {
 	Options         []Option         `yaml:"options" json:"options,omitempty" validate:"dive"`
 	Bands           []Band           `yaml:"bands" json:"bands,omitempty" validate:"dive"`
 	Recommendations []Recommendation `yaml:"recommendations" json:"recommendations,omitempty" validate:"dive"`
+	// Replaces lists the ids of the previous edition's indicators this one
+	// continues; a split lists the same old id in each part, a merge lists
+	// several. Empty for a new indicator.
+	Replaces []string `yaml:"replaces" json:"replaces,omitempty"`
 }
 
 // Option is an answer choice: a level descriptor of a level indicator, an
@@ -128,7 +158,23 @@ type Band struct {
 type Recommendation struct {
 	Level int  `yaml:"level" json:"level" validate:"min=1"`
 	Text  Text `yaml:"text" json:"text" validate:"required"`
+	// Who has to act, and a rough effort; optional, but all or none of an
+	// edition's recommendations say it.
+	Who    string `yaml:"who" json:"who,omitempty" validate:"omitempty,oneof=agency government regulator partners"`
+	Effort string `yaml:"effort" json:"effort,omitempty" validate:"omitempty,oneof=low medium high"`
 }
+
+// Who acts on a recommendation, and its rough effort.
+const (
+	WhoAgency     = "agency"
+	WhoGovernment = "government"
+	WhoRegulator  = "regulator"
+	WhoPartners   = "partners"
+
+	EffortLow    = "low"
+	EffortMedium = "medium"
+	EffortHigh   = "high"
+)
 
 // Condition shows an indicator only while an earlier indicator's answer is
 // one of the listed options.

@@ -1,6 +1,7 @@
 package frameworks_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"os"
 	"strings"
@@ -121,6 +122,29 @@ func TestParseBrokenEditions(t *testing.T) {
 		{"wrong value type", "id: B.1\n        weight: 1", "id: B.1\n        weight: heavy", "dimensions[1].indicators[0].weight", "expected a number"},
 		{"misspelt dimensions: unknown key", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimension", "unknown key"},
 		{"misspelt dimensions: missing", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimensions", "is required"},
+		// Edition 1.1 additions: gates, previous and replaces, who and effort.
+		{"valid gate", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "", ""},
+		{"gate above the scale", "dimensions:\n  - id: A", "gates:\n  - {level: 6, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].level", "between 2 and 5"},
+		{"gate on level 1", "dimensions:\n  - id: A", "gates:\n  - {level: 1, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].level", "between 2 and 5"},
+		{"gate on unknown dimension", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: PROACT, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].requires.dimension", "\"PROACT\" is not defined"},
+		{"gate min_level off the scale", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 9}}\ndimensions:\n  - id: A", "gates[0].requires.min_level", "between 2 and 5"},
+		{"gate without a dimension", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {min_level: 4}}\ndimensions:\n  - id: A", "gates[0].requires.dimension", "is required"},
+		{"two gates contradicting", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: A, min_level: 3}}\ndimensions:\n  - id: A", "gates[1]", "contradict"},
+		{"higher gate asking less", "dimensions:\n  - id: A", "gates:\n  - {level: 4, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: A, min_level: 3}}\ndimensions:\n  - id: A", "gates[1].requires.min_level", "cannot require less"},
+		{"gates on two dimensions", "dimensions:\n  - id: A", "gates:\n  - {level: 4, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: B, min_level: 3}}\ndimensions:\n  - id: A", "", ""},
+		{"previous not older", "version: 0.1.0", "version: 0.1.0\nprevious: 0.2.0", "previous", "older version"},
+		{"previous not a version", "version: 0.1.0", "version: 0.1.0\nprevious: last", "previous", "semantic version"},
+		{"replaces without previous", "id: B.1\n", "id: B.1\n        replaces: [B.1]\n", "dimensions[1].indicators[0].replaces", "names none"},
+		{"dimension replaces without previous", "  - id: B\n", "  - id: B\n    replaces: [B]\n", "dimensions[1].replaces", "names none"},
+		{"previous alone", "version: 0.1.0", "version: 0.1.0\nprevious: 0.0.1", "", ""},
+		{"unknown who", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: ministry, effort: low, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[0].recommendations[0].who", "one of agency, government, regulator, partners"},
+		{"unknown effort", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: agency, effort: huge, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[0].recommendations[0].effort", "one of low, medium, high"},
+		{"who on some recommendations only", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: agency, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[0].indicators[0].recommendations[0].who", "every one must"},
+		{"effort on some recommendations only", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, effort: low, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[2].recommendations[3].effort", "every one must"},
 	}
 	if n := len(cases); n < 15 {
 		t.Fatalf("only %d broken editions", n)
@@ -199,5 +223,103 @@ func TestEmbeddedEditionsLoad(t *testing.T) {
 	}
 	if len(ref.ActionLines) != 11 {
 		t.Errorf("reference has %d action lines", len(ref.ActionLines))
+	}
+}
+
+// TestEdition100Unchanged: cards issued on 1.0.0 pin its digest, so no
+// change to the format (new optional keys included) may change it. The
+// release databases in assessments/testdata hold the digest and a card's
+// digestSRI as that release wrote them.
+func TestEdition100Unchanged(t *testing.T) {
+	const (
+		digest = "sha256:4edb8eb331ceecacef0e2228483b8245d2f081625c5b53e4e206e4adb0e53363"
+		sri    = "sha384-rNucLkuMDqqaLNcbVNxeFAU3myeO3mPUCq1YKyWVk8SEprDbbry+nGkYjXyk3PaN"
+	)
+	dump, err := os.ReadFile("../assessments/testdata/release-28e81e5/postgres/dump.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dump), digest) {
+		t.Fatalf("the release database does not hold %s", digest)
+	}
+	cards := strings.Index(string(dump), "INSERT INTO public.cards")
+	if cards < 0 || !strings.Contains(string(dump[cards:]), hex.EncodeToString([]byte(`"digestSRI":"`+sri+`"`))) {
+		t.Fatalf("the release database's cards do not pin %s", sri)
+	}
+	cat, _, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, ok := cat.Edition("escap-dmf-dps-sme", "1.0.0")
+	if !ok {
+		t.Fatal("edition 1.0.0 is missing")
+	}
+	if ed.Digest != digest || ed.DigestSRI() != sri {
+		t.Errorf("edition 1.0.0 changed: digest %s (pinned %s), digestSRI %s (pinned %s)", ed.Digest, digest, ed.DigestSRI(), sri)
+	}
+}
+
+func parseTestdata(t *testing.T, name string) *frameworks.Edition {
+	t.Helper()
+	ed, err := frameworks.Parse(name, []byte(readTestdata(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
+
+// TestCatalogChecksReplaces: an edition that continues another is checked
+// against it once both are loaded, with problems located in its own file.
+func TestCatalogChecksReplaces(t *testing.T) {
+	prev := parseTestdata(t, "all-types.yaml")
+	next := parseTestdata(t, "all-types-0.2.0.yaml")
+	cat, err := frameworks.NewCatalog(prev, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := cat.Previous(next); !ok || p != prev {
+		t.Errorf("Previous(0.2.0) = %v, %v", p, ok)
+	}
+	if _, ok := cat.Previous(prev); ok {
+		t.Error("0.1.0 names no previous edition")
+	}
+	if rec, _ := next.Dimensions[0].Indicators[0].Recommendation(3); rec.Who != frameworks.WhoGovernment || rec.Effort != frameworks.EffortHigh {
+		t.Errorf("recommendation who/effort = %q/%q", rec.Who, rec.Effort)
+	}
+
+	src := readTestdata(t, "all-types-0.2.0.yaml")
+	for _, tc := range []struct {
+		name, old, new string
+		path, msg      string
+	}{
+		{"unknown indicator", "replaces: [A.4]", "replaces: [A.9]", "dimensions[0].indicators[4].replaces[0]", `test-all-types@0.1.0 has no indicator "A.9"`},
+		{"unknown dimension", "replaces: [B]", "replaces: [B, Z]", "dimensions[1].replaces[1]", `has no dimension "Z"`},
+		{"same id not declared", "        replaces: [A.1]\n", "", "dimensions[0].indicators[0].id", `"A.1" also exists in test-all-types@0.1.0`},
+		{"same dimension id not declared", "    replaces: [A]\n", "", "dimensions[0].id", `dimension "A" also exists`},
+		{"previous not loaded", "previous: 0.1.0", "previous: 0.0.5", "previous", "test-all-types@0.0.5 is not loaded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(src, tc.old) {
+				t.Fatalf("%q not in the file", tc.old)
+			}
+			ed, err := frameworks.Parse("next.yaml", []byte(strings.Replace(src, tc.old, tc.new, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = frameworks.NewCatalog(prev, ed)
+			var ps frameworks.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					if p.File != "next.yaml" || p.Line == 0 {
+						t.Errorf("problem lacks file or line: %+v", p)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%v", tc.path, tc.msg, err)
+		})
 	}
 }
