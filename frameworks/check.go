@@ -59,10 +59,42 @@ func checkEdition(pl *problemList, e *Edition) {
 			}
 			checkIndicator(pl, &tx, iat, ind, len(e.Levels))
 			checkCondition(pl, iat, ind, earlier)
+			checkScope(pl, iat, ind, earlier)
 			earlier[ind.ID] = ind
 		}
 		if scored == 0 && len(dim.Indicators) > 0 {
 			pl.add(at+".indicators", "a dimension needs at least one scored indicator (all of them are text)")
+		}
+	}
+	checkBasket(pl, &tx, e.Basket)
+}
+
+// checkScope: a country-scope indicator is answered once for every service
+// of a country, so it cannot depend on one service's answer.
+func checkScope(pl *problemList, at string, ind *Indicator, earlier map[string]*Indicator) {
+	c := ind.Condition
+	if !ind.CountryScoped() || c == nil {
+		return
+	}
+	if target, ok := earlier[c.Indicator]; ok && !target.CountryScoped() {
+		pl.add(at+".condition.indicator", "a scope: country indicator is answered once per country, so its condition must point at another scope: country indicator, not at %q, which is answered per service", c.Indicator)
+	}
+}
+
+// checkBasket: unique ids, titles in every language, and each service
+// category in at most one basket service, so a service counts once.
+func checkBasket(pl *problemList, tx *texts, basket []BasketService) {
+	unique(pl, "basket", len(basket), func(i int) string { return basket[i].ID })
+	owner := map[string]string{}
+	for i, b := range basket {
+		at := fmt.Sprintf("basket[%d]", i)
+		tx.check(at+".title", b.Title)
+		for j, cat := range b.Categories {
+			if first, dup := owner[cat]; dup {
+				pl.add(fmt.Sprintf("%s.categories[%d]", at, j), "category %q is already in %s; a category maps to one basket service", cat, first)
+				continue
+			}
+			owner[cat] = at
 		}
 	}
 }
