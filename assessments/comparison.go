@@ -38,6 +38,10 @@ type Comparison struct {
 	TrendPeriods []int             // oldest first
 	Public       bool              // the minimum-services rule applied to this viewer
 	MinServices  int
+	// Basket is, per shown country in ranking order, the edition's basket
+	// services it has approved assessments of in the period; nil when the
+	// edition has no basket.
+	Basket []BasketRow
 }
 
 // ComparedCountry is one shown country of a comparison.
@@ -121,6 +125,9 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 	})
 	cmpn.regions(s.countries)
 	if err := s.trend(ctx, cmpn); err != nil {
+		return nil, err
+	}
+	if err := s.basket(ctx, cmpn); err != nil {
 		return nil, err
 	}
 	return cmpn, nil

@@ -124,8 +124,13 @@ func (e *ConflictError) Error() string {
 // IncompleteError is a submission with unanswered indicators.
 type IncompleteError struct {
 	Missing []string
+	Country []string // of Missing, the scope: country ones the country's coordinator must answer
 }
 
 func (e *IncompleteError) Error() string {
-	return fmt.Sprintf("%d indicator(s) still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
+	msg := fmt.Sprintf("%d indicator(s) still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
+	if len(e.Country) > 0 {
+		msg += fmt.Sprintf("; the country's coordinator must answer %s for the whole country", strings.Join(e.Country, ", "))
+	}
+	return msg
 }

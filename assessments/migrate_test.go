@@ -21,6 +21,8 @@ func models() []any {
 		&Service{}, &Assessment{}, &answerRecord{}, &dimensionScore{}, &countryAggregate{}, &Transition{}, &ReviewComment{}, &AuditEvent{},
 		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
 		&clearedAnswer{}, // 00002
+		// 00008
+		&countryAnswerSet{}, &countryAnswerRecord{},
 	}
 }
 

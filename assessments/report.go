@@ -122,6 +122,19 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err e
 	if err != nil {
 		return nil, err
 	}
+	scored := answers
+	if a.Status.Editable() {
+		err = s.read(ctx, func(tx *gorm.DB) error {
+			country, err := inherited(tx, a, ed)
+			if country != nil {
+				scored = Inherit(ed, answers, country)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return &Export{
 		Format:    ExportFormat,
 		Framework: ExportEdition{ed.ID, ed.Version, ed.Digest},
@@ -129,7 +142,7 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err e
 		Service:   ExportService{a.Service.Name, a.Service.Category, a.Service.URL},
 		Period:    a.Period, Status: a.Status, Version: a.Version,
 		Answers:  answers,
-		Scores:   Score(ed, answers).JSON(ed, "en"),
+		Scores:   Score(ed, scored).JSON(ed, "en"),
 		Exported: s.now(),
 	}, nil
 }
@@ -176,6 +189,16 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (_ *
 		}
 		if err := mayEdit(by, a); err != nil {
 			return err
+		}
+		ed, err := s.Edition(a)
+		if err != nil {
+			return err
+		}
+		// Country answers in the file (an export of a submitted assessment
+		// has them) are the country's, not the file's: the assessment
+		// inherits the current ones.
+		for id := range countryScopedOf(ed, ex.Answers) {
+			delete(ex.Answers, id)
 		}
 		if _, _, err := s.saveAnswers(tx, by, a, nil, normaliseAll(ex.Answers)); err != nil {
 			return err

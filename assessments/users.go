@@ -60,16 +60,19 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 		v.addMessage("password", m)
 	}
 	var orgID *uint
+	var org *Organisation
 	switch {
 	case nu.Role == RoleRespondent && nu.OrganisationID == 0:
 		v.add("organisation", "a respondent belongs to an organisation")
-	case nu.Role == RoleRespondent:
-		if _, err := s.Organisation(ctx, nu.OrganisationID); err != nil {
+	case nu.Role == RoleCoordinator && nu.OrganisationID == 0:
+		v.add("organisation", "a coordinator belongs to an organisation of the country they coordinate")
+	case nu.Role == RoleRespondent || nu.Role == RoleCoordinator:
+		if org, err = s.Organisation(ctx, nu.OrganisationID); err != nil {
 			v.add("organisation", "no such organisation")
 		}
 		orgID = &nu.OrganisationID
 	case nu.OrganisationID != 0:
-		v.add("organisation", "only respondents belong to an organisation")
+		v.add("organisation", "only respondents and coordinators belong to an organisation")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -94,6 +97,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 	if err != nil {
 		return nil, err
 	}
+	u.Organisation = org // so that u.Actor() knows the country, as a signed-in user's does
 	return u, nil
 }
 

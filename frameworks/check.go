@@ -61,6 +61,7 @@ func checkEdition(pl *problemList, e *Edition) {
 			}
 			checkIndicator(pl, &tx, iat, ind, len(e.Levels))
 			checkCondition(pl, iat, ind, earlier)
+			checkScope(pl, iat, ind, earlier)
 			earlier[ind.ID] = ind
 		}
 		if scored == 0 && len(dim.Indicators) > 0 {
@@ -70,6 +71,7 @@ func checkEdition(pl *problemList, e *Edition) {
 	checkGates(pl, e)
 	checkLineage(pl, e)
 	checkWhoEffort(pl, e)
+	checkBasket(pl, &tx, e.Basket)
 }
 
 // checkGates: a gate names a level it caps and a dimension level it asks
@@ -213,6 +215,36 @@ func CheckPrevious(e, prev *Edition) error {
 		return pl.list
 	}
 	return nil
+}
+
+// checkScope: a country-scope indicator is answered once for every service
+// of a country, so it cannot depend on one service's answer.
+func checkScope(pl *problemList, at string, ind *Indicator, earlier map[string]*Indicator) {
+	c := ind.Condition
+	if !ind.CountryScoped() || c == nil {
+		return
+	}
+	if target, ok := earlier[c.Indicator]; ok && !target.CountryScoped() {
+		pl.add(at+".condition.indicator", "a scope: country indicator is answered once per country, so its condition must point at another scope: country indicator, not at %q, which is answered per service", c.Indicator)
+	}
+}
+
+// checkBasket: unique ids, titles in every language, and each service
+// category in at most one basket service, so a service counts once.
+func checkBasket(pl *problemList, tx *texts, basket []BasketService) {
+	unique(pl, "basket", len(basket), func(i int) string { return basket[i].ID })
+	owner := map[string]string{}
+	for i, b := range basket {
+		at := fmt.Sprintf("basket[%d]", i)
+		tx.check(at+".title", b.Title)
+		for j, cat := range b.Categories {
+			if first, dup := owner[cat]; dup {
+				pl.add(fmt.Sprintf("%s.categories[%d]", at, j), "category %q is already in %s; a category maps to one basket service", cat, first)
+				continue
+			}
+			owner[cat] = at
+		}
+	}
 }
 
 // checkLevels requires levels 1..L in order whose lower bounds start at 0

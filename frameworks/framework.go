@@ -66,6 +66,9 @@ type Edition struct {
 	Previous string `yaml:"previous" json:"previous,omitempty" validate:"omitempty,semver"`
 	// Gates cap the overall level while a dimension lags (DESIGN §5).
 	Gates []Gate `yaml:"gates" json:"gates,omitempty" validate:"dive"`
+	// Basket is the reference set of SME services countries are compared
+	// on; absent in editions before 1.1.
+	Basket []BasketService `yaml:"basket" json:"basket,omitempty" validate:"dive"`
 
 	// Derived at load time, never serialised.
 	indicators map[string]IndicatorRef
@@ -135,6 +138,24 @@ type Indicator struct {
 	// continues; a split lists the same old id in each part, a merge lists
 	// several. Empty for a new indicator.
 	Replaces []string `yaml:"replaces" json:"replaces,omitempty"`
+	// Scope is ScopeCountry for an indicator answered once per country and
+	// period by its coordinator and inherited by every service assessment.
+	Scope string `yaml:"scope" json:"scope,omitempty" validate:"omitempty,oneof=country"`
+}
+
+// ScopeCountry marks an indicator answered once per country and period.
+const ScopeCountry = "country"
+
+// CountryScoped reports whether the indicator is answered for the whole
+// country rather than per service.
+func (ind *Indicator) CountryScoped() bool { return ind.Scope == ScopeCountry }
+
+// BasketService is one service of the reference basket; the service
+// categories listed map to it.
+type BasketService struct {
+	ID         string   `yaml:"id" json:"id" validate:"required,slug"`
+	Title      Text     `yaml:"title" json:"title" validate:"required"`
+	Categories []string `yaml:"categories" json:"categories" validate:"required,min=1,dive,slug"`
 }
 
 // Option is an answer choice: a level descriptor of a level indicator, an
@@ -259,6 +280,30 @@ func (e *Edition) Indicator(id string) (*Indicator, IndicatorRef, bool) {
 		return nil, IndicatorRef{}, false
 	}
 	return &e.Dimensions[ref.Dimension].Indicators[ref.Index], ref, true
+}
+
+// CountryIndicators returns the indicators answered for the whole country,
+// in edition order.
+func (e *Edition) CountryIndicators() []*Indicator {
+	var out []*Indicator
+	for d := range e.Dimensions {
+		for i := range e.Dimensions[d].Indicators {
+			if ind := &e.Dimensions[d].Indicators[i]; ind.CountryScoped() {
+				out = append(out, ind)
+			}
+		}
+	}
+	return out
+}
+
+// BasketOf returns the basket service a service category maps to.
+func (e *Edition) BasketOf(category string) (*BasketService, bool) {
+	for i := range e.Basket {
+		if slices.Contains(e.Basket[i].Categories, category) {
+			return &e.Basket[i], true
+		}
+	}
+	return nil, false
 }
 
 // IndicatorCount is the number of indicators in the edition.

@@ -323,3 +323,85 @@ func TestCatalogChecksReplaces(t *testing.T) {
 		})
 	}
 }
+
+// TestCountryScopeAndBasket: the 1.1 additions load, and each of their
+// rules is enforced with a path and a reason.
+func TestCountryScopeAndBasket(t *testing.T) {
+	src := readTestdata(t, "country-scope.yaml")
+	ed, err := frameworks.Parse("country-scope.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ind := range ed.CountryIndicators() {
+		ids = append(ids, ind.ID)
+	}
+	if strings.Join(ids, ",") != "ENAB.1,ENAB.2,ENAB.3" {
+		t.Errorf("country indicators = %v", ids)
+	}
+	if b, ok := ed.BasketOf("social-contributions"); !ok || b.Title.In("ru") != "Социальные взносы" {
+		t.Errorf("BasketOf(social-contributions) = %+v, %v", b, ok)
+	}
+	if _, ok := ed.BasketOf("other"); ok {
+		t.Error("an unmapped category has a basket service")
+	}
+	cases := []struct {
+		name, old, new, path, msg string
+	}{
+		{"unknown scope", "        type: yesno\n        scope: country", "        type: yesno\n        scope: region",
+			"dimensions[0].indicators[1].scope", "must be one of country"},
+		{"country indicator conditional on a service one", "        scope: country\n        condition: {indicator: ENAB.2, in: [yes]}",
+			"        scope: country\n        condition: {indicator: SERV.1, in: [L1]}", "", ""}, // forward: reported as not earlier
+		{"condition on a service indicator", "      - id: SERV.2\n        weight: 1\n        type: yesno\n        condition: {indicator: ENAB.2, in: [yes]}",
+			"      - id: SERV.2\n        weight: 1\n        type: yesno\n        scope: country\n        condition: {indicator: SERV.1, in: [L1]}",
+			"dimensions[1].indicators[1].condition.indicator", "answered per service"},
+		{"duplicate basket id", "  - id: tax\n", "  - id: business-registration\n", "basket[1]", "used twice"},
+		{"basket title missing Russian", "title: {en: Tax and VAT, ru: Налоги и НДС}", "title: {en: Tax and VAT}", "basket[1].title", "missing in \"ru\""},
+		{"basket without title", "    title: {en: Tax and VAT, ru: Налоги и НДС}\n", "", "basket[1].title", "is required"},
+		{"category in two basket services", "categories: [tax]", "categories: [tax, business-registration]", "basket[1].categories[1]", "already in basket[0]"},
+		{"basket service without categories", "categories: [tax]", "categories: []", "basket[1].categories", "at least 1"},
+		{"bad category", "categories: [tax]", "categories: [Tax Office]", "basket[1].categories[0]", "lowercase letters"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(src, tc.old) {
+				t.Fatalf("test case does not apply: %q not in the edition", tc.old)
+			}
+			_, err := frameworks.Parse("broken.yaml", []byte(strings.Replace(src, tc.old, tc.new, 1)))
+			if tc.path == "" {
+				if err == nil {
+					t.Fatal("accepted")
+				}
+				return
+			}
+			var ps frameworks.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%v", tc.path, tc.msg, err)
+		})
+	}
+}
+
+// TestEditionWithoutAdditionsKeepsItsDigest: the 1.1 keys are omitted from
+// the canonical content when absent, so 1.0.0's digest does not move.
+func TestEditionWithoutAdditionsKeepsItsDigest(t *testing.T) {
+	ed, err := frameworks.Parse("all-types.yaml", []byte(readTestdata(t, "all-types.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	canon, err := ed.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"basket"`, `"scope"`} {
+		if strings.Contains(string(canon), key) {
+			t.Errorf("canonical content of an edition without %s contains it", key)
+		}
+	}
+}
