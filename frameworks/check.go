@@ -397,15 +397,15 @@ func checkChecklist(pl *problemList, at string, ind *Indicator) {
 }
 
 // checkRecommendations: a level indicator advises how to leave each level
-// below the top; other scored types need at least one piece of advice for
-// a level of the edition's scale below the top.
+// below the top, and may advise how to sustain and share the top level;
+// other scored types need at least one piece of advice.
 func checkRecommendations(pl *problemList, at string, ind *Indicator, top int, everyLevel bool) {
 	have := map[int]bool{}
 	for i, r := range ind.Recommendations {
 		rat := fmt.Sprintf("%s.recommendations[%d].level", at, i)
 		switch {
-		case r.Level < 1 || r.Level >= top:
-			pl.add(rat, "a recommendation moves from a level to the next, so its level is between 1 and %d (found %d)", top-1, r.Level)
+		case r.Level < 1 || r.Level > top:
+			pl.add(rat, "a recommendation is advice for an answer at its level, so its level is between 1 and %d (found %d)", top, r.Level)
 		case have[r.Level]:
 			pl.add(rat, "level %d already has a recommendation", r.Level)
 		}

@@ -175,7 +175,8 @@ type Band struct {
 	Score float64 `yaml:"score" json:"score" validate:"min=0,max=100"`
 }
 
-// Recommendation says what to do to move from Level to the next level.
+// Recommendation says what to do at Level: how to move to the next level,
+// or, at the top level, how to sustain the practice and share it.
 type Recommendation struct {
 	Level int  `yaml:"level" json:"level" validate:"min=1"`
 	Text  Text `yaml:"text" json:"text" validate:"required"`

@@ -114,6 +114,11 @@ func TestParseBrokenEditions(t *testing.T) {
 			"dimensions[1].indicators[0].question", "does not declare"},
 		{"missing recommendation", "          - {level: 3, text: {en: go to four, ru: к четырём}}\n", "",
 			"dimensions[0].indicators[0].recommendations", "from level 3"},
+		{"recommendation at the top level (sustain and share)", "          - {level: 4, text: {en: go to five, ru: к пяти}}\n",
+			"          - {level: 4, text: {en: go to five, ru: к пяти}}\n          - {level: 5, text: {en: sustain and share, ru: поддерживайте и делитесь}}\n", "", ""},
+		{"recommendation above the top level", "          - {level: 4, text: {en: go to five, ru: к пяти}}\n",
+			"          - {level: 4, text: {en: go to five, ru: к пяти}}\n          - {level: 6, text: {en: beyond, ru: дальше}}\n",
+			"dimensions[0].indicators[0].recommendations[4].level", "between 1 and 5"},
 		{"unknown perspective", "    perspectives: [SME]\n    indicators:\n      - id: B.1", "    perspectives: [SME, BANKS]\n    indicators:\n      - id: B.1",
 			"dimensions[1].perspectives[1]", "not defined"},
 		{"bad WSIS line", "wsis: [C5, C11]", "wsis: [C5, C12]", "dimensions[1].wsis[1]", "C1 to C11"},
@@ -207,17 +212,32 @@ func TestEmbeddedEditionsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dmf, ok := cat.Edition("escap-dmf-dps-sme", "")
+	newest, ok := cat.Edition("escap-dmf-dps-sme", "")
 	if !ok {
 		t.Fatal("the DMF edition is missing")
 	}
-	if dmf.Version != "1.0.0" || len(dmf.Dimensions) != 7 || dmf.IndicatorCount() != 26 || len(dmf.Levels) != 5 {
-		t.Errorf("DMF edition: version %s, %d dimensions, %d indicators, %d levels", dmf.Version, len(dmf.Dimensions), dmf.IndicatorCount(), len(dmf.Levels))
+	if newest.Version != "1.1.0" || newest.Previous != "1.0.0" {
+		t.Errorf("newest DMF edition is %s (previous %q); new assessments should get 1.1.0", newest.Version, newest.Previous)
 	}
-	for _, d := range dmf.Dimensions {
-		for _, ind := range d.Indicators {
-			if ind.Type != frameworks.TypeLevel || len(ind.Options) != 5 || len(ind.Recommendations) != 4 || len(ind.Help) == 0 {
-				t.Errorf("%s: every DMF indicator has five level descriptors, four recommendations and help", ind.ID)
+	for _, tc := range []struct {
+		version          string
+		indicators, recs int
+	}{
+		{"1.0.0", 26, 4}, // advice for leaving levels 1-4
+		{"1.1.0", 36, 5}, // and "sustain and share" at level 5
+	} {
+		dmf, ok := cat.Edition("escap-dmf-dps-sme", tc.version)
+		if !ok {
+			t.Fatalf("DMF %s is missing", tc.version)
+		}
+		if len(dmf.Dimensions) != 7 || dmf.IndicatorCount() != tc.indicators || len(dmf.Levels) != 5 {
+			t.Errorf("DMF %s: %d dimensions, %d indicators, %d levels", tc.version, len(dmf.Dimensions), dmf.IndicatorCount(), len(dmf.Levels))
+		}
+		for _, d := range dmf.Dimensions {
+			for _, ind := range d.Indicators {
+				if ind.Type != frameworks.TypeLevel || len(ind.Options) != 5 || len(ind.Recommendations) != tc.recs || len(ind.Help) == 0 {
+					t.Errorf("%s %s: every DMF indicator has five level descriptors, %d recommendations and help", tc.version, ind.ID, tc.recs)
+				}
 			}
 		}
 	}
