@@ -468,6 +468,9 @@ func checkReference(pl *problemList, r *Reference) {
 		at := fmt.Sprintf("topics[%d]", i)
 		tx.check(at+".title", t.Title)
 		tx.check(at+".summary", t.Summary)
+		for j, n := range t.Notes {
+			tx.check(fmt.Sprintf("%s.notes[%d].text", at, j), n.Text)
+		}
 		for j, f := range t.Facts {
 			fat := fmt.Sprintf("%s.facts[%d]", at, j)
 			tx.check(fat+".title", f.Title)

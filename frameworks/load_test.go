@@ -246,6 +246,40 @@ func TestEmbeddedEditionsLoad(t *testing.T) {
 	}
 }
 
+// TestReferenceKeepsNotesApart: the project's own explanations are notes,
+// never part of a topic's summary of the ESCAP source.
+func TestReferenceKeepsNotesApart(t *testing.T) {
+	_, ref, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, tp := range ref.Topics {
+		for _, lang := range ref.Languages {
+			for _, s := range []string{"About this tool", "Об этом приложении", "pull of images", "притяжение образов"} {
+				if strings.Contains(tp.Summary[lang], s) {
+					t.Errorf("topic %s: the summary of the source contains the project's own text %q", tp.ID, s)
+				}
+			}
+		}
+		if tp.ID == "dmf" {
+			for _, n := range tp.Notes {
+				kinds[n.Kind] = true
+			}
+		}
+	}
+	if !kinds[frameworks.NoteExplanation] || !kinds[frameworks.NoteTool] {
+		t.Errorf("the DMF topic's notes are %v; want an explanation and a note about this tool", kinds)
+	}
+	src := readTestdata(t, "../data/reference.yaml")
+	broken := strings.Replace(src, "      - kind: tool\n", "      - kind: opinion\n", 1)
+	_, err = frameworks.ParseReference("reference.yaml", []byte(broken))
+	var ps frameworks.Problems
+	if !errors.As(err, &ps) || !strings.Contains(err.Error(), "notes[1].kind") {
+		t.Errorf("a note of an unknown kind: want a problem at notes[1].kind, got %v", err)
+	}
+}
+
 // TestEdition100Unchanged: cards issued on 1.0.0 pin its digest, so no
 // change to the format (new optional keys included) may change it. The
 // release databases in assessments/testdata hold the digest and a card's
