@@ -91,10 +91,10 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 				continue
 			}
 			ir := indicatorResult{Dim: dim, Ind: ind, Answer: a, Score: score, Level: level, Top: top}
-			if level < top {
-				if rec, ok := ind.Recommendation(level); ok {
-					ir.Advice = &rec
-				}
+			// Below the top, the advice for moving up; at the top, only
+			// advice written for it ("sustain and share"), never a lower one.
+			if rec, ok := ind.Recommendation(level); ok && (level < top || rec.Level == top) {
+				ir.Advice = &rec
 			}
 			p.Items = append(p.Items, ir)
 		}
