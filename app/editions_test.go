@@ -92,7 +92,7 @@ func TestResultAcrossEditionsAndGates(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2025 on 0.1.0: A = (2·50 + 50 + 100 + 50) / 5 = 60; B = (100 + 3·90) / 4 = 92.5.
-	a.submitted(p.actorA, svc.ID, "0.1.0", 2025, assessments.Answers{
+	first := a.submitted(p.actorA, svc.ID, "0.1.0", 2025, assessments.Answers{
 		"A.1": {Level: lvl(3)}, "A.2": {Selected: sel("web", "mobile")}, "A.3": {Selected: sel("yes")}, "A.4": {Level: lvl(2)},
 		"B.1": {Value: val(5)}, "B.3": {Level: lvl(4)},
 	})
@@ -141,6 +141,18 @@ func TestResultAcrossEditionsAndGates(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// The comparison's trend says why 2025 is left out: 0.2.0 added a dimension.
+	for _, id := range []uint{first, id} {
+		if _, err := a.s.store.Review(context.Background(), p.actorRev, id, assessments.ReviewInput{Decision: assessments.DecisionApprove}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rb := a.browser()
+	rb.login(p.rev, pw)
+	if _, body := rb.get("/compare?framework=test-all-types&period=2026"); !strings.Contains(body, "Years assessed with version 0.1.0 are not shown: version 0.2.0 changed the dimensions") {
+		t.Errorf("comparison does not say why 2025 is left out:\n%.3000s", body)
 	}
 
 	status, body := a.api(p.a, pw).call(http.MethodGet, "/api/v1/assessments/"+itoa(id), nil)
