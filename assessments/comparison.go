@@ -36,12 +36,13 @@ type Comparison struct {
 	Region       *RegionScores     // every shown country; nil when none is shown
 	Trend        []CountryTrend    // one per shown country, in ranking order
 	TrendPeriods []int             // oldest first
+	Public       bool              // the minimum-services rule applied to this viewer
+	MinServices  int
+
 	// Earlier editions of the framework: those whose years the trend
 	// includes because the compared edition continues their dimensions one
 	// to one, and those left out because it changed them.
 	TrendFrom, TrendBroken []*frameworks.Edition
-	Public       bool              // the minimum-services rule applied to this viewer
-	MinServices  int
 }
 
 // ComparedCountry is one shown country of a comparison.
