@@ -208,6 +208,9 @@ func TestFrameworkPageChangelog(t *testing.T) {
 			t.Errorf("Russian page lacks %q", w)
 		}
 	}
+	if dim := a.get("/frameworks/test-all-types/dimensions/A", "Cookie", "lang=en").Body.String(); !strings.Contains(dim, "Who acts: the government · Effort: high") {
+		t.Error("the dimension page does not say who acts on a recommendation")
+	}
 	if old := a.get("/frameworks/test-all-types?version=0.1.0", "Cookie", "lang=en").Body.String(); strings.Contains(old, "What changed") {
 		t.Error("the first edition has a changelog")
 	}
