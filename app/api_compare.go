@@ -86,7 +86,9 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 		out.MinServices = cmpn.MinServices
 	}
 	for i, r := range cmpn.Countries {
-		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, stat(r.Overall), dims(r.Dimensions)})
+		overall := stat(r.Overall)
+		overall.Level, overall.Label = r.Level, ed.LevelLabel(r.Level).In(lang) // held below a gate as on the page
+		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions)})
 	}
 	for _, r := range cmpn.Subregions {
 		out.Subregions = append(out.Subregions, region(r))

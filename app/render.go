@@ -182,6 +182,14 @@ func (v *view) T(key string, args ...any) string { return v.r.msgs.T(v.Lang, key
 // X picks the request's language from a framework text.
 func (v *view) X(t frameworks.Text) string { return t.In(v.Lang) }
 
+// DimensionTitle is the title of an edition's dimension, or its id.
+func (v *view) DimensionTitle(ed *frameworks.Edition, id string) string {
+	if d, ok := ed.Dimension(id); ok {
+		return d.Title.In(v.Lang)
+	}
+	return id
+}
+
 // Paras splits a framework text into paragraphs at blank lines.
 func (v *view) Paras(t frameworks.Text) []string {
 	var out []string

@@ -70,6 +70,13 @@ func Changes(old, new *Edition) []Change {
 	for d := range new.Dimensions {
 		dim := &new.Dimensions[d]
 		l := dims[dim.ID]
+		if l.Kind == LinkSplit {
+			if o := l.From[0]; !splitDone["dimension "+o] {
+				splitDone["dimension "+o] = true
+				od, _ := old.Dimension(o)
+				out = append(out, Change{Kind: ChangeSplit, Item: ItemDimension, ID: o, To: continuingDims(dims, o, new), Title: od.Title})
+			}
+		}
 		out = append(out, linkChange(ItemDimension, l, dim.Title)...)
 		if l.Comparable() {
 			od, _ := old.Dimension(l.From[0])
@@ -85,7 +92,7 @@ func Changes(old, new *Edition) []Change {
 			l := inds[ind.ID]
 			if l.Kind == LinkSplit {
 				if o := l.From[0]; !splitDone[o] {
-					splitDone[o] = true
+					splitDone[o] = true // indicator ids never look like "dimension X"
 					oi, _, _ := old.Indicator(o)
 					out = append(out, Change{Kind: ChangeSplit, Item: ItemIndicator, ID: o, To: continuing(inds, o, new), Title: oi.Question})
 				}
@@ -141,6 +148,17 @@ func continuing(inds map[string]Link, id string, new *Edition) []string {
 			if slices.Contains(inds[ind.ID].From, id) {
 				out = append(out, ind.ID)
 			}
+		}
+	}
+	return out
+}
+
+// continuingDims lists the dimensions that continue the older dimension id.
+func continuingDims(dims map[string]Link, id string, new *Edition) []string {
+	var out []string
+	for _, d := range new.Dimensions {
+		if slices.Contains(dims[d.ID].From, id) {
+			out = append(out, d.ID)
 		}
 	}
 	return out
