@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
+)
+
+// newCountryTestApp is a test instance whose database also holds the test
+// edition with country indicators (frameworks/testdata/country-scope.yaml),
+// recorded by a first start with it built in, as a stored edition is
+// loaded at every later start.
+func newCountryTestApp(t *testing.T) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	db := testDatabase(t, filepath.Join(dir, "dmf.db"))
+	src, err := os.ReadFile("../frameworks/testdata/country-scope.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := frameworks.Parse("country-scope.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin, _, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := frameworks.NewCatalog(append(slices.Clone(builtin.Editions()), ed)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := assessments.Open(context.Background(), assessments.Options{Database: db, Log: log, Editions: cat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	cfg := Config{Addr: "127.0.0.1:0", Database: db, DataDir: dir, LogFormat: "text", PublicMinServices: 3, LoginDelay: time.Millisecond}
+	if err := cfg.complete(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newApp(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.store.Close() })
+	return &testApp{t: t, s: s, e: s.routes()}
+}
+
+// TestCountryAnswersPages: a coordinator answers the country indicators on
+// a page that works without scripts; a service assessment of the country
+// shows the answers read-only, refuses its own answer to them, and the API
+// reads and writes them.
+func TestCountryAnswersPages(t *testing.T) {
+	a := newCountryTestApp(t)
+	p := a.seedPeople()
+	ctx := context.Background()
+	st := a.s.store
+	if _, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: "coord@digital.kz", Name: "Kazakh coordinator", Password: pw, Role: assessments.RoleCoordinator, OrganisationID: p.orgA.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	coord := a.browser()
+	coord.login("coord@digital.kz", pw)
+	resp, body := coord.get("/country")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `value="test-country/1.1.0"`) || !strings.Contains(body, `href="/country"`) {
+		t.Fatalf("coordinator's list: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = coord.get("/country?edition=test-country%2F1.1.0&period=2026")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/country/test-country/1.1.0/2026" {
+		t.Fatalf("choosing an edition and year: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, body = coord.get("/country/test-country/1.1.0/2026")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="ENAB.1.level"`) || strings.Contains(body, `name="SERV.1.level"`) {
+		t.Fatalf("country questionnaire: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = coord.post("/country/test-country/1.1.0/2026", url.Values{"version": {"0"}, "ids": {"ENAB.1", "ENAB.2"}, "ENAB.1.level": {"9"}, "ENAB.2.selected": {"yes"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "level 9 is not one of") {
+		t.Fatalf("a bad level: %d\n%s", resp.StatusCode, body)
+	}
+	resp, _ = coord.post("/country/test-country/1.1.0/2026", url.Values{"version": {"0"}, "ids": {"ENAB.1", "ENAB.2"}, "ENAB.1.level": {"4"}, "ENAB.2.selected": {"yes"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	resp, body = coord.get("/country/test-country/1.1.0/2026")
+	if !strings.Contains(body, "Kazakh coordinator") || !strings.Contains(body, `name="ENAB.3.level"`) {
+		t.Errorf("after the save the page lacks who saved or the question ENAB.2 opened:\n%s", body)
+	}
+
+	// The respondent's assessment shows the country's answers read-only.
+	as, err := st.CreateAssessment(ctx, p.actorA, assessments.NewAssessment{
+		NewService: &assessments.Service{Name: "Social contributions", Category: "social-contributions"}, FrameworkID: "test-country", Version: "1.1.0", Period: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2 := a.browser()
+	resp2.login(p.a, pw)
+	id := strconv.Itoa(int(as.ID))
+	resp, body = resp2.get("/assessments/" + id + "/dimensions/ENAB")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Country&#39;s answer") || !strings.Contains(body, "Kazakh coordinator") ||
+		strings.Contains(body, `name="ENAB.1.level"`) || !strings.Contains(body, "your country&#39;s coordinator must answer this") {
+		t.Fatalf("inherited answers on the questionnaire: %d\n%s", resp.StatusCode, body)
+	}
+
+	// The API: a service answer to a country indicator is refused naming the field.
+	api := a.api(p.a, pw)
+	status, out := api.call(http.MethodPut, "/api/v1/assessments/"+id+"/answers", map[string]any{"answers": map[string]any{"ENAB.1": map[string]any{"level": 1}}})
+	apiErr, _ := out["error"].(map[string]any)
+	fields, _ := apiErr["fields"].(map[string]any)
+	if status != http.StatusUnprocessableEntity || fields["answers.ENAB.1"] != "answered for the whole country by the coordinator" {
+		t.Errorf("service answer to a country indicator: %d %v", status, out)
+	}
+	q := "/api/v1/countries/KAZ/answers?framework=test-country&version=1.1.0&period=2026"
+	status, out = api.call(http.MethodGet, q, nil)
+	if status != http.StatusOK || out["version"] != float64(1) || out["updated_by"] != "Kazakh coordinator" {
+		t.Errorf("respondent reads the country answers: %d %v", status, out)
+	}
+	if status, _ := a.api(p.b, pw).call(http.MethodGet, q, nil); status != http.StatusNotFound {
+		t.Errorf("an Uzbek respondent reads Kazakhstan's answers: %d", status)
+	}
+	capi := a.api("coord@digital.kz", pw)
+	status, out = capi.call(http.MethodPut, q, map[string]any{"version": 1, "answers": map[string]any{"ENAB.3": map[string]any{"level": 2}}})
+	if status != http.StatusOK || out["version"] != float64(2) || len(out["missing"].([]any)) != 0 {
+		t.Errorf("coordinator's API save: %d %v", status, out)
+	}
+	status, out = capi.call(http.MethodPut, q, map[string]any{"version": 1, "answers": map[string]any{"ENAB.3": map[string]any{"level": 1}}})
+	if status != http.StatusConflict {
+		t.Errorf("a stale API save: %d %v", status, out)
+	}
+	if status, _ := capi.call(http.MethodPut, strings.Replace(q, "KAZ", "UZB", 1), map[string]any{"answers": map[string]any{"ENAB.1": map[string]any{"level": 2}}}); status != http.StatusForbidden {
+		t.Errorf("a coordinator saves another country's answers: %d", status)
+	}
+	// Scores of the assessment use them.
+	status, out = api.call(http.MethodGet, "/api/v1/assessments/"+id, nil)
+	answers, _ := out["answers"].(map[string]any)
+	if status != http.StatusOK || answers["ENAB.1"] == nil {
+		t.Errorf("the assessment's JSON lacks the inherited answer: %v", out)
+	}
+}
