@@ -150,3 +150,62 @@ func TestCountryAnswersPages(t *testing.T) {
 		t.Errorf("the assessment's JSON lacks the inherited answer: %v", out)
 	}
 }
+
+// TestCompareBasket: the comparison page and JSON show which basket
+// services each country has approved assessments of, in words, and
+// nothing for a country the public view suppresses.
+func TestCompareBasket(t *testing.T) {
+	a := newCountryTestApp(t)
+	p := a.seedPeople()
+	ctx := context.Background()
+	st := a.s.store
+	u, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: "coord@digital.kz", Password: pw, Role: assessments.RoleCoordinator, OrganisationID: p.orgA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := assessments.CountryKey{Country: "KAZ", FrameworkID: "test-country", Version: "1.1.0", Period: 2026}
+	if _, err := st.SaveCountryAnswers(ctx, u.Actor(), key, nil, assessments.Answers{"ENAB.1": {Level: ptr(3)}, "ENAB.2": {Selected: []string{"no"}}}); err != nil {
+		t.Fatal(err)
+	}
+	as, err := st.CreateAssessment(ctx, p.actorA, assessments.NewAssessment{
+		NewService: &assessments.Service{Name: "Social contributions", Category: "social-contributions"}, FrameworkID: "test-country", Version: "1.1.0", Period: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveAnswers(ctx, p.actorA, as.ID, nil, assessments.Answers{"SERV.1": {Level: ptr(4)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Submit(ctx, p.actorA, as.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Review(ctx, p.actorRev, as.ID, assessments.ReviewInput{Decision: assessments.DecisionApprove}); err != nil {
+		t.Fatal(err)
+	}
+	q := "?framework=test-country&version=1.1.0&period=2026"
+	status, out := a.api(p.rev, pw).call(http.MethodGet, "/api/v1/compare"+q, nil)
+	basket, _ := out["basket"].([]any)
+	if status != http.StatusOK || len(basket) != 1 {
+		t.Fatalf("reviewer's comparison: %d %v", status, out)
+	}
+	row := basket[0].(map[string]any)
+	services := row["services"].(map[string]any)
+	if row["code"] != "KAZ" || services["social-contributions"] != float64(1) || services["tax"] != float64(0) {
+		t.Errorf("basket row = %v", row)
+	}
+	rev := a.browser()
+	rev.login(p.rev, pw)
+	_, body := rev.get("/compare" + q)
+	if !strings.Contains(body, "Reference basket of services") || !strings.Contains(body, "Assessed (1)") || !strings.Contains(body, "Not assessed") {
+		t.Errorf("the page lacks the basket matrix:\n%s", body)
+	}
+	// The public minimum is 3: Kazakhstan's one service is not shown, nor its basket.
+	resp := a.get("/api/v1/compare" + q)
+	if strings.Contains(resp.Body.String(), `"basket"`) {
+		t.Errorf("the public comparison shows a suppressed country's basket: %s", resp.Body.String())
+	}
+	if body := a.get("/compare" + q).Body.String(); strings.Contains(body, "Reference basket of services") {
+		t.Error("the public page shows a suppressed country's basket")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
