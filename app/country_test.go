@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -209,3 +210,52 @@ func TestCompareBasket(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestDemoCountryAnswers: the demo's coordinator answers an edition's
+// country indicators (here the test edition, until 1.1.0 is built in), so
+// that the country's demo assessments of it submit and are approved.
+func TestDemoCountryAnswers(t *testing.T) {
+	a := newCountryTestApp(t)
+	p := a.seedPeople()
+	ctx := context.Background()
+	st := a.s.store
+	ed, ok := a.s.editions.Edition("test-country", "1.1.0")
+	if !ok {
+		t.Fatal("the test edition is not loaded")
+	}
+	newUser := func(email string, role assessments.Role, org *assessments.Organisation) (assessments.Actor, error) {
+		u, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: email, Password: pw, Role: role, OrganisationID: org.ID})
+		if err != nil {
+			return assessments.Actor{}, err
+		}
+		return u.Actor(), nil
+	}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	if err := a.s.demoCountryAnswers(ctx, ed, newUser, p.orgA, 3.5, rng); err != nil {
+		t.Fatal(err)
+	}
+	for _, period := range []int{2025, 2026} {
+		cv, err := st.CountryAnswers(ctx, p.actorRev, assessments.CountryKey{Country: "KAZ", FrameworkID: ed.ID, Version: ed.Version, Period: period})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cv.Missing) > 0 || cv.Version != 1 {
+			t.Errorf("%d: demo country answers leave %v missing (version %d)", period, cv.Missing, cv.Version)
+		}
+	}
+	svc, err := st.CreateService(ctx, p.actorA, assessments.Service{Name: "Demo service", Category: "social-contributions"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.s.demoAssessment(ctx, ed, p.actorA, p.actorRev, svc.ID, 2026, 3.5, "approved", rng); err != nil {
+		t.Fatalf("a demo assessment of an edition with country indicators: %v", err)
+	}
+	// An edition without country indicators makes no coordinator.
+	old, _ := a.s.editions.Edition("escap-dmf-dps-sme", "1.0.0")
+	if err := a.s.demoCountryAnswers(ctx, old, newUser, p.orgB, 3, rng); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, "coordinator.uzb@demo.example", pw, assessments.Origin{}); err == nil {
+		t.Error("a coordinator was made for an edition without country indicators")
+	}
+}
