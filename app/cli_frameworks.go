@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/frameworks"
 )
 
@@ -22,11 +23,15 @@ func frameworksCommand(args []string, stdout io.Writer) error {
 			return &exitError{1, err}
 		}
 		ed, err := frameworks.Parse(name, data)
+		if err == nil {
+			err = assessments.CheckBasket(ed) // its categories must be the app's service categories
+		}
 		var ps frameworks.Problems
 		switch {
 		case errors.As(err, &ps):
 			failed++
 			for _, p := range ps {
+				p.File = name
 				fmt.Fprintln(stdout, p)
 			}
 		case err != nil:

@@ -259,3 +259,19 @@ func TestDemoCountryAnswers(t *testing.T) {
 		t.Error("a coordinator was made for an edition without country indicators")
 	}
 }
+
+// TestFrameworksValidateBasketCategories: "frameworks validate" refuses a
+// basket that names a category services cannot have.
+func TestFrameworksValidateBasketCategories(t *testing.T) {
+	src, err := os.ReadFile("../frameworks/testdata/country-scope.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "basket.yaml")
+	os.WriteFile(file, []byte(strings.Replace(string(src), "categories: [tax]", "categories: [taxes]", 1)), 0o644)
+	var out strings.Builder
+	err = run(context.Background(), []string{"frameworks", "validate", file}, env(nil), nil, &out, io.Discard)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), "basket.yaml: basket[1].categories[0]: \"taxes\" is not a service category") {
+		t.Errorf("exit %d, output: %s", exitCode(err), out.String())
+	}
+}
