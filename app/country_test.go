@@ -97,7 +97,7 @@ func TestCountryAnswersPages(t *testing.T) {
 		t.Fatalf("save: %d", resp.StatusCode)
 	}
 	resp, body = coord.get("/country/test-country/1.1.0/2026")
-	if !strings.Contains(body, "Kazakh coordinator") || !strings.Contains(body, `name="ENAB.3.level"`) {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Kazakh coordinator") || !strings.Contains(body, `name="ENAB.3.level"`) {
 		t.Errorf("after the save the page lacks who saved or the question ENAB.2 opened:\n%s", body)
 	}
 
