@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/frameworks"
 )
 
@@ -37,6 +38,15 @@ func frameworksCommand(args []string, stdout io.Writer) error {
 			return &exitError{1, err}
 		}
 		ed, err := frameworks.Parse(name, data)
+		if err == nil {
+			err = assessments.CheckBasket(ed) // its categories must be the app's service categories
+		}
+		var ps frameworks.Problems
+		if errors.As(err, &ps) {
+			for i := range ps {
+				ps[i].File = name
+			}
+		}
 		switch {
 		case report(err):
 		case err != nil:

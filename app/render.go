@@ -56,7 +56,14 @@ func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessment
 		if strings.HasPrefix(name, "_") {
 			continue // layout and partials
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/_*.html", p)
+		files := []string{"templates/_*.html", p}
+		if name == "country" {
+			// The coordinator's form asks its questions with the
+			// questionnaire's "question" template; country.html comes
+			// last, so its "content" is the one kept.
+			files = []string{"templates/_*.html", "templates/questionnaire.html", p}
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}

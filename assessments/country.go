@@ -101,12 +101,14 @@ func (s *Store) countryEdition(k *CountryKey) (*frameworks.Edition, error) {
 // period, to its coordinator, its respondents, reviewers and admins.
 func (s *Store) CountryAnswers(ctx context.Context, by Actor, k CountryKey) (_ *CountryView, err error) {
 	defer wrap(&err, "read country answers of %s", k.Country)
+	// Who may read is decided first: others learn nothing, not even
+	// whether the edition asked for has country indicators.
+	if !by.SeesCountryAnswers(strings.ToUpper(strings.TrimSpace(k.Country))) {
+		return nil, ErrNotFound
+	}
 	ed, err := s.countryEdition(&k)
 	if err != nil {
 		return nil, err
-	}
-	if !by.SeesCountryAnswers(k.Country) {
-		return nil, ErrNotFound
 	}
 	var cv *CountryView
 	err = s.read(ctx, func(tx *gorm.DB) error {
@@ -186,12 +188,12 @@ func loadCountryAnswers(tx *gorm.DB, k CountryKey) (Answers, *countryAnswerSet, 
 // saved since that version. Only scope: country indicators are accepted.
 func (s *Store) SaveCountryAnswers(ctx context.Context, by Actor, k CountryKey, base *int, answers Answers) (_ *CountryView, err error) {
 	defer wrap(&err, "save country answers of %s", k.Country)
+	if !by.CanAnswerCountry(strings.ToUpper(strings.TrimSpace(k.Country))) {
+		return nil, fmt.Errorf("%w: only the country's coordinator answers its country indicators", ErrForbidden)
+	}
 	ed, err := s.countryEdition(&k)
 	if err != nil {
 		return nil, err
-	}
-	if !by.CanAnswerCountry(k.Country) {
-		return nil, fmt.Errorf("%w: only the country's coordinator answers its country indicators", ErrForbidden)
 	}
 	clean := normaliseAll(answers)
 	v := invalid{}
