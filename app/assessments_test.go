@@ -235,12 +235,17 @@ func TestAPIJourney(t *testing.T) {
 		}
 	}
 	want["XBORD.2"] = assessments.Answer{NA: true, Justification: "Resident firms only."}
-	// Save dimension by dimension, each against the version the last save returned.
+	// The country's coordinator answers the scope: country indicators; the
+	// service saves dimension by dimension, each against the version the
+	// last save returned.
+	a.answerCountry(p.actorA.Country, ed, 2026, want)
 	version := int(created["version"].(float64))
 	for _, d := range ed.Dimensions {
 		batch := map[string]assessments.Answer{}
 		for _, ind := range d.Indicators {
-			batch[ind.ID] = want[ind.ID]
+			if !ind.CountryScoped() {
+				batch[ind.ID] = want[ind.ID]
+			}
 		}
 		status, got := c.call(http.MethodPut, path+"/answers", map[string]any{"version": version, "answers": batch})
 		if status != http.StatusOK {
