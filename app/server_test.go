@@ -103,7 +103,7 @@ func TestPages(t *testing.T) {
 		{"/reference/wsis", "International and regional cooperation", "Международное и региональное сотрудничество"},
 		{"/reference/dmf", "Saint Petersburg", "Санкт-Петербург"},
 		// The project's own explanations stand apart from the summary of the source, labelled.
-		{"/reference/dmf", `<aside class="project-note">`, `<aside class="project-note">`},
+		{"/reference/dmf", `<div class="project-note" role="note">`, `<div class="project-note" role="note">`},
 		{"/reference/dmf", "explanation (not from the ESCAP source)", "Пояснение проекта DMF (не из материалов ЭСКАТО)"},
 		{"/reference/dmf", "About this tool (not from the ESCAP source)", "Об этом приложении (не из материалов ЭСКАТО)"},
 		// Edition 1.1.0 advises the top level too.
