@@ -135,6 +135,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("print", b.testPrint)
 	t.Run("no-javascript", b.testNoJavaScript)
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
+	t.Run("country", b.testCountry)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

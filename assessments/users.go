@@ -54,7 +54,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 		v.add("name", "must be at most 200 characters")
 	}
 	if !nu.Role.Valid() {
-		v.add("role", "must be respondent, reviewer or admin")
+		v.add("role", "must be respondent, coordinator, reviewer or admin")
 	}
 	if m := CheckPassword(nu.Password, nu.Email); m.Format != "" {
 		v.addMessage("password", m)
