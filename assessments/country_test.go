@@ -323,3 +323,32 @@ func merge(sets ...assessments.Answers) assessments.Answers {
 	}
 	return out
 }
+
+// TestFirstCountrySavesQueue: saves based on "nothing saved yet" that race
+// each other do not both win: one saves, the others conflict.
+func TestFirstCountrySavesQueue(t *testing.T) {
+	w := newCountryWorld(t)
+	ctx := context.Background()
+	const n = 4
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := w.s.SaveCountryAnswers(ctx, w.coordKZ, w.key("KAZ"), lv(0), assessments.Answers{"ENAB.1": {Level: lv(1 + i)}})
+			errs <- err
+		}()
+	}
+	saved := 0
+	for range n {
+		err := <-errs
+		var ce *assessments.ConflictError
+		switch {
+		case err == nil:
+			saved++
+		case !errors.As(err, &ce):
+			t.Errorf("a racing save: %v", err)
+		}
+	}
+	if saved != 1 {
+		t.Errorf("%d of %d saves based on version 0 succeeded, want 1", saved, n)
+	}
+}
