@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -63,7 +64,7 @@ func (b *browserSuite) testCountry(t *testing.T) {
 	form := "/country/test-country/1.1.0/2026"
 	states := []pageState{
 		{name: "country", who: "coordinator", path: "/country"},
-		{name: "country-answers", who: "coordinator", path: form},
+		{name: "country-answers", who: "coordinator", path: form, shot: "en"},
 		{name: "country-answers-problem", who: "coordinator", path: form, status: 422, act: func(tb *tab) {
 			tb.follow(chromedp.Evaluate[chromedp.Void](`(() => {
 				const f = document.querySelector('form.questionnaire');
@@ -71,11 +72,11 @@ func (b *browserSuite) testCountry(t *testing.T) {
 				f.submit();
 			})()`))
 		}},
-		{name: "questionnaire-inherited", who: "respondent", path: fmt.Sprintf("/assessments/%d/dimensions/ENAB", draft)},
+		{name: "questionnaire-inherited", who: "respondent", path: fmt.Sprintf("/assessments/%d/dimensions/ENAB", draft), shot: "en ru"},
 		{name: "overview-country-missing", who: "respondent", path: fmt.Sprintf("/assessments/%d", other.ID), status: 422, act: func(tb *tab) {
 			tb.follow(chromedp.Evaluate[chromedp.Void](`document.querySelector('form[action$="/submit"]').submit()`))
 		}},
-		{name: "compare-basket", who: "reviewer", path: "/compare?framework=test-country&version=1.1.0&period=2026"},
+		{name: "compare-basket", who: "reviewer", path: "/compare?framework=test-country&version=1.1.0&period=2026", shot: "en"},
 	}
 	tabs := map[string]*tab{}
 	for who, email := range map[string]string{"coordinator": "coord@digital.kz", "respondent": p.a, "reviewer": p.rev} {
@@ -108,6 +109,9 @@ func (b *browserSuite) testCountry(t *testing.T) {
 				}
 				cb.checkAxe(tb, name)
 				cb.checkErrorSummary(tb, name, want == 422)
+				if strings.Contains(ps.shot, lang) {
+					tb.screenshot(b.shotDir(t), fmt.Sprintf("country-%s-%s-desktop", ps.name, lang), 0.5)
+				}
 				tb.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
 				cb.checkSmallScreen(tb, name)
 				tb.do(chromedp.EmulateViewport(desktopWidth, desktopHeight))
