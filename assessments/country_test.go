@@ -352,3 +352,29 @@ func TestFirstCountrySavesQueue(t *testing.T) {
 		t.Errorf("%d of %d saves based on version 0 succeeded, want 1", saved, n)
 	}
 }
+
+// TestAdminMakesCoordinators: an administrator turns a respondent into
+// its country's coordinator, keeping the organisation; a coordinator
+// without one is refused.
+func TestAdminMakesCoordinators(t *testing.T) {
+	w := newCountryWorld(t)
+	ctx := context.Background()
+	admin := adminOf(t, w)
+	coord := assessments.RoleCoordinator
+	u, err := w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{Role: &coord})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != coord || u.OrganisationID == nil {
+		t.Errorf("after the change: role %s, organisation %v", u.Role, u.OrganisationID)
+	}
+	none := uint(0)
+	_, err = w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{OrganisationID: &none})
+	if f := fieldsOf(t, err); f["organisation"] == "" {
+		t.Errorf("a coordinator without an organisation: %v", f)
+	}
+	reviewer := assessments.RoleReviewer
+	if _, err := w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{Role: &reviewer, OrganisationID: &none}); err != nil {
+		t.Errorf("a coordinator made reviewer: %v", err)
+	}
+}
