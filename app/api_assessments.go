@@ -123,6 +123,9 @@ type assessmentJSON struct {
 	UpdatedAt      time.Time         `json:"updated_at"`
 	SubmittedAt    *time.Time        `json:"submitted_at,omitempty"`
 	ApprovedAt     *time.Time        `json:"approved_at,omitempty"`
+	// CountryAnswers names the answers that are the country's (scope:
+	// country indicators, answered by its coordinator): read-only here.
+	CountryAnswers []string `json:"country_answers,omitempty"`
 }
 
 // newAssessmentJSON is the full JSON of an assessment's view, with labels
@@ -143,6 +146,7 @@ func newAssessmentJSON(v *assessments.View, lang string) *assessmentJSON {
 	for id, rc := range v.Comments {
 		out.ReviewComments[id] = rc.Comment
 	}
+	out.CountryAnswers = countryAnswerIDs(v)
 	return out
 }
 
@@ -214,12 +218,16 @@ func (s *server) apiListAssessments(c echo.Context) error {
 		}
 		f.ServiceID = uint(n)
 	}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	out := make([]assessmentSummary, len(list))
-	for i, a := range list {
+	page, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	out := make([]assessmentSummary, len(page.Items))
+	for i, a := range page.Items {
 		var score *float64
 		if a.Score != nil {
 			r := assessments.Round1(*a.Score)
@@ -227,7 +235,7 @@ func (s *server) apiListAssessments(c echo.Context) error {
 		}
 		out[i] = assessmentSummary{a.ID, a.Status, a.Version, editionRef{ID: a.FrameworkID, Version: a.FrameworkVersion}, a.Service, a.Country, a.Period, score, a.Level, a.UpdatedAt}
 	}
-	return c.JSON(http.StatusOK, out)
+	return sendPage(c, page, out)
 }
 
 // apiAssessment returns one assessment with answers, live scores and
@@ -381,14 +389,19 @@ func (s *server) apiImport(c echo.Context) error {
 		return err
 	}
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
-	if mt != echo.MIMEApplicationJSON {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the export file as application/json")
+	if mt != echo.MIMEApplicationJSON && mt != xlsxMIME {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send the export file as application/json, or the workbook as "+xlsxMIME)
 	}
 	data, err := io.ReadAll(io.LimitReader(c.Request().Body, assessments.MaxImportSize+1))
 	if err != nil {
 		return err
 	}
-	v, err := s.store.Import(c.Request().Context(), actorOf(c), id, data)
+	var v *assessments.View
+	if mt == xlsxMIME {
+		v, err = s.importWorkbook(c, id, data)
+	} else {
+		v, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
+	}
 	if err != nil {
 		return err
 	}
@@ -397,11 +410,15 @@ func (s *server) apiImport(c echo.Context) error {
 
 // apiServices lists the services the caller may see.
 func (s *server) apiServices(c echo.Context) error {
-	list, err := s.store.Services(c.Request().Context(), actorOf(c))
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, list)
+	page, err := s.store.ServicePage(c.Request().Context(), actorOf(c), lq)
+	if err != nil {
+		return err
+	}
+	return sendPage(c, page, page.Items)
 }
 
 // serviceRequest is what a client may say about a new service; its id,
@@ -428,4 +445,16 @@ func (s *server) apiCreateService(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, svc)
+}
+
+// countryAnswerIDs lists, in edition order, the answers of a view that are
+// its country's.
+func countryAnswerIDs(v *assessments.View) []string {
+	var out []string
+	for _, ind := range v.Edition.CountryIndicators() {
+		if _, ok := v.CountryAnswers[ind.ID]; ok {
+			out = append(out, ind.ID)
+		}
+	}
+	return out
 }

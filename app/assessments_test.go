@@ -126,7 +126,20 @@ func TestRespondentJourneyByPages(t *testing.T) {
 		t.Errorf("a refused save changed the draft: %+v", answers["XBORD.1"])
 	}
 
-	resp, _ = b.post(base+"/submit", nil)
+	// All answered: the main button says so, and submitting asks first.
+	if _, body := b.get(base); !strings.Contains(body, `href="#submit">`+a.s.msgs.T("en", "assessment.next.submit")) {
+		t.Errorf("the overview's main button of a complete assessment does not offer to submit")
+	}
+	resp, body = b.post(base+"/submit", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, a.s.msgs.T("en", "confirm.submit.title")) || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("submit without confirming: %d", resp.StatusCode)
+	}
+	if n, _ := strconv.Atoi(m[1]); true {
+		if as, _ := a.s.store.Assessment(context.Background(), p.actorA, uint(n)); as.Status != assessments.StatusDraft {
+			t.Fatalf("submitted before confirming: %s", as.Status)
+		}
+	}
+	resp, _ = b.post(base+"/submit", url.Values{"confirm": {"yes"}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/result?notice=submitted") {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -20,6 +21,8 @@ const (
 	userKey       = "user"
 	sessionKey    = "session" // the cookie token of a live session
 	csrfKey       = "csrf"
+	endedKey      = "ended" // the cookie token of a session that just idled out
+	endedUserKey  = "endedUser"
 )
 
 // authenticate identifies the caller by bearer token or session cookie.
@@ -52,6 +55,13 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				c.Response().Header().Set("Cache-Control", "no-store")
 			case errors.Is(err, assessments.ErrExpired):
 				s.clearSessionCookie(c)
+				// Remember whose session idled out, so that a form it
+				// posted can be kept for that account (keepEndedForm).
+				var ended *assessments.SessionExpiredError
+				if errors.As(err, &ended) {
+					c.Set(endedKey, ck.Value)
+					c.Set(endedUserKey, ended.UserID)
+				}
 			default:
 				return err
 			}
@@ -137,9 +147,14 @@ func (s *server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		sid, _ := c.Get(sessionKey).(string)
-		sent := ""
+		sent, ended := "", ""
 		if ck, err := c.Cookie(csrfCookie); err == nil && s.validCSRF(ck.Value, sid) {
 			sent = ck.Value
+		} else if old, _ := c.Get(endedKey).(string); err == nil && sid == "" && old != "" && s.validCSRF(ck.Value, old) {
+			// A form of the session that has just idled out: its token
+			// still proves the form came from this site's page, so the
+			// form can be kept for sign-in; the new token is for no session.
+			ended = ck.Value
 		}
 		if sent == "" {
 			s.newCSRFToken(c, sid)
@@ -164,7 +179,8 @@ func (s *server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		if form == "" {
 			return echo.NewHTTPError(http.StatusBadRequest, "missing CSRF token")
 		}
-		if sent == "" || subtle.ConstantTimeCompare([]byte(form), []byte(sent)) != 1 {
+		if (sent == "" || subtle.ConstantTimeCompare([]byte(form), []byte(sent)) != 1) &&
+			(ended == "" || subtle.ConstantTimeCompare([]byte(form), []byte(ended)) != 1) {
 			return echo.NewHTTPError(http.StatusForbidden, "invalid CSRF token")
 		}
 		return next(c)
@@ -232,5 +248,44 @@ func (s *server) canEdit(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "only the organisation's respondents change its assessments")
 		}
 		return next(c)
+	}
+}
+
+// maxKeptForm bounds a kept form: one dimension's answers are far
+// smaller, and a user may have several kept at once.
+const maxKeptForm = 256 << 10
+
+// keepEndedForm keeps a questionnaire form posted after its session idled
+// out, for the account of that session only, and sends the browser to sign
+// in; afterwards the questionnaire shows the kept answers to be saved (see
+// showQuestionnaire). The csrf check has already run, so a cross-site post
+// is refused before it gets here, and the store keeps nothing the account
+// may not edit. Anything else goes on to requireUser's 401.
+func (s *server) keepEndedForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		uid, _ := c.Get(endedUserKey).(uint)
+		dim := c.Param("dim")
+		if userOf(c) != nil || uid == 0 || dim == "" || len(dim) > 64 {
+			return next(c)
+		}
+		id, err := pathID(c)
+		if err != nil {
+			return next(c)
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return next(c)
+		}
+		form.Del("_csrf")
+		enc := form.Encode()
+		if len(enc) > maxKeptForm {
+			return next(c)
+		}
+		kept, err := s.store.KeepForm(c.Request().Context(), uid, id, dim, enc)
+		if err != nil {
+			return next(c)
+		}
+		back := fmt.Sprintf("/assessments/%d/dimensions/%s?kept=%d", id, url.PathEscape(dim), kept)
+		return c.Redirect(http.StatusSeeOther, "/login?notice=kept&next="+url.QueryEscape(back))
 	}
 }

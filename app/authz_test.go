@@ -45,6 +45,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	svcID, orgID := strconv.Itoa(int(svc.ID)), strconv.Itoa(int(p.orgA.ID))
+	userA := strconv.Itoa(int(p.actorA.UserID))
 
 	const (
 		ok  = http.StatusOK
@@ -105,6 +106,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/assessments/:id/result", "/assessments/" + d + "/result", "", own},
 		{"GET", "/assessments/:id/report", "/assessments/" + d + "/report", "", own},
 		{"GET", "/assessments/:id/export", "/assessments/" + d + "/export", "", own},
+		{"GET", "/assessments/:id/export.xlsx", "/assessments/" + d + "/export.xlsx", "", own},
 		{"POST", "/assessments/:id/import", "/assessments/" + d + "/import", "", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/country", "/country", "", [5]int{see, fb, fb, fb, fb}}, // coordinators: TestCountryAnswersPages
 		{"GET", "/country/:framework/:version/:period", "/country/escap-dmf-dps-sme/1.0.0/2026", "", [5]int{see, fb, fb, fb, fb}},
@@ -116,6 +118,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/users", "/admin/users", "email=not-an-email&role=respondent", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/organisations", "/admin/organisations", "", admins},
 		{"POST", "/admin/organisations", "/admin/organisations", "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/users/:id", "/admin/users/" + userA, "", admins},
+		{"POST", "/admin/users/:id", "/admin/users/" + userA, "name=&role=respondent&organisation=" + orgID, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/admin/users/:id/reset-password", "/admin/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"GET", "/admin/organisations/:id", "/admin/organisations/" + orgID, "", admins},
+		{"POST", "/admin/organisations/:id", "/admin/organisations/" + orgID, "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
+		{"GET", "/admin/services", "/admin/services", "", admins},
+		{"GET", "/admin/services/:id", "/admin/services/" + svcID, "", admins},
+		{"POST", "/admin/services/:id", "/admin/services/" + svcID, "name=&category=tax", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
 
@@ -125,6 +135,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
 		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
+		{"GET", "/api/v1/session", "/api/v1/session", "", [5]int{un, ok, ok, ok, ok}},
+		{"POST", "/api/v1/session/refresh", "/api/v1/session/refresh", "", [5]int{un, ok, ok, ok, ok}},
 		{"GET", "/api/v1/services", "/api/v1/services", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/services", "/api/v1/services", `{"name":"","category":"tax"}`, [5]int{un, inv, inv, fb, fb}},
 		{"GET", "/api/v1/assessments", "/api/v1/assessments", "", [5]int{un, ok, ok, ok, ok}},
@@ -133,6 +145,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"PUT", "/api/v1/assessments/:id/answers", "/api/v1/assessments/" + d + "/answers", `{"answers":{}}`, [5]int{un, inv, nf, fb, fb}},
 		{"POST", "/api/v1/assessments/:id/submit", "/api/v1/assessments/" + d + "/submit", "", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/api/v1/assessments/:id/export", "/api/v1/assessments/" + d + "/export", "", ownAPI},
+		{"GET", "/api/v1/assessments/:id/export.xlsx", "/api/v1/assessments/" + d + "/export.xlsx", "", ownAPI},
 		{"POST", "/api/v1/assessments/:id/import", "/api/v1/assessments/" + d + "/import", `{"format":"x"}`, [5]int{un, inv, nf, fb, fb}},
 		{"POST", "/api/v1/assessments/:id/review", "/api/v1/assessments/" + s + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
 		{"GET", "/api/v1/assessments/:id/card", "/api/v1/assessments/" + ap + "/card", "", ownAPI},
@@ -149,6 +162,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/exports/approved.csv", "/api/v1/exports/approved.csv", "", [5]int{un, fb, fb, ok, ok}},
 		{"GET", "/api/v1/exports/approved.xlsx", "/api/v1/exports/approved.xlsx", "", [5]int{un, fb, fb, ok, ok}},
 		{"GET", "/api/v1/audit", "/api/v1/audit", "", [5]int{un, fb, fb, fb, ok}},
+		{"GET", "/api/v1/users", "/api/v1/users", "", [5]int{un, fb, fb, fb, ok}},
+		{"POST", "/api/v1/users", "/api/v1/users", `{"email":"not-an-email","role":"respondent"}`, [5]int{un, fb, fb, fb, inv}},
+		{"PATCH", "/api/v1/users/:id", "/api/v1/users/" + userA, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/api/v1/users/:id/reset-password", "/api/v1/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"PATCH", "/api/v1/organisations/:id", "/api/v1/organisations/" + orgID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"PATCH", "/api/v1/services/:id", "/api/v1/services/" + svcID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},
 		{"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", "", all(ok)},
 		{"GET", "/api/v1/log/consistency", "/api/v1/log/consistency?old=1&new=1", "", all(ok)},

@@ -48,12 +48,12 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	// Register the service and start an assessment of it.
 	r.click(`.main-nav a[href="/services"]`)
 	r.do(chromedp.SendKeys(chromedp.CSS("#f-name"), "Online company registration"))
-	r.click(`form[action="/services"] button[type=submit]`)
+	r.click(`form[method="post"][action="/services"] button[type=submit]`)
 	if got := r.text(".notice"); got != b.a.s.msgs.T("en", "notice.service-added") {
 		t.Errorf("service notice %q", got)
 	}
 	r.click(`a[href^="/assessments/new?service="]`)
-	r.click(`form[action="/assessments"] button[type=submit]`)
+	r.click(`form[method="post"][action="/assessments"] button[type=submit]`)
 	m := regexp.MustCompile(`^/assessments/(\d+)$`).FindStringSubmatch(r.path())
 	if m == nil {
 		t.Fatalf("after starting an assessment: %s", r.path())
@@ -103,7 +103,11 @@ func (b *browserSuite) testJourney(t *testing.T) {
 		t.Errorf("progress %q", got)
 	}
 
-	// Submit, then read the result.
+	// Submit, confirm, then read the result.
+	r.click(`form[action$="/submit"] button[type=submit]`)
+	if got := r.text("h1"); got != b.a.s.msgs.T("en", "confirm.submit.title") {
+		t.Fatalf("submitting asks %q", got)
+	}
 	r.click(`form[action$="/submit"] button[type=submit]`)
 	if r.path() != overview+"/result?notice=submitted" {
 		t.Fatalf("after submitting: %s", r.path())
@@ -121,6 +125,7 @@ func (b *browserSuite) testJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`textarea[name="note.SERV.2"]`), "No e-signature yet?"),
 	)
 	rev.click(`.decision button[type=submit]`)
+	rev.click(`form[action$="/review"] input[name=confirm] ~ p button[type=submit]`)
 	if rev.path() != "/review?notice=returned" {
 		t.Fatalf("after returning: %s", rev.path())
 	}
@@ -133,6 +138,15 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	if got := r.text(".meta .badge"); got != b.a.s.msgs.T("en", "status.returned") {
 		t.Errorf("status badge %q", got)
 	}
+	if got := r.text(".returned blockquote.comment"); got != "Add evidence." {
+		t.Errorf("the reviewer's comment is not at the top: %q", got)
+	}
+	if got := r.text(".returned .fix-list li a"); !strings.HasPrefix(got, "SERV.2") {
+		t.Errorf("what to fix: %q", got)
+	}
+	if got := r.text(".actions a.button"); got != b.a.s.msgs.T("en", "assessment.next.fix") {
+		t.Errorf("the main button of a returned assessment says %q", got)
+	}
 	if got := r.text(".timeline blockquote.comment"); !strings.Contains(got, "Add evidence.") {
 		t.Errorf("history lacks the reviewer's comment: %q", got)
 	}
@@ -143,6 +157,7 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	r.do(chromedp.Click(chromedp.CSS(`input[name="SERV.2.level"][value="3"]`)))
 	b.waitSaved(r)
 	r.click(`.pager a[href="` + overview + `"]`)
+	r.click(`form[action$="/submit"] button[type=submit]`)
 	r.click(`form[action$="/submit"] button[type=submit]`)
 	if a, _ = st.Assessment(ctx, b.p.actorA, id); a.Status != assessments.StatusSubmitted {
 		t.Fatalf("status after resubmitting: %s", a.Status)
@@ -156,7 +171,8 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	rev.openOK(overview + "/review")
 	rev.do(chromedp.Click(chromedp.CSS("#f-decision")))
 	rev.click(`.decision button[type=submit]`)
-	if rev.path() != "/review?notice=approved" {
+	rev.click(`form[action$="/review"] input[name=confirm] ~ p button[type=submit]`)
+	if rev.path() != overview+"?notice=approved" {
 		t.Fatalf("after approving: %s", rev.path())
 	}
 	rec, err := st.CardOf(ctx, b.p.actorA, id)

@@ -23,6 +23,7 @@ const maxAssetBytes = 100 * 1024
 // comparison, its trend and the result's change column.
 type pageFixture struct {
 	draft, submitted, approved uint
+	returned                   uint // complete, returned with comments
 	card                       string
 	service, organisation      uint // of the approved assessment: their public pages
 }
@@ -37,6 +38,12 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 	f.approved = a.approve(p.actorA, p.actorRev, "Business registration", 2026, spread, true)
 	a.approve(p.actorB, p.actorRev, "VAT filing", 2026, func(i int) int { return 3 + i%3 }, true)
 	f.submitted = a.approve(p.actorB, p.actorRev, "Customs declarations", 2026, spread, false)
+	f.returned = a.approve(p.actorA, p.actorRev, "Company closure", 2026, spread, false)
+	if _, err := st.Review(ctx, p.actorRev, f.returned, assessments.ReviewInput{Decision: assessments.DecisionReturn,
+		Comment:    "Please add evidence for the share of applications made online.",
+		Indicators: map[string]string{"SERV.1": "Which share of applications is online?", "SERV.2": "No e-signature yet?"}}); err != nil {
+		t.Fatal(err)
+	}
 	rec, err := st.CardOf(ctx, p.actorA, f.approved)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +96,14 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	draft := fmt.Sprintf("/assessments/%d", f.draft)
 	approved := fmt.Sprintf("/assessments/%d", f.approved)
 	submitted := fmt.Sprintf("/assessments/%d", f.submitted)
+	// An account nobody signs in with, whose password the reset state
+	// may reset without signing out a tab the other states use.
+	spare, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: "spare@escap.org", Name: "Spare reviewer", Password: pw, Role: assessments.RoleReviewer})
+	if err != nil {
+		b.a.t.Fatal(err)
+	}
+	spareUser := fmt.Sprintf("/admin/users/%d", spare.ID)
+	returned := fmt.Sprintf("/assessments/%d", f.returned)
 	// post submits a form as it is, past the browser's own checks, so
 	// that the server's problems show.
 	post := func(form string, set map[string]string) func(tb *tab) {
@@ -134,10 +149,12 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 
 		{name: "assessments", who: "respondent", path: "/assessments"},
 		{name: "services", extra: true, who: "respondent", path: "/services"},
-		{name: "services-problem", who: "respondent", path: "/services", status: 422, act: post(`form[action="/services"]`, map[string]string{"name": "", "url": "ftp://x"})},
+		{name: "services-problem", who: "respondent", path: "/services", status: 422, act: post(`form[method="post"][action="/services"]`, map[string]string{"name": "", "url": "ftp://x"})},
 		{name: "assessment-new", extra: true, who: "respondent", path: "/assessments/new"},
 		{name: "overview", extra: true, who: "respondent", path: draft},
 		{name: "overview-incomplete", who: "respondent", path: draft, status: 422, act: post(`form[action$="/submit"]`, nil)},
+		{name: "overview-returned", who: "respondent", path: returned, shot: "en ru"},
+		{name: "confirm-submit", who: "respondent", path: returned, act: post(`form[action$="/submit"]`, nil)},
 		{name: "questionnaire", who: "respondent", path: draft + "/dimensions/SERV", shot: "en ru"},
 		{name: "questionnaire-problem", who: "respondent", path: draft + "/dimensions/SERV", status: 422, act: post(`form.questionnaire`, map[string]string{"SERV.1.evidence": "not a link", "SERV.1.comment": "x\x01"})},
 		{name: "questionnaire-conflict", who: "respondent", path: draft + "/dimensions/SERV", status: 409, act: func(tb *tab) {
@@ -158,13 +175,24 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "review-queue", who: "reviewer", path: "/review"},
 		{name: "review", who: "reviewer", path: submitted + "/review", shot: "en"},
 		{name: "review-problem", who: "reviewer", path: submitted + "/review", status: 422, act: post(`form.review-form`, map[string]string{"decision": "return"})},
+		{name: "confirm-return", who: "reviewer", path: submitted + "/review", act: post(`form.review-form`, map[string]string{"decision": "return", "comment": "Please add evidence.", "note.SERV.1": "Which share is online?"})},
+		{name: "confirm-approve", extra: true, who: "reviewer", path: submitted + "/review", act: post(`form.review-form`, map[string]string{"decision": "approve"})},
+		{name: "confirm-revoke", who: "reviewer", path: "/cards/" + f.card, act: post(`form[action$="/revoke"]`, map[string]string{"reason": "Issued by mistake."})},
 		{name: "compare", who: "reviewer", path: "/compare?countries=KAZ,UZB", shot: "en ru"},
 		{name: "card-reviewer", extra: true, who: "reviewer", path: "/cards/" + f.card},
 
 		{name: "admin-users", who: "admin", path: "/admin/users", shot: "en"},
-		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
+		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[method="post"][action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
 		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
 		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
+		{name: "admin-user", who: "admin", path: spareUser},
+		{name: "admin-user-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action="`+spareUser+`"]`, map[string]string{"name": "", "role": "respondent", "organisation": ""})},
+		{name: "admin-user-reset", extra: true, who: "admin", path: spareUser, act: post(`form[action$="/reset-password"]`, nil)},
+		{name: "admin-organisation", extra: true, who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation)},
+		{name: "admin-organisation-problem", who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation), status: 422, act: post(`form.form`, map[string]string{"name": "", "kind": "other"})},
+		{name: "admin-services", extra: true, who: "admin", path: "/admin/services"},
+		{name: "admin-service", who: "admin", path: fmt.Sprintf("/admin/services/%d", f.service)},
+		{name: "admin-service-problem", extra: true, who: "admin", path: fmt.Sprintf("/admin/services/%d", f.service), status: 422, act: post(`form.form`, map[string]string{"name": "", "url": "ftp://x"})},
 	}
 }
 

@@ -135,6 +135,10 @@ func TestBrowser(t *testing.T) {
 	t.Run("print", b.testPrint)
 	t.Run("no-javascript", b.testNoJavaScript)
 	t.Run("autosave-dropped-request", b.testAutosaveDroppedRequest)
+	t.Run("session-ends-with-script", b.testSessionEndsWithScript)
+	t.Run("session-ends-without-script", b.testSessionEndsWithoutScript)
+	t.Run("xlsx-round-trip", b.testWorkbookRoundTrip)
+	t.Run("country", b.testCountry)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

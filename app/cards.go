@@ -343,6 +343,22 @@ func localPage(u, base string) string {
 
 // revokeCard is the card page's revoke form.
 func (s *server) revokeCard(c echo.Context) error {
+	if !confirmed(c) && assessments.CheckRevokeReason(c.FormValue("reason")) == nil {
+		p, err := s.cardPage(c)
+		if err != nil {
+			return err
+		}
+		lang := langOf(c)
+		return s.askConfirm(c, &confirmPage{
+			Title:  s.msgs.T(lang, "confirm.revoke.title"),
+			Lead:   s.msgs.T(lang, "confirm.revoke.lead", p.Card.CredentialSubject.Name),
+			Next:   s.msgs.T(lang, "confirm.revoke.next"),
+			Quote:  strings.TrimSpace(c.FormValue("reason")),
+			Action: "/cards/" + c.Param("id") + "/revoke",
+			Button: s.msgs.T(lang, "confirm.revoke.button"),
+			Cancel: "/cards/" + c.Param("id"),
+		})
+	}
 	_, err := s.store.Revoke(c.Request().Context(), actorOf(c), c.Param("id"), c.FormValue("reason"))
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {

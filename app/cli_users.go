@@ -14,10 +14,14 @@ import (
 )
 
 // usersCommand runs "users add": it creates an account directly in the
-// database, for setting up an instance from a shell.
+// database, for setting up an instance from a shell; and "users
+// reset-password", for when no administrator can sign in any more.
 func usersCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "reset-password" {
+		return resetPasswordCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|coordinator|reviewer|admin [--org NAME --country ISO3]")}
+		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|coordinator|reviewer|admin [--org NAME --country ISO3]\n       dmf users reset-password --email E")}
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +70,43 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 	fmt.Fprintf(stdout, "created %s (%s)\n", u.Email, u.Role)
 	if *password == "" {
 		fmt.Fprintf(stdout, "one-time password (must be changed at first sign-in): %s\n", nu.Password)
+	}
+	return nil
+}
+
+// resetPasswordCommand gives an account a new one-time password from the
+// server's shell: the way back in for an administrator who lost theirs
+// when no other administrator can reset it on the page. Like a reset by an
+// admin, it ends every session and token of the account; the audit log
+// records it without a user, as the command line.
+func resetPasswordCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("users reset-password", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address of the account (required)")
+	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file (DMF_DATABASE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr), nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.UserByEmail(ctx, *email)
+	if errors.Is(err, assessments.ErrNotFound) {
+		return &exitError{1, fmt.Errorf("no account with the email %q", *email)}
+	}
+	if err != nil {
+		return err
+	}
+	password, err := store.ResetPassword(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID)
+	if err != nil {
+		return &exitError{1, err}
+	}
+	fmt.Fprintf(stdout, "reset the password of %s (%s); every session and API token of the account has ended\n", u.Email, u.Role)
+	fmt.Fprintf(stdout, "one-time password (must be changed at the next sign-in): %s\n", password)
+	if u.DisabledAt != nil {
+		fmt.Fprintln(stdout, "the account is disabled: an administrator re-enables it on its page")
 	}
 	return nil
 }

@@ -327,9 +327,34 @@ func TestReviewRoundTrip(t *testing.T) {
 	if r, _ := rev.post(fmt.Sprintf("/assessments/%d/review", id), url.Values{"decision": {"return"}}); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("return without a comment: %d", r.StatusCode)
 	}
-	r, _ := rev.post(fmt.Sprintf("/assessments/%d/review", id), url.Values{"decision": {"return"}, "comment": {"Please support SERV.1."}, "note.SERV.1": {"Which share of applications is online?"}})
-	if r.StatusCode != http.StatusSeeOther {
+	decision := url.Values{"decision": {"return"}, "comment": {"Please support SERV.1."}, "note.SERV.1": {"Which share of applications is online?"}}
+	r, body := rev.post(fmt.Sprintf("/assessments/%d/review", id), decision)
+	if r.StatusCode != http.StatusOK || !strings.Contains(body, a.s.msgs.T("en", "confirm.return.title")) ||
+		!strings.Contains(body, `<blockquote class="comment">Please support SERV.1.</blockquote>`) ||
+		!strings.Contains(body, `name="note.SERV.1" value="Which share of applications is online?"`) {
+		t.Fatalf("return without confirming: %d", r.StatusCode)
+	}
+	if as, _ := a.s.store.Assessment(context.Background(), p.actorRev, id); as.Status != assessments.StatusSubmitted {
+		t.Fatalf("returned before confirming: %s", as.Status)
+	}
+	decision.Set("confirm", "yes")
+	if r, _ := rev.post(fmt.Sprintf("/assessments/%d/review", id), decision); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/review?notice=returned" {
 		t.Fatalf("return: %d", r.StatusCode)
+	}
+
+	// The organisation's overview leads with the reviewer's comment, a
+	// badge on the commented dimension, what to fix, and a button to fix it.
+	_, body = resp.get(fmt.Sprintf("/assessments/%d", id))
+	for _, want := range []string{
+		a.s.msgs.T("en", "returned.title"),
+		`<blockquote class="comment">Please support SERV.1.</blockquote>`,
+		fmt.Sprintf(`<a href="/assessments/%d/dimensions/SERV#ind-SERV.1">SERV.1`, id),
+		`<span class="badge badge-comments">` + a.s.msgs.T("en", "returned.badge", 1) + `</span>`,
+		fmt.Sprintf(`<a class="button" href="/assessments/%d/dimensions/SERV#ind-SERV.1">%s</a>`, id, a.s.msgs.T("en", "assessment.next.fix")),
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the returned assessment's overview lacks %s", want)
+		}
 	}
 	// The reviewer cannot change answers, by API either.
 	if status, _ := a.api(p.rev, pw).call(http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", id), map[string]any{"answers": map[string]any{"SERV.1": map[string]any{"level": 5}}}); status != http.StatusForbidden {
@@ -345,7 +370,7 @@ func TestReviewRoundTrip(t *testing.T) {
 	if r, _ := resp.post(fmt.Sprintf("/assessments/%d/dimensions/SERV", id), form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("edit returned: %d", r.StatusCode)
 	}
-	if r, _ := resp.post(fmt.Sprintf("/assessments/%d/submit", id), nil); r.StatusCode != http.StatusSeeOther {
+	if r, _ := resp.post(fmt.Sprintf("/assessments/%d/submit", id), url.Values{"confirm": {"yes"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("resubmit: %d", r.StatusCode)
 	}
 	// Approve by API this time.

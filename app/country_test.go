@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -147,7 +148,7 @@ func TestCountryAnswersPages(t *testing.T) {
 	// Scores of the assessment use them.
 	status, out = api.call(http.MethodGet, "/api/v1/assessments/"+id, nil)
 	answers, _ := out["answers"].(map[string]any)
-	if status != http.StatusOK || answers["ENAB.1"] == nil {
+	if status != http.StatusOK || answers["ENAB.1"] == nil || fmt.Sprint(out["country_answers"]) != "[ENAB.1 ENAB.2 ENAB.3]" {
 		t.Errorf("the assessment's JSON lacks the inherited answer: %v", out)
 	}
 }

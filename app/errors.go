@@ -65,7 +65,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		status, detail = http.StatusUnprocessableEntity, "some fields are not valid"
 		body.Fields = map[string]string{}
 		for f, m := range ve.Fields {
-			body.Fields[f] = m.String()
+			body.Fields[f] = s.msgs.Message(apiLang(c), m) // English unless ?lang= asks otherwise
 		}
 	case errors.As(err, &ce):
 		status, detail = http.StatusConflict, ce.Error()

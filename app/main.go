@@ -53,6 +53,8 @@ commands:
   demo                         seed demonstration data, then serve (same as serve -demo)
   users add --email E --role R [--password P|-] [--org NAME --country ISO3]
                                create an account
+  users reset-password --email E
+                               give an account a new one-time password (a locked-out admin)
   frameworks validate FILE...  check framework edition files; exit 1 on problems
   cards verify --did DID.json [--status LIST.json] [--proof P --log-key K] CARD.json
                                verify a card offline; exit 1 if it is not valid

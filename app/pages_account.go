@@ -21,6 +21,7 @@ func (s *server) showLogin(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 	}
 	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next")})
+	v.Notice = s.notice(c) // such as: your answers are kept until you sign in
 	return c.Render(http.StatusOK, "login", v)
 }
 
@@ -249,4 +250,17 @@ func (s *server) apiRevokeCurrentToken(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// apiSession tells the questionnaire's script who is signed in, the form
+// token of this session and how long the session lasts unused. Called
+// with POST on /session/refresh it keeps the session alive ("stay signed
+// in"): authenticate has already marked it used.
+func (s *server) apiSession(c echo.Context) error {
+	token, _ := c.Get(csrfKey).(string)
+	return c.JSON(http.StatusOK, map[string]any{
+		"user_id":      userOf(c).ID,
+		"csrf":         token,
+		"idle_seconds": int(assessments.SessionIdle / time.Second),
+	})
 }

@@ -17,11 +17,16 @@ type usersPage struct {
 	Form          assessments.NewUser
 	Created       *assessments.User
 	Password      string // a generated password, shown once
+	Pager         *pager
 }
 
 func (s *server) usersPage(c echo.Context) (*usersPage, error) {
 	ctx := c.Request().Context()
-	users, err := s.store.Users(ctx)
+	lq, err := listQuery(c)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.UserPage(ctx, actorOf(c), lq)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +34,7 @@ func (s *server) usersPage(c echo.Context) (*usersPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &usersPage{Users: users, Organisations: orgs, Roles: assessments.Roles, Form: assessments.NewUser{Role: assessments.RoleRespondent}}, nil
+	return &usersPage{Users: users.Items, Pager: newPager(c, users, "email", "name", "role", "created"), Organisations: orgs, Roles: assessments.Roles, Form: assessments.NewUser{Role: assessments.RoleRespondent}}, nil
 }
 
 // listUsers shows the accounts and a form to add one.
@@ -86,14 +91,19 @@ type organisationsPage struct {
 	Countries     *assessments.Countries
 	Kinds         []string
 	Form          assessments.Organisation
+	Pager         *pager
 }
 
 func (s *server) organisationsPage(c echo.Context) (*organisationsPage, error) {
-	orgs, err := s.store.Organisations(c.Request().Context())
+	lq, err := listQuery(c)
 	if err != nil {
 		return nil, err
 	}
-	return &organisationsPage{Organisations: orgs, Countries: s.store.Countries(), Kinds: assessments.OrganisationKinds, Form: assessments.Organisation{Kind: "agency"}}, nil
+	orgs, err := s.store.OrganisationPage(c.Request().Context(), actorOf(c), lq)
+	if err != nil {
+		return nil, err
+	}
+	return &organisationsPage{Organisations: orgs.Items, Pager: newPager(c, orgs, "name", "country", "kind", "created"), Countries: s.store.Countries(), Kinds: assessments.OrganisationKinds, Form: assessments.Organisation{Kind: "agency"}}, nil
 }
 
 // listOrganisations shows organisations and a form to add one.

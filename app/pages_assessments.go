@@ -27,16 +27,22 @@ type assessmentsPage struct {
 	Status      string
 	Statuses    []assessments.Status
 	Editions    map[string]*frameworks.Edition
+	Pager       *pager
 }
 
 // listAssessments lists the assessments the user may see.
 func (s *server) listAssessments(c echo.Context) error {
 	f := assessments.Filter{Status: assessments.Status(c.QueryParam("status"))}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	p := &assessmentsPage{Assessments: list, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{}}
+	list, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	p := &assessmentsPage{Assessments: list.Items, Status: string(f.Status), Statuses: assessments.Statuses, Editions: map[string]*frameworks.Edition{},
+		Pager: newPager(c, list, "updated", "service", "organisation", "period", "status")}
 	for _, ed := range s.editions.Editions() {
 		p.Editions[ed.Key()] = ed
 	}
@@ -125,6 +131,85 @@ type overviewPage struct {
 	Missing  []string // set after a refused submission
 }
 
+// Returned is the return the organisation is acting on: the reviewer's
+// decision with their overall comment; nil unless the assessment is
+// returned.
+func (p *overviewPage) Returned() *assessments.Transition {
+	if p.Assessment.Status != assessments.StatusReturned {
+		return nil
+	}
+	for i := len(p.History) - 1; i >= 0; i-- {
+		if p.History[i].To == assessments.StatusReturned {
+			return &p.History[i]
+		}
+	}
+	return nil
+}
+
+// fix is one indicator the reviewer commented on when returning.
+type fix struct {
+	Dim     string
+	Ind     *frameworks.Indicator
+	Comment string
+}
+
+// Fixes is the reviewer's indicator comments of the last return, in the
+// questionnaire's order: what to fix.
+func (p *overviewPage) Fixes() []fix {
+	var out []fix
+	if p.Assessment.Status != assessments.StatusReturned {
+		return nil
+	}
+	for _, d := range p.Edition.Dimensions {
+		for i := range d.Indicators {
+			if c := p.Comments[d.Indicators[i].ID].Comment; c != "" {
+				out = append(out, fix{Dim: d.ID, Ind: &d.Indicators[i], Comment: c})
+			}
+		}
+	}
+	return out
+}
+
+// CommentsIn is how many of a dimension's indicators the reviewer
+// commented on when returning the assessment.
+func (p *overviewPage) CommentsIn(dim string) int {
+	n := 0
+	for _, f := range p.Fixes() {
+		if f.Dim == dim {
+			n++
+		}
+	}
+	return n
+}
+
+// NextStep is what the overview's main button offers, as it really is:
+// "begin" (nothing answered), "fix" (returned with indicator comments),
+// "continue" (answers missing) or "submit" (complete); NextHref is where
+// it leads.
+func (p *overviewPage) NextStep() string {
+	switch {
+	case p.Result.Answered == 0:
+		return "begin"
+	case len(p.Fixes()) > 0:
+		return "fix"
+	case p.Result.Answered < p.Result.Applicable:
+		return "continue"
+	}
+	return "submit"
+}
+
+func (p *overviewPage) NextHref() string {
+	base := fmt.Sprintf("/assessments/%d", p.Assessment.ID)
+	switch p.NextStep() {
+	case "fix":
+		f := p.Fixes()[0]
+		return base + "/dimensions/" + f.Dim + "#ind-" + f.Ind.ID
+	case "submit":
+		return "#submit"
+	}
+	return base + "/dimensions/" + p.FirstOpen()
+}
+
 // showAssessment is an assessment's home: progress per dimension, live
 // scores, what is missing, its history, and the actions allowed now.
 func (s *server) showAssessment(c echo.Context) error {
@@ -150,6 +235,28 @@ func (s *server) submitAssessment(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
+	}
+	if !confirmed(c) {
+		v, err := s.loadAssessment(c)
+		if err != nil {
+			return err
+		}
+		// Only a step that would succeed is asked about; anything else
+		// goes on to Submit, which says why not.
+		if actorOf(c).CanEdit(v.Assessment) {
+			if !v.Result.Complete() {
+				return s.renderOverview(c, v, http.StatusUnprocessableEntity, v.Result.Missing, nil)
+			}
+			lang := langOf(c)
+			return s.askConfirm(c, &confirmPage{
+				Title:  s.msgs.T(lang, "confirm.submit.title"),
+				Lead:   s.msgs.T(lang, "confirm.submit.lead", v.Assessment.Service.Name, v.Assessment.Period),
+				Next:   s.msgs.T(lang, "confirm.submit.next"),
+				Action: fmt.Sprintf("/assessments/%d/submit", id),
+				Button: s.msgs.T(lang, "assessment.submit"),
+				Cancel: fmt.Sprintf("/assessments/%d", id),
+			})
+		}
 	}
 	_, err = s.store.Submit(c.Request().Context(), actorOf(c), id)
 	var ie *assessments.IncompleteError
@@ -189,16 +296,22 @@ func (s *server) importAssessment(c echo.Context) error {
 		return err
 	}
 	data, err := readUpload(c, "file", assessments.MaxImportSize)
-	if err == nil {
+	if err == nil && isWorkbook(data) {
+		_, err = s.importWorkbook(c, id, data)
+	} else if err == nil {
 		_, err = s.store.Import(c.Request().Context(), actorOf(c), id, data)
 	}
-	var ve *assessments.ValidationError
-	if errors.As(err, &ve) {
-		v, err := s.loadAssessment(c)
-		if err != nil {
-			return err
+	if ve := importProblem(err); ve != nil {
+		v, err2 := s.loadAssessment(c)
+		if err2 != nil {
+			return err2
 		}
-		return s.renderOverview(c, v, http.StatusUnprocessableEntity, nil, ve)
+		status := http.StatusUnprocessableEntity
+		var ce *assessments.ConflictError
+		if errors.As(err, &ce) {
+			status = http.StatusConflict
+		}
+		return s.renderOverview(c, v, status, nil, ve)
 	}
 	if err != nil {
 		return err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/unescap/dmf/assessments"
@@ -55,6 +57,8 @@ type questionnairePage struct {
 	Version  int
 	Editable bool
 	Conflict *assessments.ConflictError
+	Kept     uint // a form kept while signed out, shown to be saved
+	IdleSecs int  // for the script's "stay signed in" offer
 }
 
 // questionnaire builds the page of the path's dimension, showing posted
@@ -62,7 +66,7 @@ type questionnairePage struct {
 func (s *server) questionnaire(c echo.Context, v *assessments.View, posted assessments.Answers) (*questionnairePage, error) {
 	dimID := c.Param("dim")
 	ed := v.Edition
-	p := &questionnairePage{View: v, Version: v.Assessment.Version, Editable: actorOf(c).CanEdit(v.Assessment)}
+	p := &questionnairePage{View: v, Version: v.Assessment.Version, Editable: actorOf(c).CanEdit(v.Assessment), IdleSecs: int(assessments.SessionIdle / time.Second)}
 	for i := range ed.Dimensions {
 		if ed.Dimensions[i].ID == dimID {
 			p.Dim = &ed.Dimensions[i]
@@ -106,13 +110,54 @@ func (s *server) loadQuestionnaire(c echo.Context) (*assessments.View, *question
 // showQuestionnaire is one dimension's questions as a form that works
 // without scripts.
 func (s *server) showQuestionnaire(c echo.Context) error {
-	_, p, err := s.loadQuestionnaire(c)
+	v, p, err := s.loadQuestionnaire(c)
 	if err != nil {
 		return err
+	}
+	if kp, err := s.keptPage(c, v, p); err != nil {
+		return err
+	} else if kp != nil {
+		return c.Render(http.StatusOK, "questionnaire", kp)
 	}
 	page := s.render.view(c, p.Dim.Title.In(langOf(c)), p)
 	page.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "questionnaire", page)
+}
+
+// keptPage is the questionnaire filled in with a form the user posted
+// after their session ended (?kept=N), for them to check and save; nil if
+// there is no such form of this user for this page. The form keeps the
+// version it was based on, so a colleague's change since is a conflict.
+func (s *server) keptPage(c echo.Context, v *assessments.View, p *questionnairePage) (*view, error) {
+	n, err := strconv.ParseUint(c.QueryParam("kept"), 10, 32)
+	if err != nil || !p.Editable {
+		return nil, nil
+	}
+	k, err := s.store.KeptForm(c.Request().Context(), userOf(c).ID, uint(n))
+	if errors.Is(err, assessments.ErrNotFound) || (err == nil && (k.AssessmentID != v.Assessment.ID || k.DimensionID != p.Dim.ID)) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(k.Form)
+	if err != nil {
+		return nil, nil
+	}
+	posted, base, perr := parseAnswers(form, p.Dim)
+	if posted == nil {
+		return nil, nil
+	}
+	kp, err := s.questionnaire(c, v, posted)
+	if err != nil {
+		return nil, err
+	}
+	kp.Version, kp.Kept = base, k.ID
+	var ve *assessments.ValidationError
+	errors.As(perr, &ve)
+	page := s.render.view(c, p.Dim.Title.In(langOf(c)), kp).withErrors(ve)
+	page.Notice = s.msgs.T(langOf(c), "questionnaire.kept")
+	return page, nil
 }
 
 // saveQuestionnaire saves one dimension's answers. A refused save shows the
@@ -151,6 +196,12 @@ func (s *server) saveQuestionnaire(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	if n, err := strconv.ParseUint(c.FormValue("kept"), 10, 32); err == nil {
+		// The kept form is saved: forget it.
+		if err := s.store.DropKeptForm(c.Request().Context(), userOf(c).ID, uint(n)); err != nil {
+			return err
+		}
+	}
 	next := fmt.Sprintf("/assessments/%d/dimensions/%s?notice=saved", id, p.Dim.ID)
 	if c.FormValue("action") == "next" && p.Next != nil {
 		next = fmt.Sprintf("/assessments/%d/dimensions/%s", id, p.Next.ID)
@@ -169,6 +220,11 @@ func parseAnswersForm(c echo.Context, dim *frameworks.Dimension) (assessments.An
 	if err != nil {
 		return nil, 0, echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
 	}
+	return parseAnswers(form, dim)
+}
+
+// parseAnswers reads the answers of one dimension's posted fields.
+func parseAnswers(form url.Values, dim *frameworks.Dimension) (assessments.Answers, int, error) {
 	base, err := strconv.Atoi(form.Get("version"))
 	if err != nil {
 		return nil, 0, echo.NewHTTPError(http.StatusBadRequest, "the form lacks the version it was based on; reload the page")

@@ -17,6 +17,7 @@ type reviewQueue struct {
 	Editions    []*frameworks.Edition
 	Statuses    []assessments.Status
 	Filter      struct{ Country, Subregion, Edition, Status, Period string }
+	Pager       *pager
 }
 
 // showReviewQueue lists assessments for reviewers, submitted ones first by
@@ -49,11 +50,16 @@ func (s *server) showReviewQueue(c echo.Context) error {
 			f.Countries = []string{"-"} // an unknown subregion matches nothing
 		}
 	}
-	list, err := s.store.Assessments(c.Request().Context(), actorOf(c), f)
+	lq, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	q.Assessments = list
+	list, err := s.store.AssessmentPage(c.Request().Context(), actorOf(c), f, lq)
+	if err != nil {
+		return err
+	}
+	q.Assessments = list.Items
+	q.Pager = newPager(c, list, "updated", "service", "organisation", "country", "period", "status", "score")
 	v := s.render.view(c, s.msgs.T(langOf(c), "review.queue"), q)
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "review_queue", v)
@@ -108,6 +114,29 @@ func (s *server) reviewAssessment(c echo.Context) error {
 			in.Indicators[ind] = values[0]
 		}
 	}
+	if !confirmed(c) && in.Check() == nil {
+		p, err := s.reviewPage(c)
+		if err != nil {
+			return err
+		}
+		if p.CanDecide {
+			lang, a := langOf(c), p.Assessment
+			key := "confirm." + in.Decision
+			args := []any{a.Service.Name, a.Period, p.Organisation.Name}
+			if in.Decision == assessments.DecisionReturn {
+				args = append(args, len(in.Indicators))
+			}
+			return s.askConfirm(c, &confirmPage{
+				Title:  s.msgs.T(lang, key+".title"),
+				Lead:   s.msgs.T(lang, key+".lead", args...),
+				Next:   s.msgs.T(lang, key+".next"),
+				Quote:  strings.TrimSpace(in.Comment),
+				Action: fmt.Sprintf("/assessments/%d/review", id),
+				Button: s.msgs.T(lang, key+".button"),
+				Cancel: fmt.Sprintf("/assessments/%d/review", id),
+			})
+		}
+	}
 	_, err = s.store.Review(c.Request().Context(), actorOf(c), id, in)
 	var ve *assessments.ValidationError
 	if errors.As(err, &ve) {
@@ -122,6 +151,9 @@ func (s *server) reviewAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/review?notice=%s", map[string]string{
-		assessments.DecisionApprove: "approved", assessments.DecisionReturn: "returned"}[in.Decision]))
+	if in.Decision == assessments.DecisionApprove {
+		// The assessment's page links the card the approval issued.
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/assessments/%d?notice=approved", id))
+	}
+	return c.Redirect(http.StatusSeeOther, "/review?notice=returned")
 }

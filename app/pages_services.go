@@ -13,14 +13,20 @@ type servicesPage struct {
 	Form       assessments.Service
 	Categories []string
 	LifeEvents []string
+	Pager      *pager
 }
 
 func (s *server) servicesPage(c echo.Context, form assessments.Service) (*servicesPage, error) {
-	list, err := s.store.Services(c.Request().Context(), actorOf(c))
+	lq, err := listQuery(c)
 	if err != nil {
 		return nil, err
 	}
-	return &servicesPage{Services: list, Form: form, Categories: assessments.ServiceCategories, LifeEvents: assessments.LifeEvents}, nil
+	list, err := s.store.ServicePage(c.Request().Context(), actorOf(c), lq)
+	if err != nil {
+		return nil, err
+	}
+	return &servicesPage{Services: list.Items, Form: form, Categories: assessments.ServiceCategories, LifeEvents: assessments.LifeEvents,
+		Pager: newPager(c, list, "name", "category", "organisation", "created")}, nil
 }
 
 // listServices shows the organisation's services and a form to add one.

@@ -149,6 +149,9 @@ type fieldProblem struct{ Field, ID, Label, Message string }
 // FieldLabel names a field for the error summary: a form label if the
 // catalog has one ("field.email"), else the field's own name.
 func (v *view) FieldLabel(field string) string {
+	if l, ok := v.cellLabel(field); ok {
+		return l
+	}
 	if rest, ok := strings.CutPrefix(field, "answers."); ok {
 		// answers.SERV.1.level → "SERV.1 — level"
 		if i := strings.LastIndexByte(rest, '.'); i > 0 {

@@ -53,6 +53,8 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 			}
 		} else if err != nil {
 			return nil, err
+		} else if svc.RetiredAt != nil {
+			v.add("service.name", "this service is retired: it keeps its assessments and cards but gets no new ones")
 		}
 	default:
 		svc, err = s.Service(ctx, by, na.ServiceID)
@@ -60,6 +62,8 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 			v.add("service", "no such service in your organisation")
 		} else if err != nil {
 			return nil, err
+		} else if svc.RetiredAt != nil {
+			v.add("service", "this service is retired: it keeps its assessments and cards but gets no new ones")
 		}
 	}
 	ed, ok := s.editions.Edition(na.FrameworkID, na.Version)
@@ -152,34 +156,39 @@ type Filter struct {
 // Assessments lists the assessments the actor may see, newest first.
 func (s *Store) Assessments(ctx context.Context, by Actor, f Filter) (_ []Assessment, err error) {
 	defer wrap(&err, "list assessments")
-	q := visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service")
-	if f.Status != "" {
-		q = q.Where("status = ?", f.Status)
-	}
-	if f.Period != 0 {
-		q = q.Where("period = ?", f.Period)
-	}
-	if f.FrameworkID != "" {
-		q = q.Where("framework_id = ?", f.FrameworkID)
-	}
-	if f.FrameworkVersion != "" {
-		q = q.Where("framework_version = ?", f.FrameworkVersion)
-	}
-	if f.ServiceID != 0 {
-		q = q.Where("service_id = ?", f.ServiceID)
-	}
-	if f.Country != "" {
-		q = q.Where("country = ?", f.Country)
-	}
-	if len(f.Countries) > 0 {
-		q = q.Where("country IN ?", f.Countries)
-	}
+	q := f.apply(visibleTo(s.db.WithContext(ctx), by, "organisation_id").Preload("Service"), "")
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 500
 	}
 	var out []Assessment
 	err = q.Order("updated_at DESC, id DESC").Limit(f.Limit).Find(&out).Error
 	return out, err
+}
+
+// apply narrows q to f; prefix qualifies the columns in a join.
+func (f Filter) apply(q *gorm.DB, prefix string) *gorm.DB {
+	if f.Status != "" {
+		q = q.Where(prefix+"status = ?", f.Status)
+	}
+	if f.Period != 0 {
+		q = q.Where(prefix+"period = ?", f.Period)
+	}
+	if f.FrameworkID != "" {
+		q = q.Where(prefix+"framework_id = ?", f.FrameworkID)
+	}
+	if f.FrameworkVersion != "" {
+		q = q.Where(prefix+"framework_version = ?", f.FrameworkVersion)
+	}
+	if f.ServiceID != 0 {
+		q = q.Where(prefix+"service_id = ?", f.ServiceID)
+	}
+	if f.Country != "" {
+		q = q.Where(prefix+"country = ?", f.Country)
+	}
+	if len(f.Countries) > 0 {
+		q = q.Where(prefix+"country IN ?", f.Countries)
+	}
+	return q
 }
 
 // Answers returns an assessment's saved answers.

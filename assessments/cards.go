@@ -288,12 +288,7 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (_ *Car
 		return nil, fmt.Errorf("%w: only reviewers and administrators revoke cards", ErrForbidden)
 	}
 	reason = strings.TrimSpace(reason)
-	v := invalid{}
-	if reason == "" {
-		v.add("reason", "say why the card is revoked")
-	}
-	checkText(v, "reason", reason)
-	if err := v.err(); err != nil {
+	if err := CheckRevokeReason(reason); err != nil {
 		return nil, err
 	}
 	err = s.write(ctx, func(tx *gorm.DB) error {
@@ -363,4 +358,16 @@ func (s *Store) DIDDocument(ctx context.Context) (_ *card.DIDDocument, err error
 		doc.AssertionMethod = append(doc.AssertionMethod, k.ID)
 	}
 	return &doc, nil
+}
+
+// CheckRevokeReason reports what is wrong with a revocation's reason, as
+// Revoke would, so that a confirmation step can refuse it first.
+func CheckRevokeReason(reason string) error {
+	reason = strings.TrimSpace(reason)
+	v := invalid{}
+	if reason == "" {
+		v.add("reason", "say why the card is revoked")
+	}
+	checkText(v, "reason", reason)
+	return v.err()
 }

@@ -215,13 +215,16 @@ func (s *Store) SaveCountryAnswers(ctx context.Context, by Actor, k CountryKey, 
 	var cv *CountryView
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		where := []any{"country = ? AND framework_id = ? AND framework_version = ? AND period = ?", k.Country, k.FrameworkID, k.Version, k.Period}
-		var sets []countryAnswerSet
-		if err := forUpdate(tx).Where(where[0], where[1:]...).Limit(1).Find(&sets).Error; err != nil {
+		now := s.now()
+		// The set's row exists before it is locked, so that two first saves
+		// on PostgreSQL queue on it like any later ones (a missing row
+		// locks nothing); it commits only with a save.
+		set := countryAnswerSet{Country: k.Country, FrameworkID: k.FrameworkID, FrameworkVersion: k.Version, Period: k.Period, UpdatedByID: by.UserID, UpdatedAt: now}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&set).Error; err != nil {
 			return err
 		}
-		set := countryAnswerSet{Country: k.Country, FrameworkID: k.FrameworkID, FrameworkVersion: k.Version, Period: k.Period}
-		if len(sets) > 0 {
-			set = sets[0]
+		if err := forUpdate(tx).Where(where[0], where[1:]...).First(&set).Error; err != nil {
+			return err
 		}
 		if base != nil && *base != set.Version {
 			var changed []string
@@ -241,10 +244,10 @@ func (s *Store) SaveCountryAnswers(ctx context.Context, by Actor, k CountryKey, 
 				before[id] = a
 			}
 		}
-		now := s.now()
 		set.Version++
 		set.UpdatedByID, set.UpdatedAt = by.UserID, now
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&set).Error; err != nil {
+		if err := tx.Model(&countryAnswerSet{}).Where(where[0], where[1:]...).
+			Updates(map[string]any{"version": set.Version, "updated_by_id": set.UpdatedByID, "updated_at": now}).Error; err != nil {
 			return err
 		}
 		var upserts []countryAnswerRecord

@@ -323,3 +323,58 @@ func merge(sets ...assessments.Answers) assessments.Answers {
 	}
 	return out
 }
+
+// TestFirstCountrySavesQueue: saves based on "nothing saved yet" that race
+// each other do not both win: one saves, the others conflict.
+func TestFirstCountrySavesQueue(t *testing.T) {
+	w := newCountryWorld(t)
+	ctx := context.Background()
+	const n = 4
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := w.s.SaveCountryAnswers(ctx, w.coordKZ, w.key("KAZ"), lv(0), assessments.Answers{"ENAB.1": {Level: lv(1 + i)}})
+			errs <- err
+		}()
+	}
+	saved := 0
+	for range n {
+		err := <-errs
+		var ce *assessments.ConflictError
+		switch {
+		case err == nil:
+			saved++
+		case !errors.As(err, &ce):
+			t.Errorf("a racing save: %v", err)
+		}
+	}
+	if saved != 1 {
+		t.Errorf("%d of %d saves based on version 0 succeeded, want 1", saved, n)
+	}
+}
+
+// TestAdminMakesCoordinators: an administrator turns a respondent into
+// its country's coordinator, keeping the organisation; a coordinator
+// without one is refused.
+func TestAdminMakesCoordinators(t *testing.T) {
+	w := newCountryWorld(t)
+	ctx := context.Background()
+	admin := adminOf(t, w)
+	coord := assessments.RoleCoordinator
+	u, err := w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{Role: &coord})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != coord || u.OrganisationID == nil {
+		t.Errorf("after the change: role %s, organisation %v", u.Role, u.OrganisationID)
+	}
+	none := uint(0)
+	_, err = w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{OrganisationID: &none})
+	if f := fieldsOf(t, err); f["organisation"] == "" {
+		t.Errorf("a coordinator without an organisation: %v", f)
+	}
+	reviewer := assessments.RoleReviewer
+	if _, err := w.s.UpdateUser(ctx, admin, w.kz2.UserID, assessments.UserChange{Role: &reviewer, OrganisationID: &none}); err != nil {
+		t.Errorf("a coordinator made reviewer: %v", err)
+	}
+}

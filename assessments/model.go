@@ -25,6 +25,11 @@ func (r Role) Valid() bool {
 	return r == RoleRespondent || r == RoleReviewer || r == RoleAdmin || r == RoleCoordinator
 }
 
+// HasOrganisation reports whether users of this role belong to an
+// organisation: respondents assess its services, coordinators answer for
+// its country.
+func (r Role) HasOrganisation() bool { return r == RoleRespondent || r == RoleCoordinator }
+
 // Status is where an assessment is in its life.
 type Status string
 
@@ -182,15 +187,18 @@ type loginAttempt struct {
 
 // Service is a digital public service for SMEs run by an organisation.
 type Service struct {
-	ID             uint      `gorm:"primaryKey" json:"id"`
-	OrganisationID uint      `gorm:"not null;uniqueIndex:ux_service_org_name" json:"organisation_id"`
-	Name           string    `gorm:"not null;uniqueIndex:ux_service_org_name" json:"name"`
-	Category       string    `gorm:"not null" json:"category"`
-	LifeEvent      string    `gorm:"not null;default:''" json:"life_event,omitempty"`
-	URL            string    `gorm:"not null;default:''" json:"url,omitempty"`
-	Description    string    `gorm:"not null;default:''" json:"description,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"-"`
+	ID             uint   `gorm:"primaryKey" json:"id"`
+	OrganisationID uint   `gorm:"not null;uniqueIndex:ux_service_org_name" json:"organisation_id"`
+	Name           string `gorm:"not null;uniqueIndex:ux_service_org_name" json:"name"`
+	Category       string `gorm:"not null" json:"category"`
+	LifeEvent      string `gorm:"not null;default:''" json:"life_event,omitempty"`
+	URL            string `gorm:"not null;default:''" json:"url,omitempty"`
+	Description    string `gorm:"not null;default:''" json:"description,omitempty"`
+	// RetiredAt is set when the service is no longer run: it keeps its
+	// assessments and cards but gets no new assessments.
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"-"`
 }
 
 // ServiceCategories are the kinds of SME-facing service.
@@ -219,7 +227,7 @@ type Assessment struct {
 	SubmittedAt      *time.Time //
 	ApprovedAt       *time.Time //
 	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"index"` // lists page newest change first
 }
 
 // answerRecord is one indicator's answer. Version is the assessment version
@@ -310,8 +318,8 @@ type AuditEvent struct {
 	At         time.Time `gorm:"not null;index" json:"at"`
 	ActorID    *uint     `gorm:"index" json:"actor_id,omitempty"`
 	Action     string    `gorm:"not null;index" json:"action"`
-	TargetType string    `gorm:"not null" json:"target_type"`
-	TargetID   string    `gorm:"not null" json:"target_id"`
+	TargetType string    `gorm:"not null;index:ix_audit_target,priority:1" json:"target_type"`
+	TargetID   string    `gorm:"not null;index:ix_audit_target,priority:2" json:"target_id"`
 	Before     []byte    `json:"before,omitempty"`
 	After      []byte    `json:"after,omitempty"`
 }

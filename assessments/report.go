@@ -163,7 +163,9 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (_ *
 	if len(data) > MaxImportSize {
 		bad = fieldError("file", "is larger than %d bytes", MaxImportSize)
 	} else if err := json.NewDecoder(bytes.NewReader(data)).Decode(&ex); err != nil {
-		bad = fieldError("file", "is not an assessment export file (JSON): %s", err.Error())
+		// What the JSON parser says ("invalid character 'h' in literal
+		// true") tells the person nothing they can act on.
+		bad = fieldError("file", "is not an assessment export file; upload the JSON or XLSX file that Export gives")
 	}
 	var view *View
 	err = s.write(ctx, func(tx *gorm.DB) error {

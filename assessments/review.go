@@ -34,29 +34,11 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if !by.CanReview() {
 		return nil, fmt.Errorf("review assessment %d: %w: only reviewers review assessments", id, ErrForbidden)
 	}
-	clean := func(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }
-	in.Comment = clean(in.Comment)
-	v := invalid{}
-	if in.Decision != DecisionApprove && in.Decision != DecisionReturn {
-		v.add("decision", "must be approve or return")
-	}
-	checkText(v, "comment", in.Comment)
-	comments := map[string]string{}
-	for ind, c := range in.Indicators {
-		if c = clean(c); c != "" {
-			comments[ind] = c
-			checkText(v, "indicators."+ind, c)
-		}
-	}
-	if in.Decision == DecisionReturn && in.Comment == "" && len(comments) == 0 {
-		v.add("comment", "say what the organisation should change")
-	}
-	if in.Decision == DecisionApprove && len(comments) > 0 {
-		v.add("indicators", "comments on indicators go with returning an assessment, not approving it")
-	}
-	if err := v.err(); err != nil {
+	comments, err := in.check()
+	if err != nil {
 		return nil, err
 	}
+	in.Comment = cleanReviewText(in.Comment)
 	var view *View
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		var a Assessment
@@ -132,4 +114,39 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		return nil, err
 	}
 	return view, nil
+}
+
+func cleanReviewText(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }
+
+// Check reports what is wrong with a decision before it is recorded, as
+// Review would, so that a confirmation step can refuse it first.
+func (in ReviewInput) Check() error {
+	_, err := in.check()
+	return err
+}
+
+// check validates the decision and returns its non-empty indicator
+// comments, cleaned.
+func (in ReviewInput) check() (map[string]string, error) {
+	clean := cleanReviewText
+	in.Comment = clean(in.Comment)
+	v := invalid{}
+	if in.Decision != DecisionApprove && in.Decision != DecisionReturn {
+		v.add("decision", "must be approve or return")
+	}
+	checkText(v, "comment", in.Comment)
+	comments := map[string]string{}
+	for ind, c := range in.Indicators {
+		if c = clean(c); c != "" {
+			comments[ind] = c
+			checkText(v, "indicators."+ind, c)
+		}
+	}
+	if in.Decision == DecisionReturn && in.Comment == "" && len(comments) == 0 {
+		v.add("comment", "say what the organisation should change")
+	}
+	if in.Decision == DecisionApprove && len(comments) > 0 {
+		v.add("indicators", "comments on indicators go with returning an assessment, not approving it")
+	}
+	return comments, v.err()
 }

@@ -39,6 +39,9 @@ type NewUser struct {
 // command line and first start.
 func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User, err error) {
 	defer wrap(&err, "create user")
+	if by != nil && !by.CanAdminister() {
+		return nil, ErrForbidden
+	}
 	nu.Email = strings.ToLower(strings.TrimSpace(nu.Email))
 	nu.Name = strings.TrimSpace(nu.Name)
 	v := invalid{}
@@ -54,7 +57,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 		v.add("name", "must be at most 200 characters")
 	}
 	if !nu.Role.Valid() {
-		v.add("role", "must be respondent, reviewer or admin")
+		v.add("role", "must be respondent, coordinator, reviewer or admin")
 	}
 	if m := CheckPassword(nu.Password, nu.Email); m.Format != "" {
 		v.addMessage("password", m)
@@ -66,7 +69,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 		v.add("organisation", "a respondent belongs to an organisation")
 	case nu.Role == RoleCoordinator && nu.OrganisationID == 0:
 		v.add("organisation", "a coordinator belongs to an organisation of the country they coordinate")
-	case nu.Role == RoleRespondent || nu.Role == RoleCoordinator:
+	case nu.Role.HasOrganisation():
 		if org, err = s.Organisation(ctx, nu.OrganisationID); err != nil {
 			v.add("organisation", "no such organisation")
 		}
@@ -103,7 +106,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 
 // userAudit is what the audit log keeps of a user: never the hash.
 func userAudit(u *User) map[string]any {
-	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID}
+	return map[string]any{"email": u.Email, "name": u.Name, "role": u.Role, "organisation_id": u.OrganisationID, "disabled_at": u.DisabledAt}
 }
 
 // User returns an account with its organisation.
@@ -178,8 +181,14 @@ func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err err
 	}
 	now := s.now()
 	if now.After(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > SessionIdle {
-		s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
-		return nil, ErrExpired
+		// The row stays a while after the session ends, so that every
+		// request of that browser can still say whose session it was and
+		// a form it posts can be kept (KeepForm); it never works again.
+		if now.After(ss.ExpiresAt.Add(KeptFormLifetime)) || now.Sub(ss.LastSeenAt) > SessionIdle+KeptFormLifetime {
+			s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
+			return nil, ErrExpired
+		}
+		return nil, &SessionExpiredError{UserID: ss.UserID}
 	}
 	if now.Sub(ss.LastSeenAt) > touchSessionAfter { // not on every request: saves a write
 		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&ss).Update("last_seen_at", now).Error }); err != nil {

@@ -1,6 +1,7 @@
 // DMF progressive enhancement. Every page works without this file; with it
 // the questionnaire saves each answer as it changes, retries when the
-// connection drops, and keeps "not applicable" and "none of these"
+// connection drops, keeps answers typed while signed out until the user
+// signs in again, offers to stay signed in before the session idles out, and keeps "not applicable" and "none of these"
 // consistent while the user clicks.
 "use strict";
 
@@ -77,7 +78,7 @@
   }
 
   function save() {
-    if (inFlight || stopped) { return; }
+    if (inFlight || stopped || isSignedOut) { return; }
     var ids = Object.keys(pending);
     if (!ids.length) {
       if (submitAfterSave) { form.submit(); }
@@ -112,6 +113,7 @@
       if (resp.status === 409) {
         return resp.json().then(function (body) { return conflict(body.error || {}, answers); });
       }
+      if (resp.status === 401) { inFlight = false; requeue(answers); return signedOut(); }
       if (resp.status === 422 || resp.status === 400) { inFlight = false; return stop("invalid", answers); }
       throw new Error("status " + resp.status);
     }).catch(function () {
@@ -130,6 +132,7 @@
   }
 
   function saved(version) {
+    lastContact = Date.now();
     versionInput.value = version;
     inFlight = false;
     unsure = {};
@@ -222,6 +225,13 @@
   // The Save buttons still post the form; wait for a save in progress so
   // that the post carries the newest version and is not a false conflict.
   form.addEventListener("submit", function (e) {
+    if (isSignedOut) {
+      // The session cookie is gone: a post now would only meet the
+      // sign-in page. Keep the answers here and point to signing in.
+      e.preventDefault();
+      if (signedOutBox) { signedOutBox.focus(); }
+      return;
+    }
     if (stopped) { return; }
     if (inFlight || Object.keys(pending).length) {
       e.preventDefault();
@@ -233,6 +243,83 @@
       save();
     }
   });
+
+  // Signed out while the page was open: the answers stay on the page and
+  // are saved once the same user signs in again, in another tab. Checked
+  // when the user comes back to this tab and every 20 s meanwhile.
+  var signedOutBox = document.getElementById("signed-out");
+  var idleWarning = document.getElementById("idle-warning");
+  var pageUser = form.getAttribute("data-user");
+  var idleMs = parseInt(form.getAttribute("data-idle"), 10) * 1000;
+  var lastContact = Date.now();
+  var isSignedOut = false;
+  var checkTimer = null;
+
+  function signedOut() {
+    if (isSignedOut) { return; }
+    isSignedOut = true;
+    if (retryTimer) { clearTimeout(retryTimer); retryTimer = null; }
+    say("signedout", "error");
+    if (idleWarning) { idleWarning.hidden = true; }
+    if (signedOutBox) { signedOutBox.hidden = false; }
+    checkTimer = setInterval(checkSession, 20000);
+  }
+
+  // session asks who is signed in now; POST also keeps the session alive.
+  function session(method) {
+    var headers = { "Accept": "application/json" };
+    if (tokenMeta) { headers["X-CSRF-Token"] = tokenMeta.getAttribute("content"); }
+    var url = method === "POST" ? "/api/v1/session/refresh" : "/api/v1/session";
+    return fetch(url, { method: method, credentials: "same-origin", headers: headers }).then(function (resp) {
+      if (resp.status === 401) { return null; }
+      if (!resp.ok) { throw new Error("status " + resp.status); }
+      return resp.json();
+    });
+  }
+
+  function checkSession() {
+    if (!isSignedOut) { return; }
+    session("GET").then(function (me) {
+      if (!me) { return; }
+      var other = signedOutBox ? signedOutBox.querySelector(".session-other") : null;
+      if (String(me.user_id) !== pageUser) {
+        if (other) { other.hidden = false; }
+        return;
+      }
+      // Signed in again as the same user: the new session has its own
+      // form token. Save what waited.
+      if (tokenMeta && me.csrf) { tokenMeta.setAttribute("content", me.csrf); }
+      form.querySelectorAll('input[name="_csrf"]').forEach(function (el) { el.value = me.csrf; });
+      isSignedOut = false;
+      clearInterval(checkTimer);
+      if (other) { other.hidden = true; }
+      if (signedOutBox) { signedOutBox.hidden = true; }
+      lastContact = Date.now();
+      retryDelay = 1000;
+      if (Object.keys(pending).length) { save(); } else { say("saved", "ok"); }
+    }).catch(function () {});
+  }
+
+  window.addEventListener("focus", checkSession);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { checkSession(); }
+  });
+
+  // A few minutes before the session would idle out, offer to stay signed in.
+  function checkIdle() {
+    if (isSignedOut || !idleWarning || !idleMs) { return; }
+    idleWarning.hidden = Date.now() - lastContact < idleMs - 5 * 60 * 1000;
+  }
+  if (idleWarning) {
+    setInterval(checkIdle, 15000);
+    document.getElementById("stay-signed-in").addEventListener("click", function () {
+      session("POST").then(function (me) {
+        if (!me) { signedOut(); return; }
+        lastContact = Date.now();
+        idleWarning.hidden = true;
+      }).catch(function () {});
+    });
+  }
 
   window.addEventListener("beforeunload", function (e) {
     if (!submitAfterSave && (inFlight || Object.keys(pending).length)) {
