@@ -565,6 +565,21 @@ func TestDemoSeedsEveryState(t *testing.T) {
 	if len(countries) < 4 {
 		t.Errorf("demo covers %d countries", len(countries))
 	}
+	// Its users have notifications to show: the reviewer of submissions,
+	// respondents of returns and approvals.
+	users, _ := a.s.store.Users(context.Background())
+	told := map[string]bool{}
+	for _, u := range users {
+		ns, _ := a.s.store.Notifications(context.Background(), u.ID, 100)
+		for _, n := range ns {
+			told[string(u.Role)+" "+n.Kind] = true
+		}
+	}
+	for _, want := range []string{"reviewer assessment.submitted", "respondent assessment.returned", "respondent assessment.approved"} {
+		if !told[want] {
+			t.Errorf("no demo %s notification; got %v", want, told)
+		}
+	}
 	if err := a.s.seedDemo(context.Background(), &out); err != nil {
 		t.Errorf("seeding twice: %v", err)
 	}

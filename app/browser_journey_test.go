@@ -201,7 +201,7 @@ func (b *browserSuite) testJourney(t *testing.T) {
 		const resp = await fetch(a.href);
 		return {status: resp.status, type: resp.headers.get('Content-Type'), disposition: resp.headers.get('Content-Disposition'), body: await resp.text()};
 	})()`)
-	if dl.Status != 200 || !strings.HasPrefix(dl.Type, "application/json") || !strings.Contains(dl.Disposition, "attachment") || dl.Body != string(rec.Data) {
+	if dl.Status != 200 || dl.Type != "application/vc" || !strings.Contains(dl.Disposition, "attachment") || dl.Body != string(rec.Data) {
 		t.Errorf("card download: %d %q %q, %d bytes (want the %d stored, signed bytes)", dl.Status, dl.Type, dl.Disposition, len(dl.Body), len(rec.Data))
 	}
 	var cardJSON map[string]any

@@ -139,6 +139,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("session-ends-without-script", b.testSessionEndsWithoutScript)
 	t.Run("xlsx-round-trip", b.testWorkbookRoundTrip)
 	t.Run("country", b.testCountry)
+	t.Run("cross-origin-card", b.testCrossOrigin)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -88,7 +89,7 @@ func (s *server) showStatusList(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "application/vc+ld+json", data)
+	return sendVC(c, data)
 }
 
 // apiCanonicalEdition serves an edition's canonical content, the exact
@@ -111,7 +112,7 @@ func sendCard(c echo.Context, rec *assessments.CardRecord) error {
 	if c.QueryParam("download") != "" {
 		c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="dmf-card-`+rec.ID+`.json"`)
 	}
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, rec.Data)
+	return sendVC(c, rec.Data)
 }
 
 // apiCard returns a signed card; cards are public.
@@ -136,7 +137,10 @@ func (s *server) apiAssessmentCard(c echo.Context) error {
 	return sendCard(c, rec)
 }
 
-// apiCardProof returns the card's C2SP tlog-proof.
+// apiCardProof returns the card's C2SP tlog-proof. The format does not say
+// what the leaf is: here the leaf data is SHA-256(JCS(signed card)), the
+// hash of the card's RFC 8785 canonical form with its proof (card.LeafData),
+// and the Merkle leaf hash is RFC 6962's SHA-256(0x00 || leaf data).
 func (s *server) apiCardProof(c echo.Context) error {
 	proof, err := s.store.CardProof(c.Request().Context(), c.Param("id"))
 	if err != nil {
@@ -437,4 +441,84 @@ func (s *server) verifyCard(c echo.Context) error {
 		}
 	}
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
+}
+
+// sendVC sends a signed credential's bytes under the media type the
+// client accepts (vcMediaType).
+func sendVC(c echo.Context, data []byte) error {
+	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+	return c.Blob(http.StatusOK, vcMediaType(c.Request().Header.Get(echo.HeaderAccept)), data)
+}
+
+// vcMediaType is the media type to send a credential as: application/vc
+// (VC Data Model 2.0 §6.3), unless the client asks only for JSON-LD or
+// JSON, as JSON-LD document loaders do; the bytes are the same.
+func vcMediaType(accept string) string {
+	switch {
+	case accept == "" || strings.Contains(accept, "application/vc") || strings.Contains(accept, "*/*"):
+		return "application/vc"
+	case strings.Contains(accept, "application/ld+json"):
+		return "application/ld+json"
+	case strings.Contains(accept, "application/json"):
+		return echo.MIMEApplicationJSON
+	}
+	return "application/vc"
+}
+
+// shareable marks a public, read-only trust resource (card, DID document,
+// status list, context, schema, log, proof): any site may read it, and
+// the csrf middleware sets no cookie on it (see isTrustResource).
+func shareable(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderAccessControlAllowOrigin, "*")
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		return next(c)
+	}
+}
+
+// preflight answers a browser's CORS preflight for a shareable POST.
+func preflight(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderAccessControlAllowMethods, "POST")
+	h.Set(echo.HeaderAccessControlAllowHeaders, "Content-Type")
+	h.Set(echo.HeaderAccessControlMaxAge, "86400")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// credentialsVerify is the VC-API verifier (POST /credentials/verify): is
+// the eddsa-jcs-2022 proof of any credential by a did:key, this instance
+// or a pinned peer valid, and, apart from that, is its issuer trusted here.
+func (s *server) credentialsVerify(c echo.Context) error {
+	ctx := c.Request().Context()
+	own, err := s.store.DIDDocument(ctx)
+	if err != nil {
+		return err
+	}
+	docs := map[string]*card.DIDDocument{own.ID: own}
+	for id, doc := range s.pinned {
+		docs[id] = doc
+	}
+	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxCardSize)
+	v := &card.CredentialVerifier{
+		Now: time.Now(),
+		ResolveDIDWeb: func(vm string) (ed25519.PublicKey, error) {
+			did, _, _ := strings.Cut(vm, "#")
+			doc, ok := docs[did]
+			if !ok {
+				return nil, fmt.Errorf("%s is neither this instance nor a peer it pins", did)
+			}
+			return doc.AssertionKey(vm)
+		},
+		StatusList: func(u string) ([]byte, error) {
+			n, ok := s.issuer.StatusListID(u)
+			if !ok {
+				return nil, errors.New("the list belongs to another instance and cannot be fetched here")
+			}
+			return s.store.StatusList(ctx, n)
+		},
+		Trusted:       func(issuer string) bool { return docs[issuer] != nil },
+		UntrustedType: s.cfg.BaseURL + "/verify", // the page that explains the checks
+	}
+	return vcapiVerify(c, v)
 }

@@ -45,7 +45,7 @@ func TestCardIssuedOnApproval(t *testing.T) {
 	json.Unmarshal(raw, &c)
 	ctx := c["@context"].([]any)
 	base := a.s.cfg.BaseURL
-	if ctx[0] != card.CredentialsV2 || ctx[1] != base+card.ContextPath || fmt.Sprint(c["type"]) != "[VerifiableCredential DigitalMaturityCard]" {
+	if ctx[0] != card.CredentialsV2 || ctx[1] != base+card.ContextV2Path || fmt.Sprint(c["type"]) != "[VerifiableCredential DigitalMaturityCard]" {
 		t.Errorf("context/type: %v %v", ctx, c["type"])
 	}
 	if c["id"] != base+"/cards/"+id {
@@ -185,7 +185,7 @@ func TestVerifyNamesTheFailingCheck(t *testing.T) {
 		{"foreign proof with our key id", foreign, card.CheckSignature},
 		{"unknown key", unknownKey, card.CheckSignature},
 		{"issuer not trusted", otherIssuer, card.CheckIssuer},
-		{"context order", bytes.Replace(good, []byte(`["https://www.w3.org/ns/credentials/v2","`+a.s.cfg.BaseURL+card.ContextPath+`"]`), []byte(`["`+a.s.cfg.BaseURL+card.ContextPath+`","https://www.w3.org/ns/credentials/v2"]`), 1), card.CheckSignature},
+		{"context order", bytes.Replace(good, []byte(`["https://www.w3.org/ns/credentials/v2","`+a.s.cfg.BaseURL+card.ContextV2Path+`"]`), []byte(`["`+a.s.cfg.BaseURL+card.ContextV2Path+`","https://www.w3.org/ns/credentials/v2"]`), 1), card.CheckSignature},
 		{"duplicate keys", bytes.Replace(good, []byte(`{"@context"`), []byte(`{"name":"x","@context"`), 1), card.CheckSignature},
 		{"expired", resign(t, a, good, func(m map[string]any) { m["validUntil"] = "2020-01-01T00:00:00Z" }), card.CheckValidity},
 		{"not yet valid", resign(t, a, good, func(m map[string]any) {
@@ -375,8 +375,11 @@ func TestIndependentVerifier(t *testing.T) {
 		return f
 	}
 	cardFile, didFile := save("card.json", "/api/v1/cards/"+id), save("did.json", "/.well-known/did.json")
+	// The app's context as it serves it, so that the verifier processes the
+	// real one.
+	contextArg := a.s.cfg.BaseURL + card.ContextPath + "=" + save("context.jsonld", card.ContextPath)
 	run := func(cardPath, statusPath string) map[string]any {
-		out, err := exec.Command("node", filepath.Join("..", ".ci", "verifier", "verify.mjs"), cardPath, didFile, statusPath).CombinedOutput()
+		out, err := exec.Command("node", filepath.Join("..", ".ci", "verifier", "verify.mjs"), "--context", contextArg, cardPath, didFile, statusPath).CombinedOutput()
 		if err != nil {
 			t.Fatalf("node: %v\n%s", err, out)
 		}

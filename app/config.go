@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/unescap/dmf/assessments/mail"
 )
 
 // Config is every setting of the server. Each has a flag and a DMF_
@@ -38,7 +40,15 @@ type Config struct {
 	// DMF_TRUSTED_PROXIES: reverse proxies (CIDRs) whose X-Forwarded-For
 	// names the client; empty: the header is ignored.
 	TrustedProxies []*net.IPNet
+	// DMF_SMTP_URL: the SMTP server mail goes through; empty: in-app
+	// notifications only. Its password is never logged (see SMTP.String).
+	SMTPURL  string
+	SMTP     mail.Settings // parsed from SMTPURL
+	MailFrom string        // DMF_MAIL_FROM: the From of every message
 }
+
+// Mail reports whether the instance sends mail.
+func (c *Config) Mail() bool { return c.SMTPURL != "" }
 
 // loadConfig reads the environment, then the flags of a serve-like command.
 // Each flag's variable is its name in capitals after DMF_ (-base-url:
@@ -63,6 +73,8 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "loopback address serving Go's pprof profiles, such as 127.0.0.1:6060; empty disables (DMF_PPROF_ADDR)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "address of a listener serving only /metrics, such as :9090; empty: /metrics on the main listener to loopback peers only (DMF_METRICS_ADDR)")
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (DMF_TRUSTED_PROXIES)")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS) or smtps://...; empty: no mail (DMF_SMTP_URL)")
+	fs.StringVar(&cfg.MailFrom, "mail-from", "", "From address of mail, such as \"DMF <dmf@agency.gov>\"; required with DMF_SMTP_URL (DMF_MAIL_FROM)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 
 	var envErr error
@@ -178,6 +190,21 @@ func (c *Config) complete() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("DMF_LOG_FORMAT: %q is not a log format: use text or json", c.LogFormat)
+	}
+	if c.SMTPURL != "" {
+		s, err := mail.ParseURL(c.SMTPURL)
+		if err != nil { // never the URL itself: it may hold the password
+			return fmt.Errorf("DMF_SMTP_URL: %w", err)
+		}
+		c.SMTP = s
+		if c.MailFrom == "" {
+			return errors.New("DMF_MAIL_FROM: required with DMF_SMTP_URL")
+		}
+		if c.MailFrom, err = mail.ParseFrom(c.MailFrom); err != nil {
+			return fmt.Errorf("DMF_MAIL_FROM: %w", err)
+		}
+	} else if c.MailFrom != "" {
+		return errors.New("DMF_MAIL_FROM: set without DMF_SMTP_URL, so no mail would be sent")
 	}
 	if c.DataDir == "" {
 		c.DataDir = "."

@@ -299,8 +299,16 @@ func checkLog(t *testing.T, base string, rev *api) {
 	t.Helper()
 	_, info := rev.call(http.MethodGet, "/api/v1/log", nil)
 	size := int64(info["size"].(float64))
-	_, list := rev.call(http.MethodGet, "/api/v1/assessments?status=approved", nil)
-	approved := list["list"].([]any)
+	// The list comes in pages: read them all.
+	var approved []any
+	for page := 1; ; page++ {
+		_, list := rev.call(http.MethodGet, fmt.Sprintf("/api/v1/assessments?status=approved&limit=200&page=%d", page), nil)
+		items, _ := list["list"].([]any)
+		approved = append(approved, items...)
+		if len(items) < 200 {
+			break
+		}
+	}
 	if int64(len(approved)) != size {
 		t.Errorf("%d approved assessments but the log has %d entries", len(approved), size)
 	}

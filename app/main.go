@@ -62,6 +62,8 @@ commands:
   backup FILE                  consistent copy of the SQLite database, safe while serving
   loadtest [-respondents 32 -duration 30s ...]
                                drive a server subprocess with simulated users; print rates and latencies
+  conformance [-addr 127.0.0.1:0]
+                               VC-API server with a throw-away did:key issuer, for the W3C test suites only
 
 Run "dmf serve -h" for the settings; each flag has a DMF_ environment variable.
 `
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCommand(ctx, args, getenv, stdout, stderr)
 	case "loadtest":
 		return loadtestCommand(ctx, args, stdout, stderr)
+	case "conformance":
+		return conformanceCommand(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -27,11 +27,17 @@ type metrics struct {
 	logins        *prometheus.CounterVec
 	verifications *prometheus.CounterVec
 	writeWait     prometheus.Histogram
+	reg           *prometheus.Registry
+	mailSends     *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{
+		reg: reg,
+		mailSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmf_mail_sends_total", Help: "Attempts to send mail from the outbox by outcome: sent or failed (retried later).",
+		}, []string{"outcome"}),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmf_http_requests_total", Help: "HTTP requests by method, route pattern and status.",
@@ -74,7 +80,10 @@ func newMetrics() *metrics {
 	for _, o := range []string{"valid", "invalid"} {
 		m.verifications.WithLabelValues(o)
 	}
-	reg.MustRegister(m.requests, m.latency, reviews, m.logins, m.verifications, m.writeWait,
+	for _, o := range []string{"sent", "failed"} {
+		m.mailSends.WithLabelValues(o)
+	}
+	reg.MustRegister(m.requests, m.latency, reviews, m.logins, m.verifications, m.writeWait, m.mailSends,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -89,6 +98,32 @@ func (m *metrics) observer() assessments.Observer {
 		},
 		WriteWait: func(d time.Duration) { m.writeWait.Observe(d.Seconds()) },
 	}
+}
+
+// watchOutbox exports the number of messages waiting in the mail outbox,
+// read from the database when scraped, so that every instance reports the
+// shared queue.
+func (m *metrics) watchOutbox(store *assessments.Store) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dmf_mail_outbox_depth", Help: "Messages in the mail outbox not sent yet.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := store.OutboxDepth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+}
+
+// mailSent counts an attempt to send a message.
+func (m *metrics) mailSent(ok bool) {
+	outcome := "failed"
+	if ok {
+		outcome = "sent"
+	}
+	m.mailSends.WithLabelValues(outcome).Inc()
 }
 
 // loginRefused counts a refused sign-in by its reason.

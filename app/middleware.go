@@ -153,6 +153,11 @@ func (s *server) switchLang(c echo.Context) error {
 		Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode,
 	})
+	if u := userOf(c); u != nil { // their mail follows
+		if err := s.store.SetLanguage(c.Request().Context(), u.ID, lang); err != nil {
+			return err
+		}
+	}
 	return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 }
 

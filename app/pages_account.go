@@ -57,6 +57,10 @@ func (s *server) login(c echo.Context) error {
 	}
 	s.setSessionCookie(c, token)
 	s.newCSRFToken(c, token) // the old one was bound to no session
+	// Mail is written in the language the user last used.
+	if err := s.store.SetLanguage(c.Request().Context(), u.ID, lang); err != nil {
+		return err
+	}
 	s.issueDevice(c, u.Email)
 	if u.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
@@ -218,7 +222,9 @@ func (s *server) apiChangePassword(c echo.Context) error {
 }
 
 type accountPage struct {
-	Tokens []assessments.APIToken
+	Tokens  []assessments.APIToken
+	Mail    bool // the instance sends mail
+	MailOff bool // the user turned it off
 }
 
 // showAccount shows the signed-in user's API tokens, to revoke them.
@@ -227,7 +233,7 @@ func (s *server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts})
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff})
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "account", v)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -31,6 +32,9 @@ type renderer struct {
 	ref       *frameworks.Reference
 	countries *assessments.Countries
 	assets    map[string]string // static path → content digest
+	// unread counts a user's unread notifications for the header; set by
+	// newApp once the store is open.
+	unread func(ctx context.Context, userID uint) (int64, error)
 }
 
 func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessments.Countries) (*renderer, error) {
@@ -100,13 +104,18 @@ type view struct {
 	Data   any
 	Errors map[string]assessments.Message // form problems by field
 	Notice string                         // a translated status message ("Saved.")
+	Unread int64                          // the user's unread notifications, for the header
 
 	r *renderer
 }
 
 func (r *renderer) view(c echo.Context, title string, data any) *view {
 	csrf, _ := c.Get(csrfKey).(string)
-	return &view{Lang: langOf(c), Path: c.Request().URL.RequestURI(), Title: title, User: userOf(c), CSRF: csrf, Data: data, r: r}
+	v := &view{Lang: langOf(c), Path: c.Request().URL.RequestURI(), Title: title, User: userOf(c), CSRF: csrf, Data: data, r: r}
+	if v.User != nil && r.unread != nil {
+		v.Unread, _ = r.unread(c.Request().Context(), v.User.ID) // a missing count is no reason to fail a page
+	}
+	return v
 }
 
 // withErrors attaches form problems to a view.

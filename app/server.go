@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
+	"github.com/unescap/dmf/assessments/mail"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -94,9 +95,15 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/services/:id", s.showPublicService)
 	e.GET("/organisations/:id", s.showPublicOrganisation)
 	e.POST("/cards/:id/revoke", s.revokeCard, signedIn, revoker)
-	e.GET("/.well-known/did.json", s.showDID)
-	e.GET(card.ContextPath, s.showContext)
-	e.GET("/status/:list", s.showStatusList)
+	e.GET("/.well-known/did.json", s.showDID, shareable)
+	e.GET(card.ContextPath, s.showContext, shareable)
+	e.GET(card.ContextV2Path, s.showContextV2, shareable)
+	e.GET(card.SchemaPath, s.showSchema, shareable)
+	e.GET(card.VocabPath, s.showVocab)
+	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
+	e.GET("/status/:list", s.showStatusList, shareable)
+	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
 	e.GET("/login", s.showLogin)
@@ -106,6 +113,13 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
 	e.GET("/account/password", s.showPassword, signedIn)
 	e.POST("/account/password", s.changePassword, signedIn)
+	e.POST("/account/mail", s.setMailPreference, signedIn)
+	e.GET("/password-reset", s.showForgotPassword)
+	e.POST("/password-reset", s.forgotPassword)
+	e.GET("/password-reset/new", s.showNewPassword)
+	e.POST("/password-reset/new", s.setNewPassword)
+	e.GET("/notifications", s.showNotifications, signedIn)
+	e.POST("/notifications/read", s.markNotificationsRead, signedIn)
 
 	// Services and assessments; the domain decides who sees what.
 	e.GET("/services", s.listServices, signedIn)
@@ -153,12 +167,15 @@ func (s *server) routes() *echo.Echo {
 	api := e.Group("/api/v1")
 	api.GET("/frameworks", s.apiFrameworks)
 	api.GET("/frameworks/:id", s.apiFramework)
-	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition)
+	api.GET("/frameworks/:id/:version/canonical", s.apiCanonicalEdition, shareable)
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
 	api.GET("/session", s.apiSession, signedIn)
 	api.POST("/session/refresh", s.apiSession, signedIn) // the session is refreshed by authenticate
+	api.POST("/password-reset", s.apiPasswordReset)
+	api.GET("/notifications", s.apiNotifications, signedIn)
+	api.POST("/notifications/read", s.apiMarkRead, signedIn)
 	api.GET("/services", s.apiServices, signedIn)
 	api.POST("/services", s.apiCreateService, signedIn, respondent)
 	api.GET("/assessments", s.apiListAssessments, signedIn)
@@ -173,8 +190,8 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
 	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
 	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)
-	api.GET("/cards/:id", s.apiCard)
-	api.GET("/cards/:id/tlog-proof", s.apiCardProof)
+	api.GET("/cards/:id", s.apiCard, shareable)
+	api.GET("/cards/:id/tlog-proof", s.apiCardProof, shareable)
 	api.POST("/cards/verify", s.apiVerify)
 	api.POST("/cards/:id/revoke", s.apiRevoke, signedIn, revoker)
 	api.GET("/audit", s.apiAudit, signedIn, admin)
@@ -184,9 +201,9 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/users/:id/reset-password", s.apiResetPassword, signedIn, admin)
 	api.PATCH("/organisations/:id", s.apiUpdateOrganisation, signedIn, admin)
 	api.PATCH("/services/:id", s.apiUpdateService, signedIn, admin)
-	api.GET("/log", s.apiLog)
-	api.GET("/log/checkpoint", s.apiCheckpoint)
-	api.GET("/log/consistency", s.apiConsistency)
+	api.GET("/log", s.apiLog, shareable)
+	api.GET("/log/checkpoint", s.apiCheckpoint, shareable)
+	api.GET("/log/consistency", s.apiConsistency, shareable)
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -213,6 +230,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err := s.firstStart(ctx, stdout); err != nil {
 		return err
 	}
+	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -264,6 +282,21 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	return nil
 }
 
+// startMail starts the worker that sends the mail outbox, or says that
+// there is no mail. The func it returns stops the worker and waits for it.
+func (s *server) startMail(ctx context.Context) (stop func()) {
+	if !s.cfg.Mail() {
+		s.log.Info("mail is not set up (DMF_SMTP_URL is empty): notifications are shown in the app only, and password resets cannot be mailed")
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	w := &mail.Worker{Store: s.store, SMTP: s.cfg.SMTP, From: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL, Log: s.log, Sent: s.metrics.mailSent}
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	s.log.Info("sending mail", "smtp", s.cfg.SMTP.String(), "from", s.cfg.MailFrom)
+	return func() { cancel(); <-done }
+}
+
 // servePprof serves Go's profiles on their own loopback listener, apart
 // from the app's routes, middleware and authorization, until ctx ends.
 func servePprof(ctx context.Context, addr string, stdout io.Writer) error {
@@ -300,17 +333,20 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	if err != nil {
 		return nil, err
 	}
+	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
-	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer()})
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
 	if err != nil {
 		return nil, err
 	}
+	m.watchOutbox(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	render.unread = store.UnreadNotifications
 	pinned, err := pinnedDIDs(cfg.TrustedDIDs)
 	if err != nil {
 		store.Close()
@@ -380,4 +416,32 @@ func (s *server) staticFile(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
 	}
 	return echo.StaticFileHandler(name, static.FS)(c)
+}
+
+// isTrustResource reports the routes that shareable marks: public,
+// read-only trust resources, which carry no CSRF cookie.
+func isTrustResource(route string) bool {
+	switch route {
+	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency":
+		return true
+	}
+	return false
+}
+
+// conformanceRoutes lists the routes of dmf conformance, the VC-API server
+// for the W3C test suites; it shares nothing with routes() but the card
+// package.
+func conformanceRoutes(c *conformance) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(middleware.BodyLimit("2M"))
+	e.POST("/credentials/issue", c.issue)
+	e.POST("/credentials/verify", c.verify)
+	e.POST("/presentations/verify", c.verifyPresentation)
+	e.POST("/credentials/status", c.updateStatus)
+	e.GET("/status/:purpose", c.showStatusList)
+	e.POST("/status/:purpose/publish", c.publishStatusList)
+	return e
 }

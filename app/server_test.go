@@ -27,11 +27,14 @@ type testApp struct {
 	url string // of the HTTP test server, once started
 }
 
-func newTestApp(t testing.TB) *testApp {
+func newTestApp(t testing.TB, settings ...func(*Config)) *testApp {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := Config{Addr: "127.0.0.1:0", Database: testDatabase(t, filepath.Join(dir, "dmf.db")), DataDir: dir,
 		LogFormat: "text", PublicMinServices: 3, LoginDelay: time.Millisecond}
+	for _, set := range settings {
+		set(&cfg)
+	}
 	if err := cfg.complete(); err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,12 @@ func (s *Store) ResetPassword(ctx context.Context, by Actor, id uint) (_ string,
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return s.endAccess(tx, &by, id, "", "user.password_reset")
+		if err := s.endAccess(tx, &by, id, "", "user.password_reset"); err != nil {
+			return err
+		}
+		// The user is told, never sent the password: an admin hands that
+		// over, and a mailbox is no place for it.
+		return s.notifyUser(tx, id, NoticePasswordReset)
 	})
 	if err != nil {
 		return "", err

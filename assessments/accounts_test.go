@@ -178,6 +178,11 @@ func TestResetPasswordEndsAccess(t *testing.T) {
 	if _, err := w.s.ResetPassword(ctx, w.admin, 999); !errors.Is(err, assessments.ErrNotFound) {
 		t.Errorf("unknown user: %v", err)
 	}
+	// The user is told that an administrator reset the password.
+	notes, err := w.s.Notifications(ctx, w.b.UserID, 10)
+	if err != nil || len(notes) == 0 || notes[0].Kind != assessments.NoticePasswordReset {
+		t.Errorf("notifications after an admin's reset: %+v %v", notes, err)
+	}
 }
 
 func TestRetiredServiceKeepsItsAssessments(t *testing.T) {

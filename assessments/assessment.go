@@ -443,6 +443,9 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err := s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level}); err != nil {
 			return err
 		}
+		if err := s.notifyAssessment(tx, a, NoticeSubmitted, ""); err != nil {
+			return err
+		}
 		v, err = s.readView(tx, by, a.ID)
 		return err
 	})

@@ -27,7 +27,21 @@ type Issuer struct {
 	Name    string // shown as the card's issuer name
 	Origin  string // the transparency log's origin line and key name
 	Keys    *card.Keys
+	// Translate puts a domain message in a language, for the card's name
+	// and description in each language of the edition; nil: English.
+	Translate func(lang string, m Message) string
 }
+
+// text is a message in lang.
+func (is *Issuer) text(lang string, m Message) string {
+	if is.Translate == nil {
+		return m.String()
+	}
+	return is.Translate(lang, m)
+}
+
+// ImageURL is the picture of a card that the card names as its image.
+func (is *Issuer) ImageURL(id string) string { return is.CardURL(id) + "/image.svg" }
 
 // CardRecord is an issued card: the exact bytes signed, its status entry
 // and its place in the log. Revoking sets RevokedAt; a card is never
@@ -119,11 +133,21 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 	if err != nil {
 		return err
 	}
+	var name, description card.Texts
+	for _, lang := range ed.Languages {
+		name = append(name, card.LanguageValue{Language: lang, Value: is.text(lang, Message{Format: "Digital maturity card: %s", Args: []any{svc.Name}})})
+		description = append(description, card.LanguageValue{Language: lang, Value: is.text(lang,
+			Message{Format: "Maturity of %s, assessed against %s %s and approved by a reviewer.", Args: []any{svc.Name, ed.Title.In(lang), ed.Version}})})
+	}
 	c := card.Card{
 		ID:          is.CardURL(id),
-		Name:        "Digital maturity business card",
-		Description: fmt.Sprintf("Maturity of %s, assessed against %s %s and approved by a reviewer.", svc.Name, ed.Title.In("en"), ed.Version),
+		Name:        name,
+		Description: description,
+		Image:       is.ImageURL(id),
 		Issuer:      card.Issuer{ID: is.DID, Name: is.Name},
+		// The public summary of the service's approved assessments, this
+		// card's among them.
+		Evidence: []card.Evidence{{ID: is.ServiceURL(svc.ID), Type: []string{"AssessmentSummary"}}},
 		CredentialSubject: card.Subject{
 			ID: is.ServiceURL(svc.ID), Name: svc.Name, Category: svc.Category,
 			Provider: card.Provider{ID: is.OrganisationURL(org.ID), Name: org.Name, Country: org.Country},
@@ -315,7 +339,10 @@ func (s *Store) Revoke(ctx context.Context, by Actor, id, reason string) (_ *Car
 		if err := tx.Model(&rec).Updates(map[string]any{"revoked_at": now, "revoked_reason": reason, "revoked_by_id": who}).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, &by, "card.revoked", "card", id, map[string]any{"revoked": false}, map[string]any{"revoked": true, "reason": reason})
+		if err := s.audit(tx, &by, "card.revoked", "card", id, map[string]any{"revoked": false}, map[string]any{"revoked": true, "reason": reason}); err != nil {
+			return err
+		}
+		return s.notifyRevoked(tx, &rec, reason)
 	})
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ func models() []any {
 		&CardRecord{}, &statusList{}, &tlogHash{}, &tlogCheckpoint{}, &issuerKey{},
 		&clearedAnswer{}, // 00002
 		// 00003 adds services.retired_at to Service.
+		&Notification{}, &OutboxMail{}, &passwordReset{}, // 00004
 		&keptForm{}, // 00005
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},

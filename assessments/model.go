@@ -71,8 +71,13 @@ type User struct {
 	Organisation       *Organisation `json:"organisation,omitempty"`
 	MustChangePassword bool          `gorm:"not null;default:false" json:"-"`
 	DisabledAt         *time.Time    `json:"disabled_at,omitempty"`
-	CreatedAt          time.Time     `json:"created_at"`
-	UpdatedAt          time.Time     `json:"-"`
+	// Language is the interface language the user last used ("" until
+	// then); their mail is written in it.
+	Language string `gorm:"not null;default:''" json:"language,omitempty"`
+	// MailOff: the user reads notifications in the app only.
+	MailOff   bool      `gorm:"not null;default:false" json:"mail_off"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"-"`
 }
 
 // Actor is who makes a request, as the domain's authorization sees it.

@@ -107,6 +107,9 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments}); err != nil {
 			return err
 		}
+		if err := s.notifyAssessment(tx, &a, action, in.Comment); err != nil {
+			return err
+		}
 		view, err = s.readView(tx, by, a.ID)
 		return err
 	})

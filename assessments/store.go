@@ -34,6 +34,7 @@ type Store struct {
 	observer  Observer            // see Options.Observer
 	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
 	purged    atomic.Int64        // when this instance last deleted expired sign-in attempts (Unix seconds)
+	mail      bool                // see Options.Mail
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -63,6 +64,9 @@ type Options struct {
 	Issuer *Issuer
 	// Observer is told what the store's writes did, for metrics.
 	Observer Observer
+	// Mail: the instance sends mail, so events and password resets write
+	// messages to the outbox. Without it notifications are in-app only.
+	Mail bool
 }
 
 // Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
@@ -126,7 +130,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{
 		db: db, now: func() time.Time { return time.Now().UTC() }, countries: countries,
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
-		issuer: o.Issuer, observer: o.Observer,
+		issuer: o.Issuer, observer: o.Observer, mail: o.Mail,
 	}
 	if err := s.ready(ctx, log, o.Editions); err != nil {
 		s.Close()

@@ -321,6 +321,22 @@ func checkUpgrade(t *testing.T, database, dir string) {
 		if _, err := card.VerifyProof(rec.Data, resolve); err != nil {
 			t.Errorf("card %s: signature: %v", want.ID, err)
 		}
+		// The VC-API verifier (POST /credentials/verify) accepts the
+		// release's cards too: they conform, and their proof holds.
+		parsed, _ := card.Parse(rec.Data)
+		issuedAt, _ := time.Parse(time.RFC3339, parsed.ValidFrom) // a day later, whenever the test runs
+		v := &card.CredentialVerifier{Now: issuedAt.Add(24 * time.Hour), ResolveDIDWeb: resolve, StatusList: func(u string) ([]byte, error) {
+			n, ok := is.StatusListID(u)
+			if !ok {
+				return nil, fmt.Errorf("no list %s", u)
+			}
+			return s.StatusList(ctx, n)
+		}}
+		r := v.VerifyCredential(rec.Data)
+		revoked := len(r.Errors) == 1 && r.Errors[0].Title == "credential status" && strings.Contains(r.Errors[0].Detail, "bit")
+		if r.Verified == want.Revoked || want.Revoked && !revoked {
+			t.Errorf("card %s (revoked %v): VC-API verification: %+v", want.ID, want.Revoked, r.Errors)
+		}
 		proof, err := s.CardProof(ctx, want.ID)
 		if err != nil {
 			t.Errorf("card %s: proof: %v", want.ID, err)

@@ -95,7 +95,13 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 			}
 			return err
 		}
-		return s.audit(tx, by, "user.created", "user", u.ID, nil, userAudit(u))
+		if err := s.audit(tx, by, "user.created", "user", u.ID, nil, userAudit(u)); err != nil {
+			return err
+		}
+		if by == nil { // the command line and first start: nobody to tell
+			return nil
+		}
+		return s.notifyUser(tx, u.ID, NoticeAccountCreated)
 	})
 	if err != nil {
 		return nil, err

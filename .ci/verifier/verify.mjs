@@ -3,7 +3,10 @@
 // the issuer's DID document and status list from files, and any network
 // access throws.
 //
-//   node verify.mjs CARD.json DID.json [STATUS.json ...]
+//   node verify.mjs [--context URL=FILE ...] CARD.json DID.json [STATUS.json ...]
+//
+// --context gives a context the card uses that no npm package holds (the
+// app's own, as the app serves it); it is loaded for real, not stubbed.
 //
 // Prints one JSON line: {"verified": bool, "revoked": bool|null, "error": string}.
 import {readFileSync} from 'node:fs';
@@ -20,7 +23,14 @@ import * as bslContext from '@digitalbazaar/vc-bitstring-status-list-context';
 
 globalThis.fetch = async url => { throw new Error('network disabled: ' + url); };
 
-const [cardFile, didFile, ...statusFiles] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const contextFiles = [];
+while (args[0] === '--context') {
+  const [url, file] = args[1].split(/=(.*)/s);
+  contextFiles.push([url, file]);
+  args.splice(0, 2);
+}
+const [cardFile, didFile, ...statusFiles] = args;
 const credential = JSON.parse(readFileSync(cardFile, 'utf8'));
 const didDoc = JSON.parse(readFileSync(didFile, 'utf8'));
 
@@ -33,12 +43,10 @@ for (const file of statusFiles) {
   const list = JSON.parse(readFileSync(file, 'utf8'));
   loader.addStatic(list.id, list);
 }
-// The app's own context: a JCS proof never needs it, but a loader that is
-// asked for it should not go to the network.
-for (const url of credential['@context'].slice(1)) {
-  if (typeof url === 'string' && url.endsWith('/contexts/maturity-card/v1')) {
-    loader.addStatic(url, {'@context': {'@version': 1.1}});
-  }
+// The app's own context, as served: the libraries process it, so a term
+// it defines badly (or a protected term it redefines) fails here.
+for (const [url, file] of contextFiles) {
+  loader.addStatic(url, JSON.parse(readFileSync(file, 'utf8')));
 }
 const base = loader.build();
 // did:web, pinned: the document for the DID, the method object for a

@@ -33,7 +33,7 @@ func fixture(tb testing.TB) ([]byte, *card.Verifier) {
 	did := "did:web:dmf.example"
 	iss := card.Issuer{ID: did, Name: "Bench"}
 	c := card.Card{
-		ID: "https://dmf.example/cards/1", Name: "Digital maturity business card", Issuer: iss,
+		ID: "https://dmf.example/cards/1", Name: card.Texts{{Value: "Digital maturity business card", Language: "en"}}, Issuer: iss,
 		CredentialSubject: card.Subject{ID: "https://dmf.example/services/1", Name: "VAT filing",
 			Provider: card.Provider{Name: "Tax Committee", Country: "UZB"},
 			Assessment: card.Assessment{ID: "https://dmf.example/assessments/1", Period: 2026, Submitted: "2026-11-01T00:00:00Z", Approved: "2026-11-02T00:00:00Z",

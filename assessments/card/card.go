@@ -23,7 +23,10 @@
 package card
 
 import (
+	"bytes"
+	"crypto/sha512"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -32,16 +35,51 @@ import (
 // CredentialsV2 is the first @context of every VC 2.0 credential.
 const CredentialsV2 = "https://www.w3.org/ns/credentials/v2"
 
-// ContextPath is where an instance serves its JSON-LD context, relative
-// to its base URL.
+// ContextPath is where an instance serves the first version of its
+// JSON-LD context, relative to its base URL: cards issued before version 2
+// name it, so it stays served, byte for byte.
 const ContextPath = "/contexts/maturity-card/v1"
 
-// ContextDocument is the JSON-LD context defining every term a card uses.
-// JCS verification never loads it; it is there for conformance and for
-// verifiers that expand the card.
+// ContextDocument is the first version of the context.
 //
 //go:embed context.jsonld
 var ContextDocument []byte
+
+// ContextV2Path is where an instance serves the context that cards name
+// now, pinned in each card by a relatedResource digest. Each version keeps
+// its URL and bytes for good; a change is a new version.
+const ContextV2Path = "/contexts/maturity-card/v2"
+
+// VocabPath is the page defining every term of the context: each term's
+// IRI is VocabPath#Term on the issuing instance.
+const VocabPath = "/vocab"
+
+// SchemaPath is where an instance serves the card's JSON Schema.
+const SchemaPath = "/schemas/maturity-card/v1"
+
+//go:embed context-v2.jsonld
+var contextV2 []byte
+
+//go:embed schema-v1.json
+var schemaV1 []byte
+
+// ContextV2 is the context version 2 of the instance at baseURL, its term
+// IRIs on that instance's vocabulary page.
+func ContextV2(baseURL string) []byte {
+	return bytes.ReplaceAll(contextV2, []byte("{{BASE}}"), []byte(baseURL))
+}
+
+// SchemaV1 is the card's JSON Schema (2020-12) as the instance at baseURL
+// serves it.
+func SchemaV1(baseURL string) []byte {
+	return bytes.ReplaceAll(schemaV1, []byte("{{BASE}}"), []byte(baseURL))
+}
+
+// DigestSRI is the sha384 Subresource Integrity digest of some bytes.
+func DigestSRI(b []byte) string {
+	sum := sha512.Sum384(b)
+	return "sha384-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 // Card is a maturity business card as issued: the credential without its
 // proof.
@@ -49,20 +87,94 @@ type Card struct {
 	Context           []string          `json:"@context"`
 	ID                string            `json:"id"`
 	Type              []string          `json:"type"`
-	Name              string            `json:"name"`
-	Description       string            `json:"description,omitempty"`
+	Name              Texts             `json:"name"`
+	Description       Texts             `json:"description,omitempty"`
+	Image             string            `json:"image,omitempty"` // a picture of the card, served by the issuer
 	Issuer            Issuer            `json:"issuer"`
 	ValidFrom         string            `json:"validFrom"`
 	ValidUntil        string            `json:"validUntil"`
 	CredentialSubject Subject           `json:"credentialSubject"`
+	CredentialSchema  []Schema          `json:"credentialSchema,omitempty"`
+	Evidence          []Evidence        `json:"evidence,omitempty"`
 	RelatedResource   []RelatedResource `json:"relatedResource"`
 	CredentialStatus  Status            `json:"credentialStatus"`
+}
+
+// LanguageValue is a text in one language (a JSON-LD value object).
+type LanguageValue struct {
+	Value    string `json:"@value"`
+	Language string `json:"@language"`
+}
+
+// Texts is a name or description in each language of the edition. Cards
+// issued before languages were added carry one plain English string,
+// which reads as a text without a language.
+type Texts []LanguageValue
+
+// UnmarshalJSON reads a plain string, one value object or a list of them.
+func (t *Texts) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*t = Texts{{Value: s}}
+		return nil
+	}
+	var one LanguageValue
+	if json.Unmarshal(b, &one) == nil && one.Value != "" {
+		*t = Texts{one}
+		return nil
+	}
+	var list []LanguageValue
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	*t = list
+	return nil
+}
+
+// In returns the text in lang, else the first one.
+func (t Texts) In(lang string) string {
+	for _, v := range t {
+		if v.Language == lang {
+			return v.Value
+		}
+	}
+	if len(t) > 0 {
+		return t[0].Value
+	}
+	return ""
+}
+
+// Schema is a credentialSchema entry: a JSON Schema the card validates
+// against, pinned by digest.
+type Schema struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"` // JsonSchema
+	DigestSRI string `json:"digestSRI"`
+}
+
+// Evidence points to what the card's claims rest on: the assessment's
+// public summary.
+type Evidence struct {
+	ID   string   `json:"id"`
+	Type []string `json:"type"`
 }
 
 // Issuer names the instance that issued a card.
 type Issuer struct {
 	ID   string `json:"id"` // did:web:HOST
 	Name string `json:"name"`
+}
+
+// UnmarshalJSON also reads an issuer given as its URL alone, which VC
+// Data Model 2.0 allows.
+func (is *Issuer) UnmarshalJSON(b []byte) error {
+	var id string
+	if json.Unmarshal(b, &id) == nil {
+		*is = Issuer{ID: id}
+		return nil
+	}
+	type plain Issuer
+	return json.Unmarshal(b, (*plain)(is))
 }
 
 // Subject is the digital public service the card is about.
@@ -123,7 +235,7 @@ type Dimension struct {
 // RelatedResource pins the framework edition by digest.
 type RelatedResource struct {
 	ID        string `json:"id"`
-	MediaType string `json:"mediaType"`
+	MediaType string `json:"mediaType,omitempty"`
 	DigestSRI string `json:"digestSRI"`
 }
 
@@ -144,7 +256,10 @@ const Validity = 2 * 365 * 24 * time.Hour
 // context are set here, so that every card has them the same way.
 func Issue(c Card, baseURL string, key Key, did string, now time.Time) ([]byte, error) {
 	now = now.UTC().Truncate(time.Second)
-	c.Context = []string{CredentialsV2, baseURL + ContextPath}
+	c.Context = []string{CredentialsV2, baseURL + ContextV2Path}
+	c.CredentialSchema = []Schema{{ID: baseURL + SchemaPath, Type: "JsonSchema", DigestSRI: DigestSRI(SchemaV1(baseURL))}}
+	c.RelatedResource = append(c.RelatedResource, RelatedResource{ID: baseURL + ContextV2Path,
+		MediaType: "application/ld+json", DigestSRI: DigestSRI(ContextV2(baseURL))})
 	c.Type = []string{"VerifiableCredential", "DigitalMaturityCard"}
 	c.ValidFrom = now.Format(time.RFC3339)
 	c.ValidUntil = now.Add(Validity).Format(time.RFC3339)

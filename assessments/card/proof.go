@@ -33,6 +33,7 @@ type Proof struct {
 	Type               string          `json:"type"`
 	Cryptosuite        string          `json:"cryptosuite"`
 	Created            string          `json:"created"`
+	Expires            string          `json:"expires,omitempty"`
 	VerificationMethod string          `json:"verificationMethod"`
 	ProofPurpose       string          `json:"proofPurpose"`
 	Context            json.RawMessage `json:"@context,omitempty"`
@@ -80,6 +81,12 @@ type Verified struct {
 // checks only the cryptography; trust in the key, dates and status are the
 // caller's policy.
 func VerifyProof(secured []byte, resolve func(vm string) (ed25519.PublicKey, error)) (*Verified, error) {
+	return verifyProofPurpose(secured, ProofPurpose, resolve)
+}
+
+// verifyProofPurpose is VerifyProof for a proof of the given purpose
+// (authentication, for a presentation).
+func verifyProofPurpose(secured []byte, purpose string, resolve func(vm string) (ed25519.PublicKey, error)) (*Verified, error) {
 	doc, err := object(secured)
 	if err != nil {
 		return nil, err
@@ -97,11 +104,17 @@ func VerifyProof(secured []byte, resolve func(vm string) (ed25519.PublicKey, err
 	if p.Type != ProofType || p.Cryptosuite != Cryptosuite {
 		return nil, fmt.Errorf("%w (found type %q, cryptosuite %q)", ErrNoProof, p.Type, p.Cryptosuite)
 	}
-	if p.ProofPurpose != ProofPurpose {
-		return nil, fmt.Errorf("%w: proof purpose %q, want %q", ErrNoProof, p.ProofPurpose, ProofPurpose)
+	if p.ProofPurpose != purpose {
+		return nil, fmt.Errorf("%w: proof purpose %q, want %q", ErrNoProof, p.ProofPurpose, purpose)
 	}
-	if _, err := time.Parse(time.RFC3339, p.Created); err != nil {
-		return nil, fmt.Errorf("%w: created %q is not a date-time", ErrNoProof, p.Created)
+	// created is optional in Data Integrity; when present, and for
+	// expires, it must be a date-time with a zone.
+	for name, raw := range map[string]json.RawMessage{"created": config["created"], "expires": config["expires"]} {
+		if _, has := config[name]; has {
+			if _, err := parseDateTimeStamp(raw); err != nil {
+				return nil, fmt.Errorf("%w: %s %s is not a date-time", ErrNoProof, name, raw)
+			}
+		}
 	}
 	sig, err := base58.Decode(trimMultibase(p.ProofValue))
 	if err != nil || len(sig) != ed25519.SignatureSize || len(p.ProofValue) == 0 || p.ProofValue[0] != 'z' {
@@ -205,4 +218,30 @@ func trimMultibase(s string) string {
 		return s[1:]
 	}
 	return s
+}
+
+// SignWithOptions secures a document under proof options that already
+// name the verification method and any extra option (expires, domain…);
+// the options' @context, when absent, is the document's.
+func SignWithOptions(unsecured, options []byte, key ed25519.PrivateKey) ([]byte, error) {
+	doc, err := object(unsecured)
+	if err != nil {
+		return nil, err
+	}
+	config, err := object(options)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := config["@context"]; !ok {
+		config["@context"] = doc["@context"]
+	}
+	hash, err := hashData(doc, config)
+	if err != nil {
+		return nil, err
+	}
+	config["proofValue"], _ = json.Marshal("z" + base58.Encode(ed25519.Sign(key, hash)))
+	if doc["proof"], err = json.Marshal(config); err != nil {
+		return nil, err
+	}
+	return canonical(doc)
 }

@@ -3,6 +3,7 @@ package card
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -108,4 +109,24 @@ func IssueStatusList(url string, bits Bitstring, issuer Issuer, key Key, now tim
 		return nil, err
 	}
 	return Sign(unsigned, key.Private, issuer.ID+"#"+key.ID, now)
+}
+
+// IssueStatusListFor signs a status list of any purpose for an issuer
+// named by its DID alone (a string issuer, as a did:key issuer has).
+func IssueStatusListFor(url, purpose string, bits Bitstring, did string, key ed25519.PrivateKey, vm string, now time.Time) ([]byte, error) {
+	enc, err := bits.Encode()
+	if err != nil {
+		return nil, err
+	}
+	now = now.UTC().Truncate(time.Second)
+	unsigned, err := json.Marshal(map[string]any{
+		"@context": []string{CredentialsV2}, "id": url,
+		"type": []string{"VerifiableCredential", "BitstringStatusListCredential"}, "issuer": did,
+		"validFrom":         now.Format(time.RFC3339),
+		"credentialSubject": StatusListSubject{ID: url + "#list", Type: "BitstringStatusList", StatusPurpose: purpose, EncodedList: enc},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return Sign(unsigned, key, vm, now)
 }
