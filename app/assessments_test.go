@@ -580,7 +580,38 @@ func TestDemoSeedsEveryState(t *testing.T) {
 			t.Errorf("no demo %s notification; got %v", want, told)
 		}
 	}
+	// Last year on 1.0.0, this year on 1.1.0: the result page says what
+	// changed since last year across the change of edition.
+	versions := map[int]map[string]bool{2025: {}, 2026: {}}
+	var approved2026 uint
+	for _, as := range all {
+		versions[as.Period][as.FrameworkVersion] = true
+		if as.Period == 2026 && as.Status == assessments.StatusApproved && approved2026 == 0 {
+			approved2026 = as.ID
+		}
+	}
+	if len(versions[2025]) != 1 || !versions[2025]["1.0.0"] || len(versions[2026]) != 1 || !versions[2026]["1.1.0"] {
+		t.Errorf("demo editions by year: %v", versions)
+	}
+	b := a.browser()
+	b.login("reviewer@demo.example", demoPassword(t, out.String(), "reviewer@demo.example"))
+	if resp, page := b.get(fmt.Sprintf("/assessments/%d/result", approved2026)); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(page, "used version 1.0.0 of the framework, this one version 1.1.0") {
+		t.Errorf("the result of a 2026 demo assessment does not compare with 2025 across editions: %d", resp.StatusCode)
+	}
 	if err := a.s.seedDemo(context.Background(), &out); err != nil {
 		t.Errorf("seeding twice: %v", err)
 	}
+}
+
+// demoPassword finds an account's password in the demo's printed table.
+func demoPassword(t *testing.T, out, email string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == email {
+			return f[1]
+		}
+	}
+	t.Fatalf("no password printed for %s", email)
+	return ""
 }

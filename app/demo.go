@@ -57,6 +57,13 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 	if !ok {
 		return errors.New("the DMF edition is missing")
 	}
+	// Last year's history is on the edition the newest one replaces, when
+	// it is loaded, so that the result page's change since last year and
+	// the comparison's trend show across a change of edition.
+	last := ed
+	if prev, ok := s.editions.Edition(ed.ID, ed.Previous); ed.Previous != "" && ok {
+		last = prev
+	}
 	type account struct{ email, password, role, org string }
 	var accounts []account
 	newUser := func(email string, role assessments.Role, org *assessments.Organisation) (assessments.Actor, error) {
@@ -104,7 +111,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 			}
 			// Last year approved, so that results show change; this year in
 			// the state the data gives, so that every state appears.
-			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
+			if err := s.demoAssessment(ctx, last, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
 				return err
 			}
 			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, do.states[j], rng); err != nil {
@@ -113,6 +120,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
+	fmt.Fprintf(stdout, "2025 assessments use %s %s, 2026 assessments %s %s.\n", last.ID, last.Version, ed.ID, ed.Version)
 	if rec, err := s.store.CardOf(ctx, reviewer, 1); err == nil {
 		fmt.Fprintf(stdout, "A card to try: %s (verify it at %s)\n", s.issuer.CardURL(rec.ID), s.issuer.VerifyURL(rec.ID))
 	}
@@ -130,7 +138,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 // demoAssessment creates one assessment of a service and takes it to the
 // given state, with answers spread around a maturity level.
 func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, resp, reviewer assessments.Actor, serviceID uint, period int, maturity float64, state string, rng *mrand.Rand) error {
-	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Period: period})
+	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Version: ed.Version, Period: period})
 	if err != nil {
 		return err
 	}
