@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
