@@ -123,6 +123,9 @@ type assessmentJSON struct {
 	UpdatedAt      time.Time         `json:"updated_at"`
 	SubmittedAt    *time.Time        `json:"submitted_at,omitempty"`
 	ApprovedAt     *time.Time        `json:"approved_at,omitempty"`
+	// CountryAnswers names the answers that are the country's (scope:
+	// country indicators, answered by its coordinator): read-only here.
+	CountryAnswers []string `json:"country_answers,omitempty"`
 }
 
 // newAssessmentJSON is the full JSON of an assessment's view, with labels
@@ -143,6 +146,7 @@ func newAssessmentJSON(v *assessments.View, lang string) *assessmentJSON {
 	for id, rc := range v.Comments {
 		out.ReviewComments[id] = rc.Comment
 	}
+	out.CountryAnswers = countryAnswerIDs(v)
 	return out
 }
 
@@ -441,4 +445,16 @@ func (s *server) apiCreateService(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, svc)
+}
+
+// countryAnswerIDs lists, in edition order, the answers of a view that are
+// its country's.
+func countryAnswerIDs(v *assessments.View) []string {
+	var out []string
+	for _, ind := range v.Edition.CountryIndicators() {
+		if _, ok := v.CountryAnswers[ind.ID]; ok {
+			out = append(out, ind.ID)
+		}
+	}
+	return out
 }

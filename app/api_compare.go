@@ -58,6 +58,14 @@ type comparisonJSON struct {
 	MinServices int           `json:"min_services,omitempty"` // set when the public rule applied
 	Subregions  []regionJSON  `json:"subregions"`
 	Region      *regionJSON   `json:"region,omitempty"`
+	// Basket is, per shown country, the approved services per basket
+	// service of the edition; absent for editions without a basket.
+	Basket []basketJSON `json:"basket,omitempty"`
+}
+
+type basketJSON struct {
+	Code     string         `json:"code"`
+	Services map[string]int `json:"services"` // basket service id → approved services; 0 when none
 }
 
 func (cmpn *comparePage) json(lang string) comparisonJSON {
@@ -86,7 +94,9 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 		out.MinServices = cmpn.MinServices
 	}
 	for i, r := range cmpn.Countries {
-		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, stat(r.Overall), dims(r.Dimensions)})
+		overall := stat(r.Overall)
+		overall.Level, overall.Label = r.Level, ed.LevelLabel(r.Level).In(lang) // held below a gate as on the page
+		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions)})
 	}
 	for _, r := range cmpn.Subregions {
 		out.Subregions = append(out.Subregions, region(r))
@@ -94,6 +104,13 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 	if cmpn.Region != nil {
 		r := region(*cmpn.Region)
 		out.Region = &r
+	}
+	for _, r := range cmpn.Basket {
+		b := basketJSON{Code: r.Code, Services: map[string]int{}}
+		for _, bs := range ed.Basket {
+			b.Services[bs.ID] = r.Services[bs.ID]
+		}
+		out.Basket = append(out.Basket, b)
 	}
 	return out
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
 )
 
 var (
@@ -19,13 +20,23 @@ var (
 	assessmentID = regexp.MustCompile(`^/assessments/(\d+)$`)
 )
 
-// dimensionForm answers every indicator of a dimension at level k, as the
-// questionnaire form posts it.
+// dimensionForm answers every indicator of a dimension of the newest
+// edition at level k, as the questionnaire form posts it.
 func dimensionForm(a *testApp, dim string, k int, version string) url.Values {
 	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	return dimensionFormOf(ed, dim, k, version)
+}
+
+// dimensionFormOf is dimensionForm for a given edition. The form carries
+// only the service's own indicators: scope: country ones are the
+// coordinator's, shown read-only.
+func dimensionFormOf(ed *frameworks.Edition, dim string, k int, version string) url.Values {
 	d, _ := ed.Dimension(dim)
 	f := url.Values{"version": {version}}
 	for _, ind := range d.Indicators {
+		if ind.CountryScoped() {
+			continue
+		}
 		f.Add("ids", ind.ID)
 		f.Set(ind.ID+".level", strconv.Itoa(k))
 	}
@@ -83,15 +94,15 @@ func TestRespondentJourneyByPages(t *testing.T) {
 		t.Fatalf("early submit: %d", resp.StatusCode)
 	}
 
-	// Answer every dimension at level 3, except SERV at level 4.
-	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	// Answer every dimension of the chosen edition at level 3, except SERV at level 4.
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "1.0.0")
 	for _, d := range ed.Dimensions {
 		_, page := b.get(base + "/dimensions/" + d.ID)
 		k := 3
 		if d.ID == "SERV" {
 			k = 4
 		}
-		resp, _ := b.post(base+"/dimensions/"+d.ID, dimensionForm(a, d.ID, k, formVersion(t, page)))
+		resp, _ := b.post(base+"/dimensions/"+d.ID, dimensionFormOf(ed, d.ID, k, formVersion(t, page)))
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("save %s: %d", d.ID, resp.StatusCode)
 		}
@@ -102,7 +113,7 @@ func TestRespondentJourneyByPages(t *testing.T) {
 	}
 
 	// A refused save shows the reasons next to the fields and loses nothing.
-	bad := dimensionForm(a, "XBORD", 2, formVersion(t, page))
+	bad := dimensionFormOf(ed, "XBORD", 2, formVersion(t, page))
 	bad.Set("XBORD.2.na", "1")
 	bad.Set("XBORD.1.evidence", "javascript:alert(1)")
 	resp, body = b.post(base+"/dimensions/XBORD", bad)
@@ -133,7 +144,7 @@ func TestRespondentJourneyByPages(t *testing.T) {
 		t.Fatalf("submit: %d", resp.StatusCode)
 	}
 	// Read-only now, for everyone.
-	if resp, _ := b.post(base+"/dimensions/SERV", dimensionForm(a, "SERV", 5, "99")); resp.StatusCode != http.StatusConflict {
+	if resp, _ := b.post(base+"/dimensions/SERV", dimensionFormOf(ed, "SERV", 5, "99")); resp.StatusCode != http.StatusConflict {
 		t.Errorf("edit after submission: %d", resp.StatusCode)
 	}
 
@@ -237,12 +248,17 @@ func TestAPIJourney(t *testing.T) {
 		}
 	}
 	want["XBORD.2"] = assessments.Answer{NA: true, Justification: "Resident firms only."}
-	// Save dimension by dimension, each against the version the last save returned.
+	// The country's coordinator answers the scope: country indicators; the
+	// service saves dimension by dimension, each against the version the
+	// last save returned.
+	a.answerCountry(p.actorA.Country, ed, 2026, want)
 	version := int(created["version"].(float64))
 	for _, d := range ed.Dimensions {
 		batch := map[string]assessments.Answer{}
 		for _, ind := range d.Indicators {
-			batch[ind.ID] = want[ind.ID]
+			if !ind.CountryScoped() {
+				batch[ind.ID] = want[ind.ID]
+			}
 		}
 		status, got := c.call(http.MethodPut, path+"/answers", map[string]any{"version": version, "answers": batch})
 		if status != http.StatusOK {
@@ -343,7 +359,7 @@ func TestAPIStaleVersion(t *testing.T) {
 		t.Errorf("stale save: %d %v", status, body)
 	}
 	// Without a version, a save merges.
-	if status, got := c.call(http.MethodPut, path, map[string]any{"answers": map[string]any{"TRUST.2": map[string]any{"level": 2}}}); status != http.StatusOK || len(got["answers"].(map[string]any)) != 2 {
+	if status, got := c.call(http.MethodPut, path, map[string]any{"answers": map[string]any{"TRUST.3": map[string]any{"level": 2}}}); status != http.StatusOK || len(got["answers"].(map[string]any)) != 2 {
 		t.Errorf("merge: %d %v", status, got["answers"])
 	}
 }
@@ -564,7 +580,38 @@ func TestDemoSeedsEveryState(t *testing.T) {
 			t.Errorf("no demo %s notification; got %v", want, told)
 		}
 	}
+	// Last year on 1.0.0, this year on 1.1.0: the result page says what
+	// changed since last year across the change of edition.
+	versions := map[int]map[string]bool{2025: {}, 2026: {}}
+	var approved2026 uint
+	for _, as := range all {
+		versions[as.Period][as.FrameworkVersion] = true
+		if as.Period == 2026 && as.Status == assessments.StatusApproved && approved2026 == 0 {
+			approved2026 = as.ID
+		}
+	}
+	if len(versions[2025]) != 1 || !versions[2025]["1.0.0"] || len(versions[2026]) != 1 || !versions[2026]["1.1.0"] {
+		t.Errorf("demo editions by year: %v", versions)
+	}
+	b := a.browser()
+	b.login("reviewer@demo.example", demoPassword(t, out.String(), "reviewer@demo.example"))
+	if resp, page := b.get(fmt.Sprintf("/assessments/%d/result", approved2026)); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(page, "used version 1.0.0 of the framework, this one version 1.1.0") {
+		t.Errorf("the result of a 2026 demo assessment does not compare with 2025 across editions: %d", resp.StatusCode)
+	}
 	if err := a.s.seedDemo(context.Background(), &out); err != nil {
 		t.Errorf("seeding twice: %v", err)
 	}
+}
+
+// demoPassword finds an account's password in the demo's printed table.
+func demoPassword(t *testing.T, out, email string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == email {
+			return f[1]
+		}
+	}
+	t.Fatalf("no password printed for %s", email)
+	return ""
 }

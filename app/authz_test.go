@@ -121,6 +121,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/assessments/:id/export", "/assessments/" + d + "/export", "", own},
 		{"GET", "/assessments/:id/export.xlsx", "/assessments/" + d + "/export.xlsx", "", own},
 		{"POST", "/assessments/:id/import", "/assessments/" + d + "/import", "", [5]int{un, inv, nf, fb, fb}},
+		{"GET", "/country", "/country", "", [5]int{see, fb, fb, fb, fb}}, // coordinators: TestCountryAnswersPages
+		{"GET", "/country/:framework/:version/:period", "/country/escap-dmf-dps-sme/1.0.0/2026", "", [5]int{see, fb, fb, fb, fb}},
+		{"POST", "/country/:framework/:version/:period", "/country/escap-dmf-dps-sme/1.0.0/2026", "version=0", [5]int{un, fb, fb, fb, fb}},
 		{"GET", "/review", "/review", "", readers},
 		{"GET", "/assessments/:id/review", "/assessments/" + s + "/review", "", readers},
 		{"POST", "/assessments/:id/review", "/assessments/" + s + "/review", "decision=maybe", [5]int{un, fb, fb, inv, fb}},
@@ -163,6 +166,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/assessments/:id/import", "/api/v1/assessments/" + d + "/import", `{"format":"x"}`, [5]int{un, inv, nf, fb, fb}},
 		{"POST", "/api/v1/assessments/:id/review", "/api/v1/assessments/" + s + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
 		{"GET", "/api/v1/assessments/:id/card", "/api/v1/assessments/" + ap + "/card", "", ownAPI},
+		// 1.0.0 has no country indicators: those who may read get 422, others 404.
+		{"GET", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", "", [5]int{un, inv, nf, inv, inv}},
+		{"PUT", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", `{"answers":{}}`, [5]int{un, fb, fb, fb, fb}},
 		{"GET", "/api/v1/cards/:id", "/api/v1/cards/" + cid, "", all(ok)},
 		{"GET", "/api/v1/cards/:id/tlog-proof", "/api/v1/cards/" + cid + "/tlog-proof", "", all(ok)},
 		{"POST", "/api/v1/cards/verify", "/api/v1/cards/verify", `{}`, all(ok)},

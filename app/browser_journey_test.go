@@ -62,29 +62,62 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	id := uint(id64)
 	overview := fmt.Sprintf("/assessments/%d", id)
 
+	// The country's coordinator answers the country indicators, which the
+	// questionnaire shows read-only; the respondent answers the rest.
+	started, err := st.Assessment(ctx, b.p.actorA, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	country := assessments.Answers{}
+	i := 0
+	for _, dim := range ed.Dimensions {
+		for _, ind := range dim.Indicators {
+			k := journeyLevel(i)
+			country[ind.ID] = assessments.Answer{Level: &k}
+			i++
+		}
+	}
+	b.a.answerCountry(started.Country, ed, started.Period, country)
+
 	// Answer every dimension, one page each.
 	r.click(`.actions a.button`)
 	want := assessments.Answers{}
-	i := 0
+	i = 0
 	for di, dim := range ed.Dimensions {
 		if p := r.path(); p != fmt.Sprintf("%s/dimensions/%s", overview, dim.ID) {
 			t.Fatalf("dimension %s: on %s", dim.ID, p)
 		}
 		levels := map[string]int{}
+		var own []frameworks.Indicator
 		for _, ind := range dim.Indicators {
 			k := journeyLevel(i)
+			i++
+			if ind.CountryScoped() {
+				continue
+			}
+			own = append(own, ind)
 			levels[ind.ID] = k
 			want[ind.ID] = assessments.Answer{Level: &k}
-			i++
 		}
 		if di == 0 {
-			b.answerByKeyboard(r, dim.Indicators, levels)
+			b.answerByKeyboard(r, own, levels)
 		} else {
-			for _, ind := range dim.Indicators {
+			var later []frameworks.Indicator
+			for _, ind := range own {
+				if ind.Condition != nil {
+					later = append(later, ind) // shown once the answer it depends on is saved
+					continue
+				}
 				r.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=%q][value="%d"]`, ind.ID+".level", levels[ind.ID]))))
 			}
-			if di == 1 {
+			if di == 1 || len(later) > 0 {
 				b.waitSaved(r) // elsewhere the Next button waits for the save
+			}
+			if len(later) > 0 {
+				r.click(`button[name=action][value=save]`) // the page comes back with them
+				for _, ind := range later {
+					r.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name=%q][value="%d"]`, ind.ID+".level", levels[ind.ID]))))
+				}
 			}
 			r.click(`button[name=action][value=next]`)
 		}
@@ -112,6 +145,9 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	if r.path() != overview+"/result?notice=submitted" {
 		t.Fatalf("after submitting: %s", r.path())
 	}
+	// Submitted, the assessment holds a copy of the country's answers.
+	a, _ = st.Assessment(ctx, b.p.actorA, id)
+	saved, _ = st.Answers(ctx, a)
 	b.checkResultPage(r, ed, saved)
 
 	// The reviewer returns it with a comment and a note on SERV.2.
@@ -154,7 +190,8 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	if got := r.text("#ind-SERV\\.2 .review-note"); !strings.Contains(got, "No e-signature yet?") {
 		t.Errorf("SERV.2 lacks the reviewer's note: %q", got)
 	}
-	r.do(chromedp.Click(chromedp.CSS(`input[name="SERV.2.level"][value="3"]`)))
+	fixed := *want["SERV.2"].Level%5 + 1 // a level other than the one given first
+	r.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`input[name="SERV.2.level"][value="%d"]`, fixed))))
 	b.waitSaved(r)
 	r.click(`.pager a[href="` + overview + `"]`)
 	r.click(`form[action$="/submit"] button[type=submit]`)
@@ -163,7 +200,7 @@ func (b *browserSuite) testJourney(t *testing.T) {
 		t.Fatalf("status after resubmitting: %s", a.Status)
 	}
 	saved, _ = st.Answers(ctx, a)
-	if l := saved["SERV.2"].Level; l == nil || *l != 3 {
+	if l := saved["SERV.2"].Level; l == nil || *l != fixed {
 		t.Errorf("SERV.2 after the fix: %v", l)
 	}
 

@@ -25,6 +25,7 @@ const maxAssetBytes = 100 * 1024
 type pageFixture struct {
 	draft, submitted, approved uint
 	returned                   uint // complete, returned with comments
+	capped                     uint // approved, its overall level held down by a level gate
 	card                       string
 	service, organisation      uint // of the approved assessment: their public pages
 }
@@ -44,6 +45,28 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 		Comment:    "Please add evidence for the share of applications made online.",
 		Indicators: map[string]string{"SERV.1": "Which share of applications is online?", "SERV.2": "No e-signature yet?"}}); err != nil {
 		t.Fatal(err)
+	}
+	// Top marks everywhere but proactivity: the score reaches the top
+	// band, and the edition's gate caps the level below it.
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	var proact []int
+	i := 0
+	for _, d := range ed.Dimensions {
+		for range d.Indicators {
+			if d.ID == "PROACT" {
+				proact = append(proact, i)
+			}
+			i++
+		}
+	}
+	f.capped = a.approve(p.actorB, p.actorRev, "Trade licences", 2026, func(i int) int {
+		if slices.Contains(proact, i) {
+			return 1
+		}
+		return 5
+	}, true)
+	if v, err := st.View(ctx, p.actorRev, f.capped); err != nil || v.Result.Overall.CappedBy == nil {
+		t.Fatalf("the fixture's gated assessment is not capped (%v): the result page state no longer shows a gate", err)
 	}
 	rec, err := st.CardOf(ctx, p.actorA, f.approved)
 	if err != nil {
@@ -142,7 +165,13 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	return []pageState{
 		{name: "home", path: "/", shot: "en ru"},
 		{name: "frameworks", extra: true, path: "/frameworks"},
-		{name: "framework", path: ed, shot: "en ru"},
+		{name: "framework", path: ed, shot: "en ru", act: func(tb *tab) {
+			// The default edition is 1.1.0: its page lists what changed
+			// from 1.0.0, in the page's language.
+			if tb.count("ul.changelog li") == 0 {
+				tb.t.Errorf("the framework page has no changelog")
+			}
+		}},
 		{name: "dimension", path: ed + "/dimensions/SERV"},
 		{name: "reference", path: "/reference"},
 		{name: "reference-wsis", extra: true, path: "/reference/wsis"},
@@ -188,6 +217,11 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 			}
 		}},
 		{name: "result", who: "respondent", path: approved + "/result", shot: "en ru"},
+		{name: "result-capped", who: "reviewer", path: fmt.Sprintf("/assessments/%d/result", f.capped), shot: "en ru", act: func(tb *tab) {
+			if !strings.Contains(js[string](tb, `document.body.innerText`), map[string]string{"en": "Capped at", "ru": "Уровень ограничен"}[tb.lang()]) {
+				tb.t.Errorf("the result of a gated assessment does not say it is capped")
+			}
+		}},
 		{name: "report", who: "respondent", path: approved + "/report", shot: "en"},
 		{name: "report-print-button", who: "respondent", path: approved + "/report", shot: "ru", act: func(tb *tab) {
 			if !js[bool](tb, `(() => { const b = document.querySelector('button[data-print]'); return !!b && !b.hidden && b.offsetWidth > 0; })()`) {

@@ -136,6 +136,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("session-ends-with-script", b.testSessionEndsWithScript)
 	t.Run("session-ends-without-script", b.testSessionEndsWithoutScript)
 	t.Run("xlsx-round-trip", b.testWorkbookRoundTrip)
+	t.Run("country", b.testCountry)
 	t.Run("cross-origin-card", b.testCrossOrigin)
 	t.Run("verify-states", b.testVerifyStates)
 }

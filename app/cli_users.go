@@ -21,15 +21,15 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 		return resetPasswordCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "add" {
-		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|reviewer|admin [--org NAME --country ISO3]\n       dmf users reset-password --email E")}
+		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|coordinator|reviewer|admin [--org NAME --country ISO3]\n       dmf users reset-password --email E")}
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "display name (default: from the email)")
 	password := fs.String("password", "", `password; "-" reads it from standard input; empty generates one that must be changed at first sign-in`)
-	role := fs.String("role", "", "respondent, reviewer or admin (required)")
-	org := fs.String("org", "", "organisation name (respondents); created if it does not exist")
+	role := fs.String("role", "", "respondent, coordinator, reviewer or admin (required)")
+	org := fs.String("org", "", "organisation name (respondents, coordinators); created if it does not exist")
 	country := fs.String("country", "", "ISO 3166-1 alpha-3 code of the organisation's country")
 	kind := fs.String("kind", "agency", "kind of a new organisation: "+strings.Join(assessments.OrganisationKinds, ", "))
 	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file (DMF_DATABASE)")

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -33,7 +34,7 @@ func (a *testApp) approve(resp, rev assessments.Actor, name string, period int, 
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "")
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", as.FrameworkVersion)
 	ans := assessments.Answers{}
 	i := 0
 	for _, d := range ed.Dimensions {
@@ -43,7 +44,8 @@ func (a *testApp) approve(resp, rev assessments.Actor, name string, period int, 
 			i++
 		}
 	}
-	if _, err := st.SaveAnswers(ctx, resp, as.ID, nil, ans); err != nil {
+	a.answerCountry(as.Country, ed, period, ans)
+	if _, err := st.SaveAnswers(ctx, resp, as.ID, nil, serviceOnly(ed, ans)); err != nil {
 		a.t.Fatal(err)
 	}
 	if _, err := st.Submit(ctx, resp, as.ID); err != nil {
@@ -55,6 +57,49 @@ func (a *testApp) approve(resp, rev assessments.Actor, name string, period int, 
 		}
 	}
 	return as.ID
+}
+
+// answerCountry has a coordinator of the country answer the edition's
+// scope: country indicators from answers, once per country, edition and
+// period, so that service assessments of the country can be submitted.
+func (a *testApp) answerCountry(country string, ed *frameworks.Edition, period int, answers assessments.Answers) {
+	a.t.Helper()
+	if len(ed.CountryIndicators()) == 0 {
+		return
+	}
+	ctx := context.Background()
+	st := a.s.store
+	key := assessments.CountryKey{Country: country, FrameworkID: ed.ID, Version: ed.Version, Period: period}
+	if v, err := st.CountryAnswers(ctx, assessments.Actor{Role: assessments.RoleReviewer}, key); err == nil && v.Version > 0 {
+		return
+	}
+	org, err := st.CreateOrganisation(ctx, nil, assessments.Organisation{Name: fmt.Sprintf("Digital development office %d", period), Country: country, Kind: "ministry"})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("coordinator.%s.%d@test.example", strings.ToLower(country), period), Password: pw, Role: assessments.RoleCoordinator, OrganisationID: org.ID})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	own := assessments.Answers{}
+	for _, ind := range ed.CountryIndicators() {
+		own[ind.ID] = answers[ind.ID]
+	}
+	if _, err := st.SaveCountryAnswers(ctx, u.Actor(), key, nil, own); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+// serviceOnly drops the answers to scope: country indicators, which a
+// service assessment inherits instead of answering.
+func serviceOnly(ed *frameworks.Edition, answers assessments.Answers) assessments.Answers {
+	out := assessments.Answers{}
+	for id, ans := range answers {
+		if ind, _, ok := ed.Indicator(id); ok && !ind.CountryScoped() {
+			out[id] = ans
+		}
+	}
+	return out
 }
 
 // expected recomputes, independently of the comparison code, each

@@ -130,6 +130,39 @@ func setupInstance(t *testing.T, db string) {
 	dmf(t, "users", "add", "-database", db, "-email", "a@justice.kz", "-password", pw, "-role", "respondent", "-org", "Ministry of Justice", "-country", "KAZ")
 	dmf(t, "users", "add", "-database", db, "-email", "b@tax.uz", "-password", pw, "-role", "respondent", "-org", "Tax Committee", "-country", "UZB")
 	dmf(t, "users", "add", "-database", db, "-email", "reviewer@escap.org", "-password", pw, "-role", "reviewer")
+	// The coordinators answer the default edition's country indicators,
+	// without which the respondents' submissions are refused.
+	dmf(t, "users", "add", "-database", db, "-email", "coordinator@digital.kz", "-password", pw, "-role", "coordinator", "-org", "Ministry of Justice", "-country", "KAZ")
+	dmf(t, "users", "add", "-database", db, "-email", "coordinator@digital.uz", "-password", pw, "-role", "coordinator", "-org", "Tax Committee", "-country", "UZB")
+}
+
+// answerCountries has the coordinators of setupInstance answer the
+// framework's scope: country indicators for 2026 through the API, and
+// returns the indicators that remain the services' to answer.
+func answerCountries(t *testing.T, srv *process, ed map[string]any) []string {
+	t.Helper()
+	var service []string
+	country := map[string]any{}
+	for _, d := range ed["dimensions"].([]any) {
+		for _, ind := range d.(map[string]any)["indicators"].([]any) {
+			ind := ind.(map[string]any)
+			if ind["scope"] == "country" {
+				country[ind["id"].(string)] = map[string]any{"level": 3}
+			} else {
+				service = append(service, ind["id"].(string))
+			}
+		}
+	}
+	if len(country) == 0 {
+		return service
+	}
+	for code, email := range map[string]string{"KAZ": "coordinator@digital.kz", "UZB": "coordinator@digital.uz"} {
+		path := fmt.Sprintf("/api/v1/countries/%s/answers?framework=%s&version=%s&period=2026", code, ed["id"], ed["version"])
+		if status, got := srv.token(email).call(http.MethodPut, path, map[string]any{"answers": country}); status != http.StatusOK {
+			t.Fatalf("%s's coordinator: %d %v", code, status, got)
+		}
+	}
+	return service
 }
 
 // acked is what the clients were told was saved, and what was in flight
@@ -158,13 +191,8 @@ func TestCrashKeepsAcknowledgedSaves(t *testing.T) {
 	srv := start(t, db)
 	resp := []*api{srv.token("a@justice.kz"), srv.token("b@tax.uz")}
 	rev := srv.token("reviewer@escap.org")
-	var indicators []string
 	_, ed := rev.call(http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", nil)
-	for _, d := range ed["dimensions"].([]any) {
-		for _, ind := range d.(map[string]any)["indicators"].([]any) {
-			indicators = append(indicators, ind.(map[string]any)["id"].(string))
-		}
-	}
+	indicators := answerCountries(t, srv, ed)
 	st := &acked{levels: map[int]map[string]int{}, inflight: map[int]map[string]int{}, submitted: map[int]bool{}, approved: map[int]bool{}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

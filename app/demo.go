@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/unescap/dmf/assessments"
@@ -56,6 +57,13 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 	if !ok {
 		return errors.New("the DMF edition is missing")
 	}
+	// Last year's history is on the edition the newest one replaces, when
+	// it is loaded, so that the result page's change since last year and
+	// the comparison's trend show across a change of edition.
+	last := ed
+	if prev, ok := s.editions.Edition(ed.ID, ed.Previous); ed.Previous != "" && ok {
+		last = prev
+	}
 	type account struct{ email, password, role, org string }
 	var accounts []account
 	newUser := func(email string, role assessments.Role, org *assessments.Organisation) (assessments.Actor, error) {
@@ -80,10 +88,17 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	rng := mrand.New(mrand.NewPCG(2025, 8)) // fixed seed: the same demo every time
+	coordinated := map[string]bool{}
 	for i, do := range demoOrgs {
 		org, err := s.store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: do.name, Country: do.country, Kind: do.kind})
 		if err != nil {
 			return err
+		}
+		if !coordinated[do.country] { // before the country's services submit
+			coordinated[do.country] = true
+			if err := s.demoCountryAnswers(ctx, ed, newUser, org, do.maturity, rng); err != nil {
+				return err
+			}
 		}
 		resp, err := newUser(fmt.Sprintf("respondent%d@demo.example", i+1), assessments.RoleRespondent, org)
 		if err != nil {
@@ -96,7 +111,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 			}
 			// Last year approved, so that results show change; this year in
 			// the state the data gives, so that every state appears.
-			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
+			if err := s.demoAssessment(ctx, last, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
 				return err
 			}
 			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, do.states[j], rng); err != nil {
@@ -105,6 +120,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
+	fmt.Fprintf(stdout, "2025 assessments use %s %s, 2026 assessments %s %s.\n", last.ID, last.Version, ed.ID, ed.Version)
 	if rec, err := s.store.CardOf(ctx, reviewer, 1); err == nil {
 		fmt.Fprintf(stdout, "A card to try: %s (verify it at %s)\n", s.issuer.CardURL(rec.ID), s.issuer.VerifyURL(rec.ID))
 	}
@@ -122,15 +138,22 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 // demoAssessment creates one assessment of a service and takes it to the
 // given state, with answers spread around a maturity level.
 func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, resp, reviewer assessments.Actor, serviceID uint, period int, maturity float64, state string, rng *mrand.Rand) error {
-	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Period: period})
+	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Version: ed.Version, Period: period})
 	if err != nil {
 		return err
 	}
 	answers := assessments.Answers{}
 	for _, d := range ed.Dimensions {
 		for _, ind := range d.Indicators {
+			if ind.CountryScoped() {
+				continue // the country's coordinator answers it
+			}
 			if state == "draft" && rng.IntN(3) == 0 {
 				continue // a draft is partly answered
+			}
+			if ind.Type != frameworks.TypeLevel {
+				answers[ind.ID] = demoAnswer(&ind, maturity, rng)
+				continue
 			}
 			k := int(maturity + rng.NormFloat64()*0.9 + 0.5)
 			k = max(1, min(len(ind.Options), k))
@@ -165,4 +188,75 @@ func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, res
 		})
 	}
 	return err
+}
+
+// demoCountryAnswers makes the coordinator of an organisation's country
+// and answers the edition's country indicators for both demo years, so
+// that the country's services can submit. Editions without country
+// indicators get no coordinator (and draw nothing from rng, so that their
+// demo stays the same).
+func (s *server) demoCountryAnswers(ctx context.Context, ed *frameworks.Edition,
+	newUser func(string, assessments.Role, *assessments.Organisation) (assessments.Actor, error),
+	org *assessments.Organisation, maturity float64, rng *mrand.Rand) error {
+	inds := ed.CountryIndicators()
+	if len(inds) == 0 {
+		return nil
+	}
+	coord, err := newUser(fmt.Sprintf("coordinator.%s@demo.example", strings.ToLower(org.Country)), assessments.RoleCoordinator, org)
+	if err != nil {
+		return err
+	}
+	for _, period := range []int{2025, 2026} {
+		m := maturity
+		if period == 2025 {
+			m -= 0.4
+		}
+		answers := assessments.Answers{}
+		for _, ind := range inds {
+			answers[ind.ID] = demoAnswer(ind, m, rng)
+		}
+		key := assessments.CountryKey{Country: org.Country, FrameworkID: ed.ID, Version: ed.Version, Period: period}
+		if _, err := s.store.SaveCountryAnswers(ctx, coord, key, nil, answers); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// demoAnswer is an answer of any type around a maturity level (1–5).
+func demoAnswer(ind *frameworks.Indicator, maturity float64, rng *mrand.Rand) assessments.Answer {
+	x := maturity + rng.NormFloat64()*0.9 // where on 1–5 this answer falls
+	share := max(0, min(1, (x-1)/4))
+	switch ind.Type {
+	case frameworks.TypeLevel:
+		k := max(1, min(len(ind.Options), int(x+0.5)))
+		return assessments.Answer{Level: &k}
+	case frameworks.TypeYesNo:
+		if x >= 3 {
+			return assessments.Answer{Selected: []string{"yes"}}
+		}
+		return assessments.Answer{Selected: []string{"no"}}
+	case frameworks.TypeChecklist:
+		var sel []string
+		none := ""
+		for _, o := range ind.Options {
+			switch {
+			case o.Exclusive:
+				none = o.ID
+			case rng.Float64() < share:
+				sel = append(sel, o.ID)
+			}
+		}
+		if len(sel) == 0 && none != "" {
+			sel = []string{none}
+		} else if len(sel) == 0 {
+			sel = []string{ind.Options[0].ID}
+		}
+		return assessments.Answer{Selected: sel}
+	case frameworks.TypeNumber:
+		b := ind.Bands[min(len(ind.Bands)-1, int(share*float64(len(ind.Bands))))]
+		v := b.Min
+		return assessments.Answer{Value: &v}
+	}
+	return assessments.Answer{Text: "Described in the agency's annual report."}
 }

@@ -77,6 +77,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		for _, id := range ie.Missing {
 			body.Fields["answers."+id] = "needs an answer"
 		}
+		for _, id := range ie.Country {
+			body.Fields["answers."+id] = "needs an answer from the country's coordinator, for the whole country"
+		}
 	case errors.Is(err, assessments.ErrNotFound):
 		status = http.StatusNotFound
 	case errors.Is(err, assessments.ErrForbidden):

@@ -54,10 +54,8 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	revs := []*api{a.token("reviewer@escap.org"), b.token("reviewer@escap.org")}
 	answers := map[string]any{}
 	_, ed := resp.call(http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", nil)
-	for _, d := range ed["dimensions"].([]any) {
-		for _, ind := range d.(map[string]any)["indicators"].([]any) {
-			answers[ind.(map[string]any)["id"].(string)] = map[string]any{"level": 3}
-		}
+	for _, id := range answerCountries(t, b, ed) { // the country's through instance B
+		answers[id] = map[string]any{"level": 3}
 	}
 	var ids []int
 	for i := 0; i < 10; i++ {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/frameworks"
 )
 
 // loadOptions bound a load test in count and time.
@@ -138,6 +139,7 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 	defer store.Close()
 	cat := store.Editions()
 	countries := store.Countries().List
+	ed, _ := cat.Edition("escap-dmf-dps-sme", "")
 	for i := 0; i < o.respondents; i++ {
 		org, err := store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: fmt.Sprintf("Load agency %d", i), Country: countries[i%len(countries)].Code, Kind: "agency"})
 		if err != nil {
@@ -146,6 +148,13 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 		if _, err := store.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("r%d@load.example", i), Password: loadPassword, Role: assessments.RoleRespondent, OrganisationID: org.ID}); err != nil {
 			return err
 		}
+		// The country's coordinator answers the edition's country
+		// indicators first, as the respondents' submissions need.
+		if i < len(countries) {
+			if err := loadCountryAnswers(ctx, store, ed, org, i); err != nil {
+				return err
+			}
+		}
 	}
 	for i := 0; i < o.reviewers; i++ {
 		if _, err := store.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("v%d@load.example", i), Password: loadPassword, Role: assessments.RoleReviewer}); err != nil {
@@ -153,7 +162,6 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 		}
 	}
 	if o.compare > 0 {
-		ed, _ := cat.Edition("escap-dmf-dps-sme", "")
 		t := time.Now()
 		if err := store.Synthesize(ctx, ed, assessments.SynthOptions{Assessments: o.compare, Countries: 50, Period: 2025, Seed: 1}); err != nil {
 			return err
@@ -161,6 +169,27 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 		fmt.Fprintf(stdout, "seeded %d approved assessments over 50 countries in %s\n", o.compare, time.Since(t).Round(time.Second))
 	}
 	return nil
+}
+
+// loadCountryAnswers has a coordinator of org's country answer the
+// edition's scope: country indicators for the load test's period.
+func loadCountryAnswers(ctx context.Context, store *assessments.Store, ed *frameworks.Edition, org *assessments.Organisation, i int) error {
+	inds := ed.CountryIndicators()
+	if len(inds) == 0 {
+		return nil
+	}
+	u, err := store.CreateUser(ctx, nil, assessments.NewUser{Email: fmt.Sprintf("c%d@load.example", i), Password: loadPassword, Role: assessments.RoleCoordinator, OrganisationID: org.ID})
+	if err != nil {
+		return err
+	}
+	answers := assessments.Answers{}
+	for _, ind := range inds {
+		k := 3
+		answers[ind.ID] = assessments.Answer{Level: &k}
+	}
+	key := assessments.CountryKey{Country: org.Country, FrameworkID: ed.ID, Version: ed.Version, Period: 2026}
+	_, err = store.SaveCountryAnswers(ctx, u.Actor(), key, nil, answers)
+	return err
 }
 
 const loadPassword = "load test pass phrase 2026"
@@ -362,7 +391,9 @@ func (r *loadRun) respondent(i int) {
 		return
 	}
 	var ed struct {
-		Dimensions []struct{ Indicators []struct{ ID string } }
+		Dimensions []struct {
+			Indicators []struct{ ID, Scope string }
+		}
 	}
 	if err := r.call("get framework", http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", "", nil, &ed); err != nil {
 		return
@@ -376,6 +407,9 @@ func (r *loadRun) respondent(i int) {
 		}
 		for _, d := range ed.Dimensions {
 			for k, ind := range d.Indicators {
+				if ind.Scope == "country" {
+					continue // the country's coordinator answered it
+				}
 				body := map[string]any{"version": a.Version, "answers": map[string]any{ind.ID: map[string]any{"level": 1 + (k+n)%5}}}
 				if err := r.call("save answer", http.MethodPut, fmt.Sprintf("/api/v1/assessments/%d/answers", a.ID), token, body, &a); err != nil {
 					break

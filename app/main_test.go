@@ -65,6 +65,27 @@ func TestFrameworksValidateCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "bad.yaml:") || !strings.Contains(out.String(), "dimensions[1].weight: must be greater than 0") {
 		t.Errorf("output lacks the located problem: %s", out.String())
 	}
+	// An edition that continues another is checked against it when the
+	// other is given too (or built in), and still validates alone.
+	next, _ := os.ReadFile("../frameworks/testdata/all-types-0.2.0.yaml")
+	os.WriteFile(filepath.Join(dir, "next.yaml"), next, 0o644)
+	os.WriteFile(filepath.Join(dir, "next-bad.yaml"), bytes.Replace(next, []byte("replaces: [A.4]"), []byte("replaces: [A.9]"), 1), 0o644)
+	prev := "../frameworks/testdata/all-types.yaml"
+	out.Reset()
+	if err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "next.yaml")}, env(nil), nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "replaces not checked") || !strings.Contains(out.String(), "ok: test-all-types 0.2.0") {
+		t.Errorf("next edition alone: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"frameworks", "validate", prev, filepath.Join(dir, "next.yaml")}, env(nil), nil, &out, io.Discard); err != nil ||
+		strings.Contains(out.String(), "not checked") {
+		t.Errorf("next edition with its previous: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	err = run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "next-bad.yaml"), prev}, env(nil), nil, &out, io.Discard)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), `next-bad.yaml:80: dimensions[0].indicators[4].replaces[0]: test-all-types@0.1.0 has no indicator "A.9"`) {
+		t.Errorf("next edition replacing an unknown indicator: exit %d\n%s", exitCode(err), out.String())
+	}
 	if exitCode(run(context.Background(), []string{"frameworks"}, env(nil), nil, io.Discard, io.Discard)) != 2 {
 		t.Error("usage error is not exit 2")
 	}

@@ -35,6 +35,10 @@ type frameworkPage struct {
 	Versions    []*frameworks.Edition
 	TotalWeight float64
 	Query       string // ?version=… when an older version is shown
+	// The edition this one continues, and what changed from it, in the
+	// page's language.
+	Previous *frameworks.Edition
+	Changes  []string
 }
 
 func (s *server) frameworkPage(c echo.Context) (*frameworkPage, error) {
@@ -58,6 +62,9 @@ func (s *server) showFramework(c echo.Context) error {
 	p, err := s.frameworkPage(c)
 	if err != nil {
 		return err
+	}
+	if prev, ok := s.editions.Previous(p.Edition); ok {
+		p.Previous, p.Changes = prev, s.changelog(langOf(c), prev, p.Edition)
 	}
 	v := s.render.view(c, p.Edition.Title.In(langOf(c)), p)
 	return c.Render(http.StatusOK, "framework", v)

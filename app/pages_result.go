@@ -18,6 +18,7 @@ type dimensionRow struct {
 	Value  assessments.DimensionResult
 	Prev   float64 // NaN when there is no previous score
 	Change float64
+	Note   string // how the dimension relates to the previous assessment's edition
 }
 
 // HasPrev reports whether the previous assessment scored this dimension.
@@ -42,6 +43,11 @@ type resultPage struct {
 	Gaps      []indicatorResult
 	Items     []indicatorResult // every indicator, in edition order, for the report
 	Chart     radarChart
+	CapNote   string // why the overall level is capped, if it is
+	// When the previous assessment used another edition: what that does
+	// to the comparison, and the indicators it makes incomparable.
+	EditionNote   string
+	NotComparable []string
 }
 
 // resultPage computes what the result and report pages show.
@@ -49,6 +55,7 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 	lang := langOf(c)
 	ed := v.Edition
 	p := &resultPage{View: v}
+	p.CapNote = s.capNote(lang, ed, v.Result.Overall)
 	prevScores := map[string]float64{}
 	prev, err := s.store.Previous(c.Request().Context(), actorOf(c), v.Assessment)
 	switch {
@@ -60,6 +67,38 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 	case !errors.Is(err, assessments.ErrNotFound):
 		return nil, err
 	}
+	// A previous assessment on another edition is compared through the
+	// edition's replaces: a dimension's previous score is that of the one
+	// dimension it continues, and none where the edition changed it.
+	var mapping *frameworks.Mapping
+	if prev != nil && prev.FrameworkVersion != ed.Version {
+		if old, ok := s.editions.Edition(prev.FrameworkID, prev.FrameworkVersion); ok {
+			mapping, _ = s.editions.Mapping(old, ed)
+		}
+		if mapping == nil {
+			p.EditionNote = s.msgs.T(lang, "result.edition.unmapped", prev.Period, prev.FrameworkVersion)
+			prevScores = map[string]float64{}
+		} else {
+			p.EditionNote = s.msgs.T(lang, "result.edition.changed", prev.Period, prev.FrameworkVersion, ed.Version)
+			if !mapping.OverallComparable() {
+				p.EditionNote += " " + s.msgs.T(lang, "result.edition.overall", prev.Period, ed.Version)
+			}
+			mapped := map[string]float64{}
+			for _, dim := range ed.Dimensions {
+				if l := mapping.Dimension(dim.ID); l.Comparable() {
+					if ps, ok := prevScores[l.From[0]]; ok {
+						mapped[dim.ID] = ps
+					}
+				}
+				for _, ind := range dim.Indicators {
+					if l := mapping.Indicator(ind.ID); !l.Comparable() {
+						p.NotComparable = append(p.NotComparable, ind.ID+": "+s.linkNote(lang, mapping, l))
+					}
+				}
+			}
+			prevScores = mapped
+		}
+	}
 	current := radarSeries{Name: s.msgs.T(lang, "result.series.current", v.Assessment.Period)}
 	previous := radarSeries{}
 	if prev != nil {
@@ -69,6 +108,9 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 		dim := &ed.Dimensions[i]
 		dr := v.Result.Dimensions[i]
 		row := dimensionRow{Dim: dim, Value: dr, Prev: math.NaN()}
+		if mapping != nil {
+			row.Note = s.linkNote(lang, mapping, mapping.Dimension(dim.ID))
+		}
 		if ps, ok := prevScores[dim.ID]; ok {
 			row.Prev = ps
 			if dr.Value.Scored {
@@ -91,10 +133,10 @@ func (s *server) resultPage(c echo.Context, v *assessments.View) (*resultPage, e
 				continue
 			}
 			ir := indicatorResult{Dim: dim, Ind: ind, Answer: a, Score: score, Level: level, Top: top}
-			if level < top {
-				if rec, ok := ind.Recommendation(level); ok {
-					ir.Advice = &rec
-				}
+			// Below the top, the advice for moving up; at the top, only
+			// advice written for it ("sustain and share"), never a lower one.
+			if rec, ok := ind.Recommendation(level); ok && (level < top || rec.Level == top) {
+				ir.Advice = &rec
 			}
 			p.Items = append(p.Items, ir)
 		}

@@ -60,7 +60,14 @@ func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessment
 		if strings.HasPrefix(name, "_") {
 			continue // layout and partials
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/_*.html", p)
+		files := []string{"templates/_*.html", p}
+		if name == "country" {
+			// The coordinator's form asks its questions with the
+			// questionnaire's "question" template; country.html comes
+			// last, so its "content" is the one kept.
+			files = []string{"templates/_*.html", "templates/questionnaire.html", p}
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
@@ -213,6 +220,14 @@ func (v *view) N(key string, n any, args ...any) string {
 
 // X picks the request's language from a framework text.
 func (v *view) X(t frameworks.Text) string { return t.In(v.Lang) }
+
+// DimensionTitle is the title of an edition's dimension, or its id.
+func (v *view) DimensionTitle(ed *frameworks.Edition, id string) string {
+	if d, ok := ed.Dimension(id); ok {
+		return d.Title.In(v.Lang)
+	}
+	return id
+}
 
 // Paras splits a framework text into paragraphs at blank lines.
 func (v *view) Paras(t frameworks.Text) []string {

@@ -73,6 +73,7 @@ func (s *server) routes() *echo.Echo {
 	reader := allow(assessments.Actor.SeesAllOrganisations)
 	revoker := allow(assessments.Actor.CanRevoke)
 	respondent := allow(assessments.Actor.CanAssess)
+	coordinator := allow(assessments.Actor.CoordinatesCountry)
 	edit := s.canEdit
 
 	e.GET("/healthz", s.health)
@@ -137,6 +138,11 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/assessments/:id/export.xlsx", s.exportWorkbook, signedIn)
 	e.POST("/assessments/:id/import", s.importAssessment, signedIn, edit)
 
+	// Country answers: a coordinator answers the country-scope indicators.
+	e.GET("/country", s.showCountry, signedIn, coordinator)
+	e.GET("/country/:framework/:version/:period", s.showCountryAnswers, signedIn, coordinator)
+	e.POST("/country/:framework/:version/:period", s.saveCountryAnswers, signedIn, coordinator)
+
 	// Review.
 	e.GET("/review", s.showReviewQueue, signedIn, reader)
 	e.GET("/assessments/:id/review", s.showReview, signedIn, reader)
@@ -184,6 +190,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/assessments/:id/import", s.apiImport, signedIn, edit)
 	api.POST("/assessments/:id/review", s.apiReview, signedIn, reviewer)
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
+	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
+	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)
 	api.GET("/cards/:id", s.apiCard, shareable)
 	api.GET("/cards/:id/tlog-proof", s.apiCardProof, shareable)
 	api.POST("/cards/verify", s.apiVerify)

@@ -139,6 +139,12 @@ func TestPages(t *testing.T) {
 		{"/reference", "WSIS action lines", "Направления деятельности ВВУИО"},
 		{"/reference/wsis", "International and regional cooperation", "Международное и региональное сотрудничество"},
 		{"/reference/dmf", "Saint Petersburg", "Санкт-Петербург"},
+		// The project's own explanations stand apart from the summary of the source, labelled.
+		{"/reference/dmf", `<div class="project-note" role="note">`, `<div class="project-note" role="note">`},
+		{"/reference/dmf", "explanation (not from the ESCAP source)", "Пояснение проекта DMF (не из материалов ЭСКАТО)"},
+		{"/reference/dmf", "About this tool (not from the ESCAP source)", "Об этом приложении (не из материалов ЭСКАТО)"},
+		// Edition 1.1.0 advises the top level too.
+		{"/frameworks/escap-dmf-dps-sme/dimensions/SERV", "At Proactive: sustain and share", "На уровне «Проактивный»: поддерживайте достигнутое"},
 		{"/reference/apis", "2022", "2022"},
 	}
 	for _, tc := range cases {

@@ -67,6 +67,19 @@ func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
+	// The sheets are protected (without a password: a guard against
+	// typing into the wrong row, not a lock) so that only a service
+	// row's answer cells take input; a scope: country row, grey, shows
+	// the coordinator's answer, which the import ignores.
+	input, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}, Protection: &excelize.Protection{Locked: false}})
+	if err != nil {
+		return nil, err
+	}
+	country, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"EEEEEE"}}})
+	if err != nil {
+		return nil, err
+	}
 	yes := T("xlsx.yes")
 	for i, d := range ed.Dimensions {
 		sheet := d.ID
@@ -101,7 +114,12 @@ func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, e
 		for j, ind := range d.Indicators {
 			row := firstRow + j
 			a := v.Answers[ind.ID]
-			values := map[int]any{cols.ID: ind.ID, cols.Question: ind.Question.In(lang), cols.How: howToAnswer(T, &ind, lang),
+			inherited := ind.CountryScoped()
+			how := howToAnswer(T, &ind, lang)
+			if inherited {
+				how = inheritedNote(T, v, a)
+			}
+			values := map[int]any{cols.ID: ind.ID, cols.Question: ind.Question.In(lang), cols.How: how,
 				cols.Justification: a.Justification, cols.Comment: a.Comment, cols.Evidence: strings.Join(a.Evidence, "\n")}
 			if a.NA {
 				values[cols.NA] = yes
@@ -134,9 +152,19 @@ func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, e
 				values[cols.Answer] = a.Text
 			}
 			for col := cols.ID; col <= cols.Evidence; col++ {
-				if err := set(col, row, values[col], wrap); err != nil {
+				style := wrap
+				switch {
+				case inherited:
+					style = country
+				case col >= cols.Answer:
+					style = input
+				}
+				if err := set(col, row, values[col], style); err != nil {
 					return nil, err
 				}
+			}
+			if inherited {
+				continue
 			}
 			if err := addValidation(f, sheet, cols, row, &ind, T, yes, lang); err != nil {
 				return nil, err
@@ -153,6 +181,10 @@ func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, e
 			}
 		}
 		if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, XSplit: 2, YSplit: headerRow, TopLeftCell: "C3", ActivePane: "bottomRight"}); err != nil {
+			return nil, err
+		}
+		if err := f.ProtectSheet(sheet, &excelize.SheetProtectionOptions{SelectLockedCells: true, SelectUnlockedCells: true,
+			FormatColumns: true, FormatRows: true}); err != nil {
 			return nil, err
 		}
 	}
@@ -178,6 +210,18 @@ func (s *server) assessmentWorkbook(v *assessments.View, lang string) ([]byte, e
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// inheritedNote says, in a scope: country row, that the answer is the
+// country's and who gave it, or that the coordinator has yet to give it.
+func inheritedNote(T func(string, ...any) string, v *assessments.View, a assessments.Answer) string {
+	switch {
+	case a.Empty():
+		return T("country.inherited.missing")
+	case v.CountryBy != "":
+		return T("country.inherited.by", v.CountryBy)
+	}
+	return T("country.inherited")
 }
 
 // howToAnswer says what the answer cell takes.
@@ -364,6 +408,13 @@ func readWorkbook(data []byte, v *assessments.View) (int, assessments.Answers, e
 			}
 			at := func(col int) string { return d.ID + "!" + cellName(col, r+1) }
 			where[id] = d.ID + "!" + strconv.Itoa(r+1)
+			// A scope: country row is read like any other, then ignored
+			// when it still shows the country's answer; a change to it is
+			// refused at its cell, since the coordinator answers it.
+			rowProblems := p
+			if ind.CountryScoped() {
+				rowProblems = workbookProblems{}
+			}
 			a := assessments.Answer{Justification: cell(cols.Justification), Comment: cell(cols.Comment)}
 			for _, l := range strings.Split(cell(cols.Evidence), "\n") {
 				if l = strings.TrimSpace(l); l != "" {
@@ -375,7 +426,7 @@ func readWorkbook(data []byte, v *assessments.View) (int, assessments.Answers, e
 			case yesWord(na):
 				a.NA = true
 			default:
-				p.add(at(cols.NA), "must be empty, or yes when the indicator does not apply")
+				rowProblems.add(at(cols.NA), "must be empty, or yes when the indicator does not apply")
 			}
 			answer := cell(cols.Answer)
 			switch {
@@ -383,7 +434,7 @@ func readWorkbook(data []byte, v *assessments.View) (int, assessments.Answers, e
 			case ind.Type == frameworks.TypeLevel:
 				k, err := strconv.Atoi(strings.TrimSuffix(answer, ".0"))
 				if err != nil {
-					p.add(at(cols.Answer), "must be a level from 1 to %d", len(ind.Options))
+					rowProblems.add(at(cols.Answer), "must be a level from 1 to %d", len(ind.Options))
 				} else {
 					a.Level = &k
 				}
@@ -394,7 +445,7 @@ func readWorkbook(data []byte, v *assessments.View) (int, assessments.Answers, e
 					}
 					o := optionNamed(ind, part)
 					if o == "" {
-						p.add(at(cols.Answer), "%q is not one of this indicator's options", part)
+						rowProblems.add(at(cols.Answer), "%q is not one of this indicator's options", part)
 						break
 					}
 					a.Selected = append(a.Selected, o)
@@ -402,17 +453,23 @@ func readWorkbook(data []byte, v *assessments.View) (int, assessments.Answers, e
 			case ind.Type == frameworks.TypeNumber:
 				x, err := strconv.ParseFloat(strings.ReplaceAll(strings.ReplaceAll(answer, " ", ""), ",", "."), 64)
 				if err != nil {
-					p.add(at(cols.Answer), "must be a number")
+					rowProblems.add(at(cols.Answer), "must be a number")
 				} else {
 					a.Value = &x
 				}
 			default:
 				a.Text = answer
 			}
+			if ind.CountryScoped() {
+				for _, col := range changedCells(cols, v.Answers[id], a, rowProblems) {
+					p.add(at(col), "answered for the whole country by the coordinator")
+				}
+				continue
+			}
 			answers[id] = a
 		}
 		for _, ind := range d.Indicators {
-			if _, ok := where[ind.ID]; !ok {
+			if _, ok := where[ind.ID]; !ok && !ind.CountryScoped() {
 				p.add(d.ID+"!", "the row of indicator %s is missing", ind.ID)
 			}
 		}
@@ -465,6 +522,34 @@ func changedAnswers(saved, read assessments.Answers) assessments.Answers {
 		}
 		out[id] = a
 	}
+	return out
+}
+
+// changedCells names the columns of a scope: country row whose content
+// is not the country's answer: those that did not read (problems) and
+// those that read differently.
+func changedCells(cols workbookColumns, country, read assessments.Answer, problems workbookProblems) []int {
+	var out []int
+	for at := range problems {
+		_, cell, _ := strings.Cut(at, "!")
+		if col, _, err := excelize.CellNameToCoordinates(cell); err == nil {
+			out = append(out, col)
+		}
+	}
+	eqInt := (country.Level == nil) == (read.Level == nil) && (country.Level == nil || *country.Level == *read.Level)
+	eqVal := (country.Value == nil) == (read.Value == nil) && (country.Value == nil || *country.Value == *read.Value)
+	for col, same := range map[int]bool{
+		cols.Answer:        eqInt && eqVal && slices.Equal(country.Selected, read.Selected) && country.Text == read.Text,
+		cols.NA:            country.NA == read.NA,
+		cols.Justification: country.Justification == read.Justification,
+		cols.Comment:       country.Comment == read.Comment,
+		cols.Evidence:      slices.Equal(country.Evidence, read.Evidence),
+	} {
+		if !same && !slices.Contains(out, col) {
+			out = append(out, col)
+		}
+	}
+	slices.Sort(out)
 	return out
 }
 

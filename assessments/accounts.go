@@ -43,7 +43,7 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 		checkUserName(v, name)
 	}
 	if ch.Role != nil && !ch.Role.Valid() {
-		v.add("role", "must be respondent, reviewer or admin")
+		v.add("role", "must be respondent, coordinator, reviewer or admin")
 	}
 	if ch.OrganisationID != nil && *ch.OrganisationID != 0 {
 		if _, err := s.Organisation(ctx, *ch.OrganisationID); err != nil {
@@ -77,7 +77,7 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 			after.OrganisationID = nil
 		case ch.OrganisationID != nil:
 			after.OrganisationID = ch.OrganisationID
-		case after.Role != RoleRespondent:
+		case !after.Role.HasOrganisation():
 			after.OrganisationID = nil
 		}
 		disabling := ch.Disabled != nil && *ch.Disabled && u.DisabledAt == nil
@@ -91,8 +91,10 @@ func (s *Store) UpdateUser(ctx context.Context, by Actor, id uint, ch UserChange
 		switch {
 		case after.Role == RoleRespondent && after.OrganisationID == nil:
 			v.add("organisation", "a respondent belongs to an organisation")
-		case after.Role != RoleRespondent && after.OrganisationID != nil:
-			v.add("organisation", "only respondents belong to an organisation")
+		case after.Role == RoleCoordinator && after.OrganisationID == nil:
+			v.add("organisation", "a coordinator belongs to an organisation of the country they coordinate")
+		case !after.Role.HasOrganisation() && after.OrganisationID != nil:
+			v.add("organisation", "only respondents and coordinators belong to an organisation")
 		}
 		if activeAdmin(&u) && !activeAdmin(&after) {
 			var admins []User

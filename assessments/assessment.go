@@ -273,8 +273,10 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 			return err
 		}
 		v.Assessment = a
-		v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean)
-		return err
+		if v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean); err != nil {
+			return err
+		}
+		return s.inheritInto(tx, v)
 	})
 	if err != nil {
 		return nil, err
@@ -301,7 +303,16 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 	if err != nil {
 		return nil, nil, err
 	}
+	v := invalid{}
+	refuseCountryScoped(ed, clean, v)
 	if err := ValidateAnswers(ed, clean); err != nil {
+		var ve *ValidationError
+		errors.As(err, &ve)
+		for f, m := range ve.Fields {
+			v.addMessage(f, m)
+		}
+	}
+	if err := v.err(); err != nil {
 		return nil, nil, err
 	}
 	if base != nil && *base != a.Version {
@@ -395,9 +406,27 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err != nil {
 			return err
 		}
+		country, err := inherited(tx, a, ed)
+		if err != nil {
+			return err
+		}
+		if country != nil {
+			answers = Inherit(ed, answers, country)
+		}
 		res := Score(ed, answers)
 		if !res.Complete() {
-			return &IncompleteError{Missing: res.Missing}
+			ie := &IncompleteError{Missing: res.Missing}
+			for _, id := range res.Missing {
+				if ind, _, _ := ed.Indicator(id); ind.CountryScoped() {
+					ie.Country = append(ie.Country, id)
+				}
+			}
+			return ie
+		}
+		if country != nil {
+			if err := s.snapshotCountryAnswers(tx, by, a, ed, country); err != nil {
+				return err
+			}
 		}
 		if err := s.storeScores(tx, a, res, false); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,7 +44,10 @@ func newWorldAt(t testing.TB, path string, is *assessments.Issuer) *world {
 	t.Helper()
 	ctx := context.Background()
 	s := mustOpen(t, path, is)
-	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "")
+	// The workflow tests assert 1.0.0's shape (26 indicators, none answered
+	// for the whole country); country answers have their own world in
+	// country_test.go.
+	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "1.0.0")
 	w := &world{s: s, ed: ed}
 	user := func(email string, role assessments.Role, org uint) assessments.Actor {
 		u, err := s.CreateUser(ctx, nil, assessments.NewUser{Email: email, Password: testPassword, Role: role, OrganisationID: org})
@@ -71,7 +75,7 @@ func newWorldAt(t testing.TB, path string, is *assessments.Issuer) *world {
 
 func (w *world) draft(t *testing.T) *assessments.Assessment {
 	t.Helper()
-	a, err := w.s.CreateAssessment(context.Background(), w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026})
+	a, err := w.s.CreateAssessment(context.Background(), w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +84,42 @@ func (w *world) draft(t *testing.T) *assessments.Assessment {
 
 func all(ed *frameworks.Edition, k int) assessments.Answers {
 	return uniform(ed, k)
+}
+
+// answerCountry has a new coordinator of country answer every scope:
+// country indicator of ed at level k for period, as service assessments of
+// that country need before they can be submitted.
+func answerCountry(t testing.TB, s *assessments.Store, country string, ed *frameworks.Edition, period, k int) {
+	t.Helper()
+	ctx := context.Background()
+	org, err := s.CreateOrganisation(ctx, nil, assessments.Organisation{Name: "Digital development office", Country: country, Kind: "ministry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, nil, assessments.NewUser{Email: "coordinator@" + strings.ToLower(country) + ".example", Password: testPassword, Role: assessments.RoleCoordinator, OrganisationID: org.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := assessments.Answers{}
+	for _, ind := range ed.CountryIndicators() {
+		answers[ind.ID] = assessments.Answer{Level: lv(k)}
+	}
+	key := assessments.CountryKey{Country: country, FrameworkID: ed.ID, Version: ed.Version, Period: period}
+	if _, err := s.SaveCountryAnswers(ctx, u.Actor(), key, nil, answers); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// serviceAnswers answers every indicator of ed that a service assessment
+// answers itself (not the scope: country ones) at level k.
+func serviceAnswers(ed *frameworks.Edition, k int) assessments.Answers {
+	out := assessments.Answers{}
+	for id, a := range uniform(ed, k) {
+		if ind, _, _ := ed.Indicator(id); !ind.CountryScoped() {
+			out[id] = a
+		}
+	}
+	return out
 }
 
 func TestAssessmentWorkflow(t *testing.T) {
@@ -157,7 +197,7 @@ func TestOtherOrganisationsAreInvisible(t *testing.T) {
 	if _, err := w.s.Service(ctx, w.b, w.svcA.ID); !errors.Is(err, assessments.ErrNotFound) {
 		t.Errorf("B reads A's service: %v", err)
 	}
-	if _, err := w.s.CreateAssessment(ctx, w.b, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026}); err == nil {
+	if _, err := w.s.CreateAssessment(ctx, w.b, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026}); err == nil {
 		t.Error("B assesses A's service")
 	}
 	if list, _ := w.s.Assessments(ctx, w.b, assessments.Filter{}); len(list) != 0 {
@@ -255,7 +295,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 	// Offline, the agency raises SERV.1 and imports the file into a new period.
 	data, _ := jsonMarshal(ex, func(e *assessments.Export) { e.Answers["SERV.1"] = assessments.Answer{Level: lv(5)} })
-	next, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2027})
+	next, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2027})
 	v, err := w.s.Import(ctx, w.a, next.ID, data)
 	if err != nil {
 		t.Fatalf("import: %v", err)

@@ -38,6 +38,15 @@ type Comparison struct {
 	TrendPeriods []int             // oldest first
 	Public       bool              // the minimum-services rule applied to this viewer
 	MinServices  int
+	// Basket is, per shown country in ranking order, the edition's basket
+	// services it has approved assessments of in the period; nil when the
+	// edition has no basket.
+	Basket []BasketRow
+
+	// Earlier editions of the framework: those whose years the trend
+	// includes because the compared edition continues their dimensions one
+	// to one, and those left out because it changed them.
+	TrendFrom, TrendBroken []*frameworks.Edition
 }
 
 // ComparedCountry is one shown country of a comparison.
@@ -45,7 +54,8 @@ type ComparedCountry struct {
 	CountryScores
 	Name      frameworks.Text
 	Subregion string
-	Level     int // of the overall mean
+	Level     int  // of the overall mean, held below a gate as a service's is
+	CappedBy  *Cap // the gate holding Level below the band of the mean, if any
 }
 
 // RegionScores is the service-weighted mean of a group of shown countries.
@@ -61,9 +71,10 @@ type RegionScores struct {
 
 // CountryTrend is one country's mean overall score per period.
 type CountryTrend struct {
-	Code   string
-	Name   frameworks.Text
-	Values []float64 // per Comparison.TrendPeriods; NaN where there is none
+	Code     string
+	Name     frameworks.Text
+	Values   []float64 // per Comparison.TrendPeriods; NaN where there is none
+	Versions []string  // the edition version of each value; "" where there is none
 }
 
 // Comparison aggregates the approved assessments of an edition by country.
@@ -103,7 +114,13 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 			cmpn.Suppressed = append(cmpn.Suppressed, sc.Code)
 			continue
 		}
-		row := ComparedCountry{CountryScores: sc, Level: ed.LevelFor(sc.Overall.Mean).Level}
+		row := ComparedCountry{CountryScores: sc}
+		row.Level, row.CappedBy = GateLevel(ed, ed.LevelFor(sc.Overall.Mean).Level, func(id string) int {
+			if st, ok := sc.Dimensions[id]; ok {
+				return ed.LevelFor(st.Mean).Level
+			}
+			return 0
+		})
 		if ct, ok := s.countries.Country(sc.Code); ok {
 			row.Name, row.Subregion = ct.Name, ct.Subregion
 		}
@@ -114,6 +131,9 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 	})
 	cmpn.regions(s.countries)
 	if err := s.trend(ctx, cmpn); err != nil {
+		return nil, err
+	}
+	if err := s.basket(ctx, cmpn); err != nil {
 		return nil, err
 	}
 	return cmpn, nil
@@ -219,6 +239,10 @@ func (g *RegionScores) add(c CountryScores) {
 
 // trend fills each shown country's mean per period. The public view keeps
 // the same rule per period: a period with too few services shows no value.
+// Years assessed on an earlier edition are included where the compared
+// edition continues its dimensions one to one and has no value of its own
+// for that country and year; otherwise they are left out and the edition
+// is named in TrendBroken.
 func (s *Store) trend(ctx context.Context, cmpn *Comparison) error {
 	if len(cmpn.Countries) == 0 {
 		return nil
@@ -231,19 +255,46 @@ func (s *Store) trend(ctx context.Context, cmpn *Comparison) error {
 	if err != nil {
 		return err
 	}
+	type key struct {
+		country string
+		period  int
+	}
+	chosen := map[key]trendPoint{}
+	version := map[key]string{}
+	for _, p := range points {
+		chosen[key{p.Country, p.Period}], version[key{p.Country, p.Period}] = p, cmpn.Edition.Version
+	}
 	cmpn.TrendPeriods = slices.Clone(cmpn.Periods)
+	for old, ok := s.editions.Previous(cmpn.Edition); ok; old, ok = s.editions.Previous(old) {
+		older, err := s.trendPoints(ctx, old, codes)
+		if err != nil {
+			return err
+		}
+		if len(older) == 0 {
+			continue
+		}
+		if m, ok := s.editions.Mapping(old, cmpn.Edition); !ok || !m.OverallComparable() {
+			cmpn.TrendBroken = append(cmpn.TrendBroken, old)
+			continue
+		}
+		cmpn.TrendFrom = append(cmpn.TrendFrom, old)
+		for _, p := range older {
+			k := key{p.Country, p.Period}
+			if _, have := chosen[k]; !have {
+				chosen[k], version[k] = p, old.Version
+			}
+			if !slices.Contains(cmpn.TrendPeriods, p.Period) {
+				cmpn.TrendPeriods = append(cmpn.TrendPeriods, p.Period)
+			}
+		}
+	}
 	slices.Sort(cmpn.TrendPeriods)
 	for _, r := range cmpn.Countries {
-		tr := CountryTrend{Code: r.Code, Name: r.Name, Values: make([]float64, len(cmpn.TrendPeriods))}
-		for i := range tr.Values {
+		tr := CountryTrend{Code: r.Code, Name: r.Name, Values: make([]float64, len(cmpn.TrendPeriods)), Versions: make([]string, len(cmpn.TrendPeriods))}
+		for i, period := range cmpn.TrendPeriods {
 			tr.Values[i] = math.NaN()
-		}
-		for _, p := range points {
-			if p.Country != r.Code || !cmpn.shows(p.Services) {
-				continue
-			}
-			if i := slices.Index(cmpn.TrendPeriods, p.Period); i >= 0 {
-				tr.Values[i] = p.Mean
+			if p, ok := chosen[key{r.Code, period}]; ok && cmpn.shows(p.Services) {
+				tr.Values[i], tr.Versions[i] = p.Mean, version[key{r.Code, period}]
 			}
 		}
 		cmpn.Trend = append(cmpn.Trend, tr)

@@ -54,7 +54,7 @@ func compareWorld(t *testing.T) (*world, map[string]assessments.Actor) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := w.s.CreateAssessment(ctx, by, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Period: period})
+		a, err := w.s.CreateAssessment(ctx, by, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: period})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,8 +131,13 @@ func TestComparison(t *testing.T) {
 	w, resp := compareWorld(t)
 	anon := assessments.Actor{}
 	q := assessments.ComparisonQuery{Period: 2026, MinServices: minServices}
+	// The world's assessments are of its edition (1.0.0), not the newest, so
+	// comparisons name it.
 	compare := func(t *testing.T, by assessments.Actor, q assessments.ComparisonQuery) *assessments.Comparison {
 		t.Helper()
+		if q.Version == "" {
+			q.Version = w.ed.Version
+		}
 		c, err := w.s.Comparison(ctx, by, q)
 		if err != nil {
 			t.Fatal(err)
@@ -298,6 +303,10 @@ func TestComparison(t *testing.T) {
 		if c.Period != 2026 || c.Edition.ID != w.ed.ID || c.Edition.Version != w.ed.Version {
 			t.Errorf("default: period %d, edition %s", c.Period, c.Edition.Key())
 		}
+		newest, _ := w.s.Editions().Edition(w.ed.ID, "")
+		if c, err := w.s.Comparison(ctx, anon, assessments.ComparisonQuery{MinServices: minServices}); err != nil || c.Edition != newest {
+			t.Errorf("without a version: %v, want the newest edition %s", err, newest.Key())
+		}
 		empty := compare(t, anon, assessments.ComparisonQuery{Period: 2019, MinServices: minServices})
 		if len(empty.Countries)+len(empty.Suppressed) != 0 || empty.Region != nil || empty.Trend != nil {
 			t.Errorf("a year without data: %+v", empty)
@@ -352,6 +361,7 @@ func TestComparison(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
 			by := rapid.SampledFrom(actors).Draw(rt, "actor")
 			q := assessments.ComparisonQuery{
+				Version:     w.ed.Version,
 				Period:      rapid.SampledFrom([]int{0, 2025, 2026, 2024}).Draw(rt, "period"),
 				MinServices: rapid.IntRange(0, 5).Draw(rt, "min"),
 				Countries:   rapid.SliceOfDistinct(rapid.SampledFrom(all), rapid.ID).Draw(rt, "countries"),

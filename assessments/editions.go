@@ -41,6 +41,9 @@ func (s *Store) syncEditions(ctx context.Context, builtin *frameworks.Catalog) e
 	var all []*frameworks.Edition
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		for _, ed := range builtin.Editions() {
+			if err := CheckBasket(ed); err != nil {
+				return err
+			}
 			var rec editionRecord
 			err := tx.Where("framework_id = ? AND version = ?", ed.ID, ed.Version).First(&rec).Error
 			switch {

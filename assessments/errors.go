@@ -124,11 +124,16 @@ func (e *ConflictError) Error() string {
 // IncompleteError is a submission with unanswered indicators.
 type IncompleteError struct {
 	Missing []string
+	Country []string // of Missing, the scope: country ones the country's coordinator must answer
 }
 
 func (e *IncompleteError) Error() string {
+	msg := fmt.Sprintf("%d indicators still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
 	if len(e.Missing) == 1 {
-		return "1 indicator still needs an answer: " + e.Missing[0]
+		msg = "1 indicator still needs an answer: " + e.Missing[0]
 	}
-	return fmt.Sprintf("%d indicators still need an answer: %s", len(e.Missing), strings.Join(e.Missing, ", "))
+	if len(e.Country) > 0 {
+		msg += fmt.Sprintf("; the country's coordinator must answer %s for the whole country", strings.Join(e.Country, ", "))
+	}
+	return msg
 }

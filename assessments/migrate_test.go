@@ -26,6 +26,8 @@ func models() []any {
 		// 00003 adds services.retired_at to Service.
 		&Notification{}, &OutboxMail{}, &passwordReset{}, // 00004
 		&keptForm{}, // 00005
+		// 00008
+		&countryAnswerSet{}, &countryAnswerRecord{},
 	}
 }
 

@@ -12,13 +12,23 @@ const (
 	RoleRespondent Role = "respondent" // staff of one organisation: assess its services
 	RoleReviewer   Role = "reviewer"   // ESCAP reviewer: review and compare, never edit answers
 	RoleAdmin      Role = "admin"      // instance administrator: users, organisations, keys
+	// RoleCoordinator: a user of an organisation of a country who answers
+	// that country's scope: country indicators once per edition and period.
+	RoleCoordinator Role = "coordinator"
 )
 
 // Roles lists the roles in display order.
-var Roles = []Role{RoleRespondent, RoleReviewer, RoleAdmin}
+var Roles = []Role{RoleRespondent, RoleReviewer, RoleAdmin, RoleCoordinator}
 
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == RoleRespondent || r == RoleReviewer || r == RoleAdmin }
+func (r Role) Valid() bool {
+	return r == RoleRespondent || r == RoleReviewer || r == RoleAdmin || r == RoleCoordinator
+}
+
+// HasOrganisation reports whether users of this role belong to an
+// organisation: respondents assess its services, coordinators answer for
+// its country.
+func (r Role) HasOrganisation() bool { return r == RoleRespondent || r == RoleCoordinator }
 
 // Status is where an assessment is in its life.
 type Status string
@@ -75,6 +85,9 @@ type Actor struct {
 	UserID         uint
 	Role           Role
 	OrganisationID uint // 0 unless a respondent
+
+	// Country is the organisation's country; "" without one.
+	Country string
 }
 
 // Actor returns the user as an actor.
@@ -82,6 +95,9 @@ func (u *User) Actor() Actor {
 	a := Actor{UserID: u.ID, Role: u.Role}
 	if u.OrganisationID != nil {
 		a.OrganisationID = *u.OrganisationID
+	}
+	if u.Organisation != nil {
+		a.Country = u.Organisation.Country
 	}
 	return a
 }
@@ -122,6 +138,22 @@ func (a Actor) SeesAllCountries() bool { return a.Role == RoleReviewer || a.Role
 
 // CanRevoke reports whether the actor may revoke an issued card.
 func (a Actor) CanRevoke() bool { return a.Role == RoleReviewer || a.Role == RoleAdmin }
+
+// CoordinatesCountry reports whether the actor answers a country's
+// scope: country indicators: a coordinator of an organisation.
+func (a Actor) CoordinatesCountry() bool { return a.Role == RoleCoordinator && a.Country != "" }
+
+// CanAnswerCountry reports whether the actor may change the country
+// answers of this country: its own country's coordinator.
+func (a Actor) CanAnswerCountry(country string) bool {
+	return a.CoordinatesCountry() && a.Country == country
+}
+
+// SeesCountryAnswers reports whether the actor reads this country's
+// answers: its coordinator and respondents, reviewers and administrators.
+func (a Actor) SeesCountryAnswers(country string) bool {
+	return a.SeesAllOrganisations() || ((a.CoordinatesCountry() || a.CanAssess()) && a.Country == country)
+}
 
 // CanAdminister reports whether the actor manages users, organisations
 // and the audit log.
@@ -175,7 +207,7 @@ type Service struct {
 }
 
 // ServiceCategories are the kinds of SME-facing service.
-var ServiceCategories = []string{"business-registration", "tax", "licensing", "customs", "procurement", "sme-support", "other"}
+var ServiceCategories = []string{"business-registration", "tax", "licensing", "customs", "procurement", "sme-support", "other", "social-contributions"}
 
 // LifeEvents are the moments in an SME's life that a service serves.
 var LifeEvents = []string{"starting", "operating", "employing", "financing", "trading", "growing", "closing"}
@@ -296,3 +328,36 @@ type AuditEvent struct {
 	Before     []byte    `json:"before,omitempty"`
 	After      []byte    `json:"after,omitempty"`
 }
+
+// countryAnswerSet is the country answers of one country, edition and
+// period: Version increases on every save and guards against one
+// coordinator silently overwriting another's answers, as an assessment's
+// does.
+type countryAnswerSet struct {
+	Country          string    `gorm:"primaryKey;size:3"`
+	FrameworkID      string    `gorm:"primaryKey;size:100"`
+	FrameworkVersion string    `gorm:"primaryKey;size:50"`
+	Period           int       `gorm:"primaryKey;autoIncrement:false"`
+	Version          int       `gorm:"not null"`
+	UpdatedByID      uint      `gorm:"not null"`
+	UpdatedAt        time.Time `gorm:"not null"`
+}
+
+func (countryAnswerSet) TableName() string { return "country_answer_sets" }
+
+// countryAnswerRecord is one scope: country indicator's answer for a
+// country, edition and period. Version is the set's version of the save
+// that wrote it.
+type countryAnswerRecord struct {
+	Country          string    `gorm:"primaryKey;size:3"`
+	FrameworkID      string    `gorm:"primaryKey;size:100"`
+	FrameworkVersion string    `gorm:"primaryKey;size:50"`
+	Period           int       `gorm:"primaryKey;autoIncrement:false"`
+	IndicatorID      string    `gorm:"primaryKey;size:64"`
+	Data             []byte    `gorm:"not null"` // the Answer as JSON
+	Version          int       `gorm:"not null"`
+	UpdatedByID      uint      `gorm:"not null"`
+	UpdatedAt        time.Time `gorm:"not null"`
+}
+
+func (countryAnswerRecord) TableName() string { return "country_answers" }

@@ -25,7 +25,9 @@ func newMailWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "")
+	// Like the workflow world, on 1.0.0: who is told does not depend on
+	// the edition, and 1.1.0's country indicators need a coordinator.
+	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "1.0.0")
 	w := &world{s: s, ed: ed}
 	user := func(email string, role assessments.Role, org uint) assessments.Actor {
 		u, err := s.CreateUser(ctx, nil, assessments.NewUser{Email: email, Password: testPassword, Role: role, OrganisationID: org})

@@ -13,9 +13,21 @@ import (
 // ScoreJSON is a rounded score with its level and label, as the API and
 // exports carry it.
 type ScoreJSON struct {
-	Score float64 `json:"score"`
-	Level int     `json:"level"`
-	Label string  `json:"label"`
+	Score    float64  `json:"score"`
+	Level    int      `json:"level"`
+	Label    string   `json:"label"`
+	CappedBy *CapJSON `json:"capped_by,omitempty"`
+}
+
+// CapJSON says why an overall level is below the band of its score: the
+// edition's gate {level, requires: {dimension, min_level}}, the level the
+// score reaches, and the dimension's level (0 when it has no score).
+type CapJSON struct {
+	Gate           frameworks.Gate `json:"gate"`
+	UncappedLevel  int             `json:"uncapped_level"`
+	UncappedLabel  string          `json:"uncapped_label"`
+	DimensionLevel int             `json:"dimension_level"`
+	DimensionLabel string          `json:"dimension_label,omitempty"`
 }
 
 // DimensionJSON is one dimension's carried score. Score, level and label
@@ -46,7 +58,11 @@ func (r Result) JSON(ed *frameworks.Edition, lang string) ScoresJSON {
 		out.Missing = []string{}
 	}
 	if r.Overall.Scored {
-		out.Overall = &ScoreJSON{Round1(r.Overall.Score), r.Overall.Level, ed.LevelLabel(r.Overall.Level).In(lang)}
+		out.Overall = &ScoreJSON{Score: Round1(r.Overall.Score), Level: r.Overall.Level, Label: ed.LevelLabel(r.Overall.Level).In(lang)}
+		if c := r.Overall.CappedBy; c != nil {
+			out.Overall.CappedBy = &CapJSON{Gate: c.Gate, UncappedLevel: c.Uncapped, UncappedLabel: ed.LevelLabel(c.Uncapped).In(lang),
+				DimensionLevel: c.DimensionLevel, DimensionLabel: ed.LevelLabel(c.DimensionLevel).In(lang)}
+		}
 	}
 	for i, d := range r.Dimensions {
 		dj := DimensionJSON{ID: d.ID, Answered: d.Answered, Applicable: d.Applicable, NA: d.NA}
@@ -106,6 +122,19 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err e
 	if err != nil {
 		return nil, err
 	}
+	scored := answers
+	if a.Status.Editable() {
+		err = s.read(ctx, func(tx *gorm.DB) error {
+			country, err := inherited(tx, a, ed)
+			if country != nil {
+				scored = Inherit(ed, answers, country)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	return &Export{
 		Format:    ExportFormat,
 		Framework: ExportEdition{ed.ID, ed.Version, ed.Digest},
@@ -113,7 +142,7 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err e
 		Service:   ExportService{a.Service.Name, a.Service.Category, a.Service.URL},
 		Period:    a.Period, Status: a.Status, Version: a.Version,
 		Answers:  answers,
-		Scores:   Score(ed, answers).JSON(ed, "en"),
+		Scores:   Score(ed, scored).JSON(ed, "en"),
 		Exported: s.now(),
 	}, nil
 }
@@ -162,6 +191,16 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (_ *
 		}
 		if err := mayEdit(by, a); err != nil {
 			return err
+		}
+		ed, err := s.Edition(a)
+		if err != nil {
+			return err
+		}
+		// Country answers in the file (an export of a submitted assessment
+		// has them) are the country's, not the file's: the assessment
+		// inherits the current ones.
+		for id := range countryScopedOf(ed, ex.Answers) {
+			delete(ex.Answers, id)
 		}
 		if _, _, err := s.saveAnswers(tx, by, a, nil, normaliseAll(ex.Answers)); err != nil {
 			return err

@@ -28,11 +28,22 @@ type Answer struct {
 type Answers map[string]Answer
 
 // Value is a score on the 0–100 scale with its maturity level. Level is 0
-// when nothing was scored.
+// when nothing was scored. The overall level may be held below the band of
+// its score by a level gate; CappedBy then says which (nil otherwise, and
+// always nil for a dimension).
 type Value struct {
-	Score  float64
-	Level  int
-	Scored bool
+	Score    float64
+	Level    int
+	Scored   bool
+	CappedBy *Cap
+}
+
+// Cap is why an overall level is below the band its score reaches: the
+// gate's dimension is under the level the gate asks for.
+type Cap struct {
+	Gate           frameworks.Gate
+	Uncapped       int // the level of the band the score reaches
+	DimensionLevel int // the gated dimension's level; 0 when it has no score
 }
 
 // DimensionResult is one dimension's score. Applicable counts the visible
@@ -71,7 +82,10 @@ func (r Result) Complete() bool { return r.Answered == r.Applicable }
 //     denominators; unanswered indicators are missing, not zero;
 //   - dimension = Σwᵢsᵢ/Σwᵢ over answered indicators; overall = ΣW·S/ΣW
 //     over scored dimensions; the level is the band the unrounded score
-//     reaches (means are snapped to nine decimals first, see valueOf).
+//     reaches (means are snapped to nine decimals first, see valueOf);
+//   - a level gate {level: L, requires: {dimension: D, min_level: K}} holds
+//     the overall level below L while D's level is under K (a D without a
+//     score is under every K); the score stays as computed.
 //
 // Score is pure: no I/O, no clock. Answers that do not fit their indicator
 // count as unanswered; saving rejects them before they get here.
@@ -124,12 +138,40 @@ func Score(ed *frameworks.Edition, answers Answers) Result {
 	}
 	if overallWeight > 0 {
 		res.Overall = valueOf(ed, overallSum/overallWeight)
+		res.Overall.Level, res.Overall.CappedBy = GateLevel(ed, res.Overall.Level, func(id string) int {
+			for _, d := range res.Dimensions {
+				if d.ID == id && d.Value.Scored {
+					return d.Value.Level
+				}
+			}
+			return 0
+		})
 	}
 	res.Completeness = 1
 	if res.Applicable > 0 {
 		res.Completeness = float64(res.Answered) / float64(res.Applicable)
 	}
 	return res
+}
+
+// GateLevel applies the edition's level gates to an overall level, given
+// each dimension's level (0 for none): the result is below every gate's
+// level whose dimension falls short, and the cap names the gate that holds
+// it lowest (the first such gate in the edition). Scoring and the country
+// comparison both use it, so a level is capped the same way everywhere.
+func GateLevel(ed *frameworks.Edition, level int, dimLevel func(id string) int) (int, *Cap) {
+	var cp *Cap
+	capped := level
+	for _, g := range ed.Gates {
+		if g.Level > level || g.Level-1 >= capped {
+			continue // the level does not reach the gate, or it is already lower
+		}
+		if dl := dimLevel(g.Requires.Dimension); dl < g.Requires.MinLevel {
+			capped = g.Level - 1
+			cp = &Cap{Gate: g, Uncapped: level, DimensionLevel: dl}
+		}
+	}
+	return capped, cp
 }
 
 // valueOf snaps a computed mean to nine decimals before banding it. Binary

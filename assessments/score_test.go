@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
@@ -455,5 +456,137 @@ func BenchmarkScore(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		assessments.Score(ed, answers)
+	}
+}
+
+func nextAllTypes(t testing.TB) *frameworks.Edition {
+	t.Helper()
+	src, err := os.ReadFile("../frameworks/testdata/all-types-0.2.0.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, err := frameworks.Parse("all-types-0.2.0.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
+
+// TestScoreGate: all-types 0.2.0 gates level 5 on dimension A at level 4.
+func TestScoreGate(t *testing.T) {
+	ed := nextAllTypes(t)
+	a := assessments.Answers{
+		"A.1": {Level: lv(3)}, "A.2a": {Selected: pick("web")}, "A.2b": {Selected: pick("office", "agent")},
+		"A.3": {Selected: pick("yes")}, "A.5": {Level: lv(1)}, "B.4": {Level: lv(5)}, "C.1": {Selected: pick("yes")},
+	}
+	// A = (50 + 50 + 100 + 100 + 0) / 5 = 60, level 4: meets the gate.
+	// Overall = (3·60 + 100 + 100) / 5 = 76: level 4, below the gate anyway.
+	r := assessments.Score(ed, a)
+	if r.Overall.Score != 76 || r.Overall.Level != 4 || r.Overall.CappedBy != nil {
+		t.Fatalf("below the gate: overall %+v", r.Overall)
+	}
+	// With A weighing 1: (60 + 200) / 3 = 86.7, level 5, and A meets the gate.
+	light := *ed
+	light.Dimensions = slices.Clone(ed.Dimensions)
+	light.Dimensions[0].Weight = 1
+	if r := assessments.Score(&light, a); r.Overall.Level != 5 || r.Overall.CappedBy != nil {
+		t.Fatalf("A at level 4: overall %+v", r.Overall)
+	}
+	// A.2b to one item: A = (50 + 50 + 50 + 100 + 0) / 5 = 50, level 3;
+	// overall (50 + 200) / 3 = 83.3 reaches level 5 but is capped at 4.
+	a["A.2b"] = assessments.Answer{Selected: pick("office")}
+	r = assessments.Score(&light, a)
+	if math.Abs(r.Overall.Score-250.0/3) > 1e-6 || r.Overall.Level != 4 || r.Overall.CappedBy == nil {
+		t.Fatalf("gated: overall %+v", r.Overall)
+	}
+	c := r.Overall.CappedBy
+	if c.Gate.Level != 5 || c.Gate.Requires.Dimension != "A" || c.Gate.Requires.MinLevel != 4 || c.Uncapped != 5 || c.DimensionLevel != 3 {
+		t.Errorf("cap = %+v", *c)
+	}
+	if dim(r, "A").Value.CappedBy != nil {
+		t.Error("a dimension is never capped")
+	}
+	js, _ := json.Marshal(r.JSON(&light, "ru").Overall)
+	if want := `{"score":83.3,"level":4,"label":"Интегрированный","capped_by":{"gate":{"level":5,"requires":{"dimension":"A","min_level":4}},"uncapped_level":5,"uncapped_label":"Проактивный","dimension_level":3,"dimension_label":"Сложившийся"}}`; string(js) != want {
+		t.Errorf("API overall = %s\nwant %s", js, want)
+	}
+	if js, _ := json.Marshal(assessments.Score(ed, uniform(ed, 2)).JSON(ed, "en").Overall); strings.Contains(string(js), "capped") {
+		t.Errorf("uncapped overall carries a cap: %s", js)
+	}
+	// A without any score (all N/A or unanswered) does not show level 4 either.
+	for _, id := range []string{"A.1", "A.2a", "A.2b", "A.3", "A.5"} {
+		delete(a, id)
+	}
+	r = assessments.Score(&light, a)
+	if r.Overall.Score != 100 || r.Overall.Level != 4 || r.Overall.CappedBy == nil || r.Overall.CappedBy.DimensionLevel != 0 {
+		t.Errorf("A unscored: overall %+v", r.Overall)
+	}
+}
+
+// gatesGen draws arbitrary gates on ed's scale and dimensions, contradictory
+// ones included: the properties hold for any gates.
+func gatesGen(ed *frameworks.Edition) *rapid.Generator[[]frameworks.Gate] {
+	return rapid.Custom(func(t *rapid.T) []frameworks.Gate {
+		var dims []string
+		for _, d := range ed.Dimensions {
+			dims = append(dims, d.ID)
+		}
+		top := len(ed.Levels)
+		n := rapid.IntRange(0, 4).Draw(t, "gates")
+		gs := make([]frameworks.Gate, n)
+		for i := range gs {
+			gs[i] = frameworks.Gate{Level: rapid.IntRange(2, top).Draw(t, "level"), Requires: frameworks.GateRequirement{
+				Dimension: rapid.SampledFrom(dims).Draw(t, "dimension"), MinLevel: rapid.IntRange(2, top).Draw(t, "min_level"),
+			}}
+		}
+		return gs
+	})
+}
+
+// TestPropertyGates: gates never change a score; a capped level is below
+// the gate that caps it, whose dimension is below what it asks; every gate
+// whose dimension falls short holds the level below it; without gates (as
+// every edition before 1.1) the level is the band of the score.
+func TestPropertyGates(t *testing.T) {
+	for _, ed := range []*frameworks.Edition{dmf(t), allTypes(t), nextAllTypes(t)} {
+		t.Run(ed.ID+"@"+ed.Version, rapid.MakeCheck(func(t *rapid.T) {
+			answers := answersGen(ed).Draw(t, "answers")
+			ungated, gated := *ed, *ed
+			ungated.Gates = nil
+			gated.Gates = gatesGen(ed).Draw(t, "gates")
+			u, g := assessments.Score(&ungated, answers), assessments.Score(&gated, answers)
+
+			if u.Overall.CappedBy != nil || (u.Overall.Scored && u.Overall.Level != ed.LevelFor(u.Overall.Score).Level) {
+				t.Fatalf("without gates the level is the band: %+v", u.Overall)
+			}
+			if g.Overall.Score != u.Overall.Score || g.Overall.Scored != u.Overall.Scored || g.Completeness != u.Completeness {
+				t.Fatalf("gates changed the score: %+v → %+v", u.Overall, g.Overall)
+			}
+			for i := range u.Dimensions {
+				if g.Dimensions[i].Value != u.Dimensions[i].Value {
+					t.Fatalf("gates changed %s: %+v → %+v", u.Dimensions[i].ID, u.Dimensions[i].Value, g.Dimensions[i].Value)
+				}
+			}
+			if !g.Overall.Scored {
+				return
+			}
+			if g.Overall.Level > u.Overall.Level {
+				t.Fatalf("a gate raised the level: %d → %d", u.Overall.Level, g.Overall.Level)
+			}
+			if c := g.Overall.CappedBy; c != nil {
+				if g.Overall.Level >= c.Gate.Level || g.Overall.Level != c.Gate.Level-1 || c.Uncapped != u.Overall.Level ||
+					c.DimensionLevel >= c.Gate.Requires.MinLevel || c.DimensionLevel != dim(g, c.Gate.Requires.Dimension).Value.Level {
+					t.Fatalf("cap inconsistent: level %d, %+v", g.Overall.Level, *c)
+				}
+			} else if g.Overall.Level != u.Overall.Level {
+				t.Fatalf("level lowered without a cap: %d → %d", u.Overall.Level, g.Overall.Level)
+			}
+			for _, gt := range gated.Gates {
+				short := dim(g, gt.Requires.Dimension).Value.Level < gt.Requires.MinLevel
+				if short && gt.Level <= u.Overall.Level && g.Overall.Level >= gt.Level {
+					t.Fatalf("gate %+v not applied: level %d", gt, g.Overall.Level)
+				}
+			}
+		}))
 	}
 }

@@ -43,7 +43,7 @@ func (w *world) approveOne(t *testing.T, name string) *assessments.Assessment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Period: 2026})
+	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestConcurrentApprovalsKeepOneLog(t *testing.T) {
 	var ids []uint
 	for i := 0; i < 8; i++ {
 		svc, _ := w.s.CreateService(ctx, w.a, assessments.Service{Name: "Parallel " + string(rune('A'+i)), Category: "tax"})
-		a, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Period: 2026})
+		a, _ := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
 		w.s.SaveAnswers(ctx, w.a, a.ID, nil, all(w.ed, 4))
 		if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
 			t.Fatal(err)
@@ -239,7 +239,7 @@ func BenchmarkApproveAndIssue(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Period: 2026})
+		a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -404,7 +404,10 @@ func checkUpgrade(t *testing.T, database, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// New assessments use the newest edition; its country indicators are
+	// answered by the country's coordinator.
 	ed, _ := s.Editions().Edition("escap-dmf-dps-sme", "")
+	answerCountry(t, s, resp.Country, ed, 2026, 4)
 	a, err := s.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: ed.ID, Period: 2026})
 	if err != nil {
 		t.Fatal(err)
@@ -412,7 +415,7 @@ func checkUpgrade(t *testing.T, database, dir string) {
 	if a.ID <= m.Assessments[len(m.Assessments)-1].ID {
 		t.Errorf("new assessment id %d reuses the release's ids", a.ID)
 	}
-	if _, err := s.SaveAnswers(ctx, resp, a.ID, nil, all(ed, 4)); err != nil {
+	if _, err := s.SaveAnswers(ctx, resp, a.ID, nil, serviceAnswers(ed, 4)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Submit(ctx, resp, a.ID); err != nil {

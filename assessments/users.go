@@ -57,22 +57,25 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 		v.add("name", "must be at most 200 characters")
 	}
 	if !nu.Role.Valid() {
-		v.add("role", "must be respondent, reviewer or admin")
+		v.add("role", "must be respondent, coordinator, reviewer or admin")
 	}
 	if m := CheckPassword(nu.Password, nu.Email); m.Format != "" {
 		v.addMessage("password", m)
 	}
 	var orgID *uint
+	var org *Organisation
 	switch {
 	case nu.Role == RoleRespondent && nu.OrganisationID == 0:
 		v.add("organisation", "a respondent belongs to an organisation")
-	case nu.Role == RoleRespondent:
-		if _, err := s.Organisation(ctx, nu.OrganisationID); err != nil {
+	case nu.Role == RoleCoordinator && nu.OrganisationID == 0:
+		v.add("organisation", "a coordinator belongs to an organisation of the country they coordinate")
+	case nu.Role.HasOrganisation():
+		if org, err = s.Organisation(ctx, nu.OrganisationID); err != nil {
 			v.add("organisation", "no such organisation")
 		}
 		orgID = &nu.OrganisationID
 	case nu.OrganisationID != 0:
-		v.add("organisation", "only respondents belong to an organisation")
+		v.add("organisation", "only respondents and coordinators belong to an organisation")
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -103,6 +106,7 @@ func (s *Store) CreateUser(ctx context.Context, by *Actor, nu NewUser) (_ *User,
 	if err != nil {
 		return nil, err
 	}
+	u.Organisation = org // so that u.Actor() knows the country, as a signed-in user's does
 	return u, nil
 }
 

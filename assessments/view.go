@@ -26,6 +26,19 @@ type View struct {
 	Comments     map[string]ReviewComment // by indicator, of the last return; empty if never returned
 	Card         *CardRecord              // the issued card, without its signed bytes; nil if none
 	Result       Result                   // the live scores of Answers
+	// CountryAnswers are the answers to the edition's scope: country
+	// indicators, which Answers includes: inherited from the country's
+	// coordinator while the assessment is editable, as copied at
+	// submission since. Nil when the edition has no such indicators.
+	CountryAnswers Answers
+	CountryBy      string // who last saved the country answers, while they are inherited live
+}
+
+// CountryScoped reports whether an indicator's answer is the country's,
+// shown read-only in the assessment.
+func (v *View) CountryScoped(id string) bool {
+	ind, _, ok := v.Edition.Indicator(id)
+	return ok && ind.CountryScoped()
 }
 
 // Indicator returns an indicator of the assessment's edition, or nil.
@@ -92,6 +105,9 @@ func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
 		return nil, err
 	}
 	if v.Answers, err = loadAnswers(tx, a.ID); err != nil {
+		return nil, err
+	}
+	if err := s.inheritInto(tx, v); err != nil {
 		return nil, err
 	}
 	v.Result = Score(v.Edition, v.Answers)

@@ -251,7 +251,7 @@ func TestViewLeavesNoTransactionOpen(t *testing.T) {
 func BenchmarkView(b *testing.B) {
 	ctx := context.Background()
 	w := newWorld(b)
-	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Period: 2026})
+	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package frameworks
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,7 +36,38 @@ func NewCatalog(eds ...*Edition) (*Catalog, error) {
 		}
 		return semver.Compare("v"+b.Version, "v"+a.Version)
 	})
+	// An edition that continues another is checked against it here, where
+	// both are known.
+	var errs []error
+	for _, e := range c.editions {
+		if e.Previous == "" {
+			continue
+		}
+		prev, ok := c.byKey[e.ID+"@"+e.Previous]
+		if !ok {
+			pl := &problemList{file: e.file, root: e.root}
+			pl.add("previous", "edition %s@%s is not loaded; it must be present beside this one", e.ID, e.Previous)
+			errs = append(errs, pl.list)
+			continue
+		}
+		if err := CheckPrevious(e, prev); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
 	return c, nil
+}
+
+// Previous returns the edition that e continues, if e names one and it is
+// in the catalog.
+func (c *Catalog) Previous(e *Edition) (*Edition, bool) {
+	if e.Previous == "" {
+		return nil, false
+	}
+	p, ok := c.byKey[e.ID+"@"+e.Previous]
+	return p, ok
 }
 
 // Editions returns every edition, grouped by id, newest version first.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"golang.org/x/mod/semver"
 )
 
 // checkEdition applies the rules that tags cannot express: unique ids,
@@ -59,10 +61,188 @@ func checkEdition(pl *problemList, e *Edition) {
 			}
 			checkIndicator(pl, &tx, iat, ind, len(e.Levels))
 			checkCondition(pl, iat, ind, earlier)
+			checkScope(pl, iat, ind, earlier)
 			earlier[ind.ID] = ind
 		}
 		if scored == 0 && len(dim.Indicators) > 0 {
 			pl.add(at+".indicators", "a dimension needs at least one scored indicator (all of them are text)")
+		}
+	}
+	checkGates(pl, e)
+	checkLineage(pl, e)
+	checkWhoEffort(pl, e)
+	checkBasket(pl, &tx, e.Basket)
+}
+
+// checkGates: a gate names a level it caps and a dimension level it asks
+// for, both on the edition's scale, and gates on one dimension agree.
+func checkGates(pl *problemList, e *Edition) {
+	top := len(e.Levels)
+	type key struct {
+		dim   string
+		level int
+	}
+	first := map[key]int{}
+	for i, g := range e.Gates {
+		at := fmt.Sprintf("gates[%d]", i)
+		if g.Level < 2 || g.Level > top {
+			pl.add(at+".level", "a gate keeps the overall level below this level, so it is between 2 and %d, the edition's top level (found %d)", top, g.Level)
+		}
+		if r := g.Requires; r.MinLevel < 2 || r.MinLevel > top {
+			pl.add(at+".requires.min_level", "min_level is a level between 2 and %d (every dimension reaches level 1, so a gate asking for it never applies) (found %d)", top, r.MinLevel)
+		}
+		d := g.Requires.Dimension
+		if d == "" {
+			continue
+		}
+		if _, ok := e.Dimension(d); !ok {
+			pl.add(at+".requires.dimension", "dimension %q is not defined under dimensions", d)
+		}
+		k := key{d, g.Level}
+		if j, dup := first[k]; dup {
+			pl.add(at, "gates[%d] already gates level %d on dimension %q; two gates for the same level and dimension contradict each other", j, g.Level, d)
+			continue
+		}
+		first[k] = i
+	}
+	// A higher level that asks less of a dimension than a lower level does
+	// never applies: reaching the higher level already passed the stricter gate.
+	for i, g := range e.Gates {
+		for j, h := range e.Gates {
+			if i != j && g.Requires.Dimension == h.Requires.Dimension && h.Level > g.Level && h.Requires.MinLevel < g.Requires.MinLevel {
+				pl.add(fmt.Sprintf("gates[%d].requires.min_level", j),
+					"level %d asks for %q at level %d, less than gates[%d] asks for the lower level %d (%d); a higher overall level cannot require less of a dimension",
+					h.Level, h.Requires.Dimension, h.Requires.MinLevel, i, g.Level, g.Requires.MinLevel)
+			}
+		}
+	}
+}
+
+// checkLineage: previous is an older version, and replaces is used only
+// when there is a previous edition to refer to. Whether the ids exist is
+// checked once both editions are loaded (CheckPrevious).
+func checkLineage(pl *problemList, e *Edition) {
+	if e.Previous != "" && semver.IsValid("v"+e.Previous) && semver.IsValid("v"+e.Version) &&
+		semver.Compare("v"+e.Previous, "v"+e.Version) >= 0 {
+		pl.add("previous", "must be an older version than this edition's %s (found %s)", e.Version, e.Previous)
+	}
+	replaces := func(at string, ids []string) {
+		unique(pl, at+".replaces", len(ids), func(i int) string { return ids[i] })
+		if len(ids) > 0 && e.Previous == "" {
+			pl.add(at+".replaces", "replaces refers to the previous edition, but this edition names none; add previous: VERSION at the top")
+		}
+	}
+	for d := range e.Dimensions {
+		dim := &e.Dimensions[d]
+		at := fmt.Sprintf("dimensions[%d]", d)
+		replaces(at, dim.Replaces)
+		for i := range dim.Indicators {
+			replaces(fmt.Sprintf("%s.indicators[%d]", at, i), dim.Indicators[i].Replaces)
+		}
+	}
+}
+
+// checkWhoEffort: who acts and the effort are optional, but an edition
+// that says them for one recommendation says them for all, so a reader
+// never has to guess whether a missing one means "unknown".
+func checkWhoEffort(pl *problemList, e *Edition) {
+	type rec struct {
+		at string
+		r  *Recommendation
+	}
+	var all []rec
+	who, effort := 0, 0
+	for d := range e.Dimensions {
+		for i := range e.Dimensions[d].Indicators {
+			ind := &e.Dimensions[d].Indicators[i]
+			for k := range ind.Recommendations {
+				r := &ind.Recommendations[k]
+				all = append(all, rec{fmt.Sprintf("dimensions[%d].indicators[%d].recommendations[%d]", d, i, k), r})
+				if r.Who != "" {
+					who++
+				}
+				if r.Effort != "" {
+					effort++
+				}
+			}
+		}
+	}
+	for _, x := range all {
+		if who > 0 && who < len(all) && x.r.Who == "" {
+			pl.add(x.at+".who", "is missing: other recommendations of this edition say who acts (agency, government, regulator or partners), so every one must")
+		}
+		if effort > 0 && effort < len(all) && x.r.Effort == "" {
+			pl.add(x.at+".effort", "is missing: other recommendations of this edition give an effort (low, medium or high), so every one must")
+		}
+	}
+}
+
+// CheckPrevious checks e's replaces against prev, the edition e names as
+// previous: every id it replaces exists there, and an id that exists in
+// both editions is declared as continued (otherwise a trend would silently
+// compare two different questions). Problems are located in e's file.
+func CheckPrevious(e, prev *Edition) error {
+	pl := &problemList{file: e.file, root: e.root}
+	if prev.ID != e.ID || prev.Version != e.Previous {
+		pl.add("previous", "names %s@%s, but was checked against %s", e.ID, e.Previous, prev.Key())
+		return pl.list
+	}
+	for d := range e.Dimensions {
+		dim := &e.Dimensions[d]
+		at := fmt.Sprintf("dimensions[%d]", d)
+		for i, id := range dim.Replaces {
+			if _, ok := prev.Dimension(id); !ok {
+				pl.add(fmt.Sprintf("%s.replaces[%d]", at, i), "%s has no dimension %q", prev.Key(), id)
+			}
+		}
+		if _, ok := prev.Dimension(dim.ID); ok && !slices.Contains(dim.Replaces, dim.ID) {
+			pl.add(at+".id", "dimension %q also exists in %s; list it under replaces if this one continues it, or choose a new id", dim.ID, prev.Key())
+		}
+		for i := range dim.Indicators {
+			ind := &dim.Indicators[i]
+			iat := fmt.Sprintf("%s.indicators[%d]", at, i)
+			for k, id := range ind.Replaces {
+				if _, _, ok := prev.Indicator(id); !ok {
+					pl.add(fmt.Sprintf("%s.replaces[%d]", iat, k), "%s has no indicator %q", prev.Key(), id)
+				}
+			}
+			if _, _, ok := prev.Indicator(ind.ID); ok && !slices.Contains(ind.Replaces, ind.ID) {
+				pl.add(iat+".id", "indicator %q also exists in %s; list it under replaces if this one continues it, or choose a new id", ind.ID, prev.Key())
+			}
+		}
+	}
+	if len(pl.list) > 0 {
+		return pl.list
+	}
+	return nil
+}
+
+// checkScope: a country-scope indicator is answered once for every service
+// of a country, so it cannot depend on one service's answer.
+func checkScope(pl *problemList, at string, ind *Indicator, earlier map[string]*Indicator) {
+	c := ind.Condition
+	if !ind.CountryScoped() || c == nil {
+		return
+	}
+	if target, ok := earlier[c.Indicator]; ok && !target.CountryScoped() {
+		pl.add(at+".condition.indicator", "a scope: country indicator is answered once per country, so its condition must point at another scope: country indicator, not at %q, which is answered per service", c.Indicator)
+	}
+}
+
+// checkBasket: unique ids, titles in every language, and each service
+// category in at most one basket service, so a service counts once.
+func checkBasket(pl *problemList, tx *texts, basket []BasketService) {
+	unique(pl, "basket", len(basket), func(i int) string { return basket[i].ID })
+	owner := map[string]string{}
+	for i, b := range basket {
+		at := fmt.Sprintf("basket[%d]", i)
+		tx.check(at+".title", b.Title)
+		for j, cat := range b.Categories {
+			if first, dup := owner[cat]; dup {
+				pl.add(fmt.Sprintf("%s.categories[%d]", at, j), "category %q is already in %s; a category maps to one basket service", cat, first)
+				continue
+			}
+			owner[cat] = at
 		}
 	}
 }
@@ -217,15 +397,15 @@ func checkChecklist(pl *problemList, at string, ind *Indicator) {
 }
 
 // checkRecommendations: a level indicator advises how to leave each level
-// below the top; other scored types need at least one piece of advice for
-// a level of the edition's scale below the top.
+// below the top, and may advise how to sustain and share the top level;
+// other scored types need at least one piece of advice.
 func checkRecommendations(pl *problemList, at string, ind *Indicator, top int, everyLevel bool) {
 	have := map[int]bool{}
 	for i, r := range ind.Recommendations {
 		rat := fmt.Sprintf("%s.recommendations[%d].level", at, i)
 		switch {
-		case r.Level < 1 || r.Level >= top:
-			pl.add(rat, "a recommendation moves from a level to the next, so its level is between 1 and %d (found %d)", top-1, r.Level)
+		case r.Level < 1 || r.Level > top:
+			pl.add(rat, "a recommendation is advice for an answer at its level, so its level is between 1 and %d (found %d)", top, r.Level)
 		case have[r.Level]:
 			pl.add(rat, "level %d already has a recommendation", r.Level)
 		}
@@ -288,6 +468,9 @@ func checkReference(pl *problemList, r *Reference) {
 		at := fmt.Sprintf("topics[%d]", i)
 		tx.check(at+".title", t.Title)
 		tx.check(at+".summary", t.Summary)
+		for j, n := range t.Notes {
+			tx.check(fmt.Sprintf("%s.notes[%d].text", at, j), n.Text)
+		}
 		for j, f := range t.Facts {
 			fat := fmt.Sprintf("%s.facts[%d]", at, j)
 			tx.check(fat+".title", f.Title)

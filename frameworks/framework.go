@@ -9,6 +9,8 @@ package frameworks
 
 import (
 	"slices"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Indicator types.
@@ -59,10 +61,34 @@ type Edition struct {
 	Perspectives []Perspective `yaml:"perspectives" json:"perspectives" validate:"required,min=1,dive"`
 	Levels       []Level       `yaml:"levels" json:"levels" validate:"required,min=2,dive"`
 	Dimensions   []Dimension   `yaml:"dimensions" json:"dimensions" validate:"required,min=1,dive"`
+	// Previous is the earlier version of the same id that Replaces refers
+	// to; empty for a first edition.
+	Previous string `yaml:"previous" json:"previous,omitempty" validate:"omitempty,semver"`
+	// Gates cap the overall level while a dimension lags (DESIGN §5).
+	Gates []Gate `yaml:"gates" json:"gates,omitempty" validate:"dive"`
+	// Basket is the reference set of SME services countries are compared
+	// on; absent in editions before 1.1.
+	Basket []BasketService `yaml:"basket" json:"basket,omitempty" validate:"dive"`
 
 	// Derived at load time, never serialised.
 	indicators map[string]IndicatorRef
 	sha384     []byte
+	file       string     // where it was read from, for problems found later
+	root       *yaml.Node // its YAML tree, for the lines of those problems
+}
+
+// Gate caps the overall level below Level while the dimension named in
+// Requires is below its MinLevel: a service is not "Proactive" overall
+// while its proactivity lags. The score is not changed, only the level.
+type Gate struct {
+	Level    int             `yaml:"level" json:"level" validate:"min=1"`
+	Requires GateRequirement `yaml:"requires" json:"requires"`
+}
+
+// GateRequirement is the dimension level a Gate asks for.
+type GateRequirement struct {
+	Dimension string `yaml:"dimension" json:"dimension" validate:"required"`
+	MinLevel  int    `yaml:"min_level" json:"min_level" validate:"min=1"`
 }
 
 // Perspective is a stakeholder viewpoint that a dimension speaks to
@@ -91,6 +117,9 @@ type Dimension struct {
 	WSIS         []string    `yaml:"wsis" json:"wsis" validate:"required,min=1,dive,wsis_line"`
 	Perspectives []string    `yaml:"perspectives" json:"perspectives" validate:"required,min=1"`
 	Indicators   []Indicator `yaml:"indicators" json:"indicators" validate:"required,min=1,dive"`
+	// Replaces lists the ids of the previous edition's dimensions this one
+	// continues; empty for a new dimension.
+	Replaces []string `yaml:"replaces" json:"replaces,omitempty"`
 }
 
 // Indicator is one question. Which fields apply depends on Type.
@@ -105,6 +134,28 @@ type Indicator struct {
 	Options         []Option         `yaml:"options" json:"options,omitempty" validate:"dive"`
 	Bands           []Band           `yaml:"bands" json:"bands,omitempty" validate:"dive"`
 	Recommendations []Recommendation `yaml:"recommendations" json:"recommendations,omitempty" validate:"dive"`
+	// Replaces lists the ids of the previous edition's indicators this one
+	// continues; a split lists the same old id in each part, a merge lists
+	// several. Empty for a new indicator.
+	Replaces []string `yaml:"replaces" json:"replaces,omitempty"`
+	// Scope is ScopeCountry for an indicator answered once per country and
+	// period by its coordinator and inherited by every service assessment.
+	Scope string `yaml:"scope" json:"scope,omitempty" validate:"omitempty,oneof=country"`
+}
+
+// ScopeCountry marks an indicator answered once per country and period.
+const ScopeCountry = "country"
+
+// CountryScoped reports whether the indicator is answered for the whole
+// country rather than per service.
+func (ind *Indicator) CountryScoped() bool { return ind.Scope == ScopeCountry }
+
+// BasketService is one service of the reference basket; the service
+// categories listed map to it.
+type BasketService struct {
+	ID         string   `yaml:"id" json:"id" validate:"required,slug"`
+	Title      Text     `yaml:"title" json:"title" validate:"required"`
+	Categories []string `yaml:"categories" json:"categories" validate:"required,min=1,dive,slug"`
 }
 
 // Option is an answer choice: a level descriptor of a level indicator, an
@@ -124,11 +175,28 @@ type Band struct {
 	Score float64 `yaml:"score" json:"score" validate:"min=0,max=100"`
 }
 
-// Recommendation says what to do to move from Level to the next level.
+// Recommendation says what to do at Level: how to move to the next level,
+// or, at the top level, how to sustain the practice and share it.
 type Recommendation struct {
 	Level int  `yaml:"level" json:"level" validate:"min=1"`
 	Text  Text `yaml:"text" json:"text" validate:"required"`
+	// Who has to act, and a rough effort; optional, but all or none of an
+	// edition's recommendations say it.
+	Who    string `yaml:"who" json:"who,omitempty" validate:"omitempty,oneof=agency government regulator partners"`
+	Effort string `yaml:"effort" json:"effort,omitempty" validate:"omitempty,oneof=low medium high"`
 }
+
+// Who acts on a recommendation, and its rough effort.
+const (
+	WhoAgency     = "agency"
+	WhoGovernment = "government"
+	WhoRegulator  = "regulator"
+	WhoPartners   = "partners"
+
+	EffortLow    = "low"
+	EffortMedium = "medium"
+	EffortHigh   = "high"
+)
 
 // Condition shows an indicator only while an earlier indicator's answer is
 // one of the listed options.
@@ -213,6 +281,30 @@ func (e *Edition) Indicator(id string) (*Indicator, IndicatorRef, bool) {
 		return nil, IndicatorRef{}, false
 	}
 	return &e.Dimensions[ref.Dimension].Indicators[ref.Index], ref, true
+}
+
+// CountryIndicators returns the indicators answered for the whole country,
+// in edition order.
+func (e *Edition) CountryIndicators() []*Indicator {
+	var out []*Indicator
+	for d := range e.Dimensions {
+		for i := range e.Dimensions[d].Indicators {
+			if ind := &e.Dimensions[d].Indicators[i]; ind.CountryScoped() {
+				out = append(out, ind)
+			}
+		}
+	}
+	return out
+}
+
+// BasketOf returns the basket service a service category maps to.
+func (e *Edition) BasketOf(category string) (*BasketService, bool) {
+	for i := range e.Basket {
+		if slices.Contains(e.Basket[i].Categories, category) {
+			return &e.Basket[i], true
+		}
+	}
+	return nil, false
 }
 
 // IndicatorCount is the number of indicators in the edition.

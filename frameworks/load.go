@@ -83,6 +83,7 @@ func Parse(file string, data []byte) (*Edition, error) {
 		return nil, pl.list
 	}
 	ed.index()
+	ed.file, ed.root = file, pl.root
 	if err := ed.seal(); err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

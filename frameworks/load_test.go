@@ -1,6 +1,7 @@
 package frameworks_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"os"
 	"strings"
@@ -113,6 +114,11 @@ func TestParseBrokenEditions(t *testing.T) {
 			"dimensions[1].indicators[0].question", "does not declare"},
 		{"missing recommendation", "          - {level: 3, text: {en: go to four, ru: к четырём}}\n", "",
 			"dimensions[0].indicators[0].recommendations", "from level 3"},
+		{"recommendation at the top level (sustain and share)", "          - {level: 4, text: {en: go to five, ru: к пяти}}\n",
+			"          - {level: 4, text: {en: go to five, ru: к пяти}}\n          - {level: 5, text: {en: sustain and share, ru: поддерживайте и делитесь}}\n", "", ""},
+		{"recommendation above the top level", "          - {level: 4, text: {en: go to five, ru: к пяти}}\n",
+			"          - {level: 4, text: {en: go to five, ru: к пяти}}\n          - {level: 6, text: {en: beyond, ru: дальше}}\n",
+			"dimensions[0].indicators[0].recommendations[4].level", "between 1 and 5"},
 		{"unknown perspective", "    perspectives: [SME]\n    indicators:\n      - id: B.1", "    perspectives: [SME, BANKS]\n    indicators:\n      - id: B.1",
 			"dimensions[1].perspectives[1]", "not defined"},
 		{"bad WSIS line", "wsis: [C5, C11]", "wsis: [C5, C12]", "dimensions[1].wsis[1]", "C1 to C11"},
@@ -121,6 +127,29 @@ func TestParseBrokenEditions(t *testing.T) {
 		{"wrong value type", "id: B.1\n        weight: 1", "id: B.1\n        weight: heavy", "dimensions[1].indicators[0].weight", "expected a number"},
 		{"misspelt dimensions: unknown key", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimension", "unknown key"},
 		{"misspelt dimensions: missing", "dimensions:\n  - id: A", "dimension:\n  - id: A", "dimensions", "is required"},
+		// Edition 1.1 additions: gates, previous and replaces, who and effort.
+		{"valid gate", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "", ""},
+		{"gate above the scale", "dimensions:\n  - id: A", "gates:\n  - {level: 6, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].level", "between 2 and 5"},
+		{"gate on level 1", "dimensions:\n  - id: A", "gates:\n  - {level: 1, requires: {dimension: A, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].level", "between 2 and 5"},
+		{"gate on unknown dimension", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: PROACT, min_level: 4}}\ndimensions:\n  - id: A", "gates[0].requires.dimension", "\"PROACT\" is not defined"},
+		{"gate min_level off the scale", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 9}}\ndimensions:\n  - id: A", "gates[0].requires.min_level", "between 2 and 5"},
+		{"gate without a dimension", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {min_level: 4}}\ndimensions:\n  - id: A", "gates[0].requires.dimension", "is required"},
+		{"two gates contradicting", "dimensions:\n  - id: A", "gates:\n  - {level: 5, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: A, min_level: 3}}\ndimensions:\n  - id: A", "gates[1]", "contradict"},
+		{"higher gate asking less", "dimensions:\n  - id: A", "gates:\n  - {level: 4, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: A, min_level: 3}}\ndimensions:\n  - id: A", "gates[1].requires.min_level", "cannot require less"},
+		{"gates on two dimensions", "dimensions:\n  - id: A", "gates:\n  - {level: 4, requires: {dimension: A, min_level: 4}}\n  - {level: 5, requires: {dimension: B, min_level: 3}}\ndimensions:\n  - id: A", "", ""},
+		{"previous not older", "version: 0.1.0", "version: 0.1.0\nprevious: 0.2.0", "previous", "older version"},
+		{"previous not a version", "version: 0.1.0", "version: 0.1.0\nprevious: last", "previous", "semantic version"},
+		{"replaces without previous", "id: B.1\n", "id: B.1\n        replaces: [B.1]\n", "dimensions[1].indicators[0].replaces", "names none"},
+		{"dimension replaces without previous", "  - id: B\n", "  - id: B\n    replaces: [B]\n", "dimensions[1].replaces", "names none"},
+		{"previous alone", "version: 0.1.0", "version: 0.1.0\nprevious: 0.0.1", "", ""},
+		{"unknown who", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: ministry, effort: low, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[0].recommendations[0].who", "one of agency, government, regulator, partners"},
+		{"unknown effort", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: agency, effort: huge, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[0].recommendations[0].effort", "one of low, medium, high"},
+		{"who on some recommendations only", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, who: agency, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[0].indicators[0].recommendations[0].who", "every one must"},
+		{"effort on some recommendations only", "{level: 1, text: {en: measure it, ru: измеряйте}}", "{level: 1, effort: low, text: {en: measure it, ru: измеряйте}}",
+			"dimensions[1].indicators[2].recommendations[3].effort", "every one must"},
 	}
 	if n := len(cases); n < 15 {
 		t.Fatalf("only %d broken editions", n)
@@ -183,21 +212,250 @@ func TestEmbeddedEditionsLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dmf, ok := cat.Edition("escap-dmf-dps-sme", "")
+	newest, ok := cat.Edition("escap-dmf-dps-sme", "")
 	if !ok {
 		t.Fatal("the DMF edition is missing")
 	}
-	if dmf.Version != "1.0.0" || len(dmf.Dimensions) != 7 || dmf.IndicatorCount() != 26 || len(dmf.Levels) != 5 {
-		t.Errorf("DMF edition: version %s, %d dimensions, %d indicators, %d levels", dmf.Version, len(dmf.Dimensions), dmf.IndicatorCount(), len(dmf.Levels))
+	if newest.Version != "1.1.0" || newest.Previous != "1.0.0" {
+		t.Errorf("newest DMF edition is %s (previous %q); new assessments should get 1.1.0", newest.Version, newest.Previous)
 	}
-	for _, d := range dmf.Dimensions {
-		for _, ind := range d.Indicators {
-			if ind.Type != frameworks.TypeLevel || len(ind.Options) != 5 || len(ind.Recommendations) != 4 || len(ind.Help) == 0 {
-				t.Errorf("%s: every DMF indicator has five level descriptors, four recommendations and help", ind.ID)
+	for _, tc := range []struct {
+		version          string
+		indicators, recs int
+	}{
+		{"1.0.0", 26, 4}, // advice for leaving levels 1-4
+		{"1.1.0", 36, 5}, // and "sustain and share" at level 5
+	} {
+		dmf, ok := cat.Edition("escap-dmf-dps-sme", tc.version)
+		if !ok {
+			t.Fatalf("DMF %s is missing", tc.version)
+		}
+		if len(dmf.Dimensions) != 7 || dmf.IndicatorCount() != tc.indicators || len(dmf.Levels) != 5 {
+			t.Errorf("DMF %s: %d dimensions, %d indicators, %d levels", tc.version, len(dmf.Dimensions), dmf.IndicatorCount(), len(dmf.Levels))
+		}
+		for _, d := range dmf.Dimensions {
+			for _, ind := range d.Indicators {
+				if ind.Type != frameworks.TypeLevel || len(ind.Options) != 5 || len(ind.Recommendations) != tc.recs || len(ind.Help) == 0 {
+					t.Errorf("%s %s: every DMF indicator has five level descriptors, %d recommendations and help", tc.version, ind.ID, tc.recs)
+				}
 			}
 		}
 	}
 	if len(ref.ActionLines) != 11 {
 		t.Errorf("reference has %d action lines", len(ref.ActionLines))
+	}
+}
+
+// TestReferenceKeepsNotesApart: the project's own explanations are notes,
+// never part of a topic's summary of the ESCAP source.
+func TestReferenceKeepsNotesApart(t *testing.T) {
+	_, ref, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, tp := range ref.Topics {
+		for _, lang := range ref.Languages {
+			for _, s := range []string{"About this tool", "Об этом приложении", "pull of images", "притяжение образов"} {
+				if strings.Contains(tp.Summary[lang], s) {
+					t.Errorf("topic %s: the summary of the source contains the project's own text %q", tp.ID, s)
+				}
+			}
+		}
+		if tp.ID == "dmf" {
+			for _, n := range tp.Notes {
+				kinds[n.Kind] = true
+			}
+		}
+	}
+	if !kinds[frameworks.NoteExplanation] || !kinds[frameworks.NoteTool] {
+		t.Errorf("the DMF topic's notes are %v; want an explanation and a note about this tool", kinds)
+	}
+	src := readTestdata(t, "../data/reference.yaml")
+	broken := strings.Replace(src, "      - kind: tool\n", "      - kind: opinion\n", 1)
+	_, err = frameworks.ParseReference("reference.yaml", []byte(broken))
+	var ps frameworks.Problems
+	if !errors.As(err, &ps) || !strings.Contains(err.Error(), "notes[1].kind") {
+		t.Errorf("a note of an unknown kind: want a problem at notes[1].kind, got %v", err)
+	}
+}
+
+// TestEdition100Unchanged: cards issued on 1.0.0 pin its digest, so no
+// change to the format (new optional keys included) may change it. The
+// release databases in assessments/testdata hold the digest and a card's
+// digestSRI as that release wrote them.
+func TestEdition100Unchanged(t *testing.T) {
+	const (
+		digest = "sha256:4edb8eb331ceecacef0e2228483b8245d2f081625c5b53e4e206e4adb0e53363"
+		sri    = "sha384-rNucLkuMDqqaLNcbVNxeFAU3myeO3mPUCq1YKyWVk8SEprDbbry+nGkYjXyk3PaN"
+	)
+	dump, err := os.ReadFile("../assessments/testdata/release-28e81e5/postgres/dump.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dump), digest) {
+		t.Fatalf("the release database does not hold %s", digest)
+	}
+	cards := strings.Index(string(dump), "INSERT INTO public.cards")
+	if cards < 0 || !strings.Contains(string(dump[cards:]), hex.EncodeToString([]byte(`"digestSRI":"`+sri+`"`))) {
+		t.Fatalf("the release database's cards do not pin %s", sri)
+	}
+	cat, _, err := frameworks.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed, ok := cat.Edition("escap-dmf-dps-sme", "1.0.0")
+	if !ok {
+		t.Fatal("edition 1.0.0 is missing")
+	}
+	if ed.Digest != digest || ed.DigestSRI() != sri {
+		t.Errorf("edition 1.0.0 changed: digest %s (pinned %s), digestSRI %s (pinned %s)", ed.Digest, digest, ed.DigestSRI(), sri)
+	}
+}
+
+func parseTestdata(t *testing.T, name string) *frameworks.Edition {
+	t.Helper()
+	ed, err := frameworks.Parse(name, []byte(readTestdata(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ed
+}
+
+// TestCatalogChecksReplaces: an edition that continues another is checked
+// against it once both are loaded, with problems located in its own file.
+func TestCatalogChecksReplaces(t *testing.T) {
+	prev := parseTestdata(t, "all-types.yaml")
+	next := parseTestdata(t, "all-types-0.2.0.yaml")
+	cat, err := frameworks.NewCatalog(prev, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := cat.Previous(next); !ok || p != prev {
+		t.Errorf("Previous(0.2.0) = %v, %v", p, ok)
+	}
+	if _, ok := cat.Previous(prev); ok {
+		t.Error("0.1.0 names no previous edition")
+	}
+	if rec, _ := next.Dimensions[0].Indicators[0].Recommendation(3); rec.Who != frameworks.WhoGovernment || rec.Effort != frameworks.EffortHigh {
+		t.Errorf("recommendation who/effort = %q/%q", rec.Who, rec.Effort)
+	}
+
+	src := readTestdata(t, "all-types-0.2.0.yaml")
+	for _, tc := range []struct {
+		name, old, new string
+		path, msg      string
+	}{
+		{"unknown indicator", "replaces: [A.4]", "replaces: [A.9]", "dimensions[0].indicators[4].replaces[0]", `test-all-types@0.1.0 has no indicator "A.9"`},
+		{"unknown dimension", "replaces: [B]", "replaces: [B, Z]", "dimensions[1].replaces[1]", `has no dimension "Z"`},
+		{"same id not declared", "        replaces: [A.1]\n", "", "dimensions[0].indicators[0].id", `"A.1" also exists in test-all-types@0.1.0`},
+		{"same dimension id not declared", "    replaces: [A]\n", "", "dimensions[0].id", `dimension "A" also exists`},
+		{"previous not loaded", "previous: 0.1.0", "previous: 0.0.5", "previous", "test-all-types@0.0.5 is not loaded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(src, tc.old) {
+				t.Fatalf("%q not in the file", tc.old)
+			}
+			ed, err := frameworks.Parse("next.yaml", []byte(strings.Replace(src, tc.old, tc.new, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = frameworks.NewCatalog(prev, ed)
+			var ps frameworks.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					if p.File != "next.yaml" || p.Line == 0 {
+						t.Errorf("problem lacks file or line: %+v", p)
+					}
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%v", tc.path, tc.msg, err)
+		})
+	}
+}
+
+// TestCountryScopeAndBasket: the 1.1 additions load, and each of their
+// rules is enforced with a path and a reason.
+func TestCountryScopeAndBasket(t *testing.T) {
+	src := readTestdata(t, "country-scope.yaml")
+	ed, err := frameworks.Parse("country-scope.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ind := range ed.CountryIndicators() {
+		ids = append(ids, ind.ID)
+	}
+	if strings.Join(ids, ",") != "ENAB.1,ENAB.2,ENAB.3" {
+		t.Errorf("country indicators = %v", ids)
+	}
+	if b, ok := ed.BasketOf("social-contributions"); !ok || b.Title.In("ru") != "Социальные взносы" {
+		t.Errorf("BasketOf(social-contributions) = %+v, %v", b, ok)
+	}
+	if _, ok := ed.BasketOf("other"); ok {
+		t.Error("an unmapped category has a basket service")
+	}
+	cases := []struct {
+		name, old, new, path, msg string
+	}{
+		{"unknown scope", "        type: yesno\n        scope: country", "        type: yesno\n        scope: region",
+			"dimensions[0].indicators[1].scope", "must be one of country"},
+		{"country indicator conditional on a service one", "        scope: country\n        condition: {indicator: ENAB.2, in: [yes]}",
+			"        scope: country\n        condition: {indicator: SERV.1, in: [L1]}", "", ""}, // forward: reported as not earlier
+		{"condition on a service indicator", "      - id: SERV.2\n        weight: 1\n        type: yesno\n        condition: {indicator: ENAB.2, in: [yes]}",
+			"      - id: SERV.2\n        weight: 1\n        type: yesno\n        scope: country\n        condition: {indicator: SERV.1, in: [L1]}",
+			"dimensions[1].indicators[1].condition.indicator", "answered per service"},
+		{"duplicate basket id", "  - id: tax\n", "  - id: business-registration\n", "basket[1]", "used twice"},
+		{"basket title missing Russian", "title: {en: Tax and VAT, ru: Налоги и НДС}", "title: {en: Tax and VAT}", "basket[1].title", "missing in \"ru\""},
+		{"basket without title", "    title: {en: Tax and VAT, ru: Налоги и НДС}\n", "", "basket[1].title", "is required"},
+		{"category in two basket services", "categories: [tax]", "categories: [tax, business-registration]", "basket[1].categories[1]", "already in basket[0]"},
+		{"basket service without categories", "categories: [tax]", "categories: []", "basket[1].categories", "at least 1"},
+		{"bad category", "categories: [tax]", "categories: [Tax Office]", "basket[1].categories[0]", "lowercase letters"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(src, tc.old) {
+				t.Fatalf("test case does not apply: %q not in the edition", tc.old)
+			}
+			_, err := frameworks.Parse("broken.yaml", []byte(strings.Replace(src, tc.old, tc.new, 1)))
+			if tc.path == "" {
+				if err == nil {
+					t.Fatal("accepted")
+				}
+				return
+			}
+			var ps frameworks.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, p := range ps {
+				if p.Path == tc.path && strings.Contains(p.Message, tc.msg) {
+					return
+				}
+			}
+			t.Errorf("no problem at %q containing %q; got:\n%v", tc.path, tc.msg, err)
+		})
+	}
+}
+
+// TestEditionWithoutAdditionsKeepsItsDigest: the 1.1 keys are omitted from
+// the canonical content when absent, so 1.0.0's digest does not move.
+func TestEditionWithoutAdditionsKeepsItsDigest(t *testing.T) {
+	ed, err := frameworks.Parse("all-types.yaml", []byte(readTestdata(t, "all-types.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	canon, err := ed.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"basket"`, `"scope"`} {
+		if strings.Contains(string(canon), key) {
+			t.Errorf("canonical content of an edition without %s contains it", key)
+		}
 	}
 }

@@ -4,7 +4,10 @@ package frameworks
 // framework: the WSIS action lines, the Asia-Pacific Information
 // Superhighway, the origin of the DMF and related ESCAP initiatives. It is
 // our own summary of ESCAP's 2025 WSIS submission, kept as data so that it
-// can be corrected without code changes.
+// can be corrected without code changes. Anything the submission does not
+// say (an explanation of a method, a word about this application) is a Note,
+// which pages show apart from the summary so a reader never takes it for
+// ESCAP's.
 type Reference struct {
 	Languages   []string     `yaml:"languages" json:"languages" validate:"required,min=1,dive,lang_code"`
 	Source      Source       `yaml:"source" json:"source"`
@@ -32,7 +35,21 @@ type Topic struct {
 	Title   Text     `yaml:"title" json:"title" validate:"required"`
 	Summary Text     `yaml:"summary" json:"summary" validate:"required"`
 	WSIS    []string `yaml:"wsis" json:"wsis,omitempty" validate:"dive,wsis_line"`
+	Notes   []Note   `yaml:"notes" json:"notes,omitempty" validate:"dive"`
 	Facts   []Fact   `yaml:"facts" json:"facts" validate:"dive"`
+}
+
+// Kinds of Note.
+const (
+	NoteExplanation = "explanation" // the project explains something the source only names
+	NoteTool        = "tool"        // how this application relates to the topic
+)
+
+// Note is the DMF project's own text beside a topic's summary of the
+// source; it is never part of the summary.
+type Note struct {
+	Kind string `yaml:"kind" json:"kind" validate:"required,oneof=explanation tool"`
+	Text Text   `yaml:"text" json:"text" validate:"required"`
 }
 
 // Fact is a dated statement with its place and sources. Date and End are

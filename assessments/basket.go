@@ -1,0 +1,84 @@
+package assessments
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/unescap/dmf/frameworks"
+)
+
+// The reference basket: an edition lists the SME services countries are
+// compared on (business registration, tax, social contributions, …), and
+// service categories map to them, so that the comparison can say which of
+// them each country has assessed, as GTMI and the eGovernment Benchmark
+// compare fixed baskets.
+
+// BasketRow is one shown country's approved services per basket service
+// in the compared period.
+type BasketRow struct {
+	Code     string
+	Name     frameworks.Text
+	Services map[string]int // basket service id → approved services of its categories
+}
+
+// Has reports whether the country has an approved assessment of a service
+// in this basket service.
+func (r BasketRow) Has(id string) bool { return r.Services[id] > 0 }
+
+// CheckBasket reports basket categories that are not service categories:
+// such a basket service could never be assessed.
+func CheckBasket(ed *frameworks.Edition) error {
+	var problems frameworks.Problems
+	for i, b := range ed.Basket {
+		for j, cat := range b.Categories {
+			if !slices.Contains(ServiceCategories, cat) {
+				problems = append(problems, frameworks.Problem{File: ed.Key(), Path: fmt.Sprintf("basket[%d].categories[%d]", i, j),
+					Message: fmt.Sprintf("%q is not a service category (known: %v)", cat, ServiceCategories)})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// basket fills the basket matrix of the shown countries only: a
+// suppressed country shows nothing, not even which services it has.
+func (s *Store) basket(ctx context.Context, cmpn *Comparison) error {
+	if len(cmpn.Edition.Basket) == 0 || len(cmpn.Countries) == 0 {
+		return nil
+	}
+	codes := make([]string, len(cmpn.Countries))
+	for i, r := range cmpn.Countries {
+		codes[i] = r.Code
+	}
+	var rows []struct {
+		Country  string
+		Category string
+		N        int
+	}
+	err := s.db.WithContext(ctx).Table("assessments").
+		Select("assessments.country AS country, services.category AS category, COUNT(*) AS n").
+		Joins("JOIN services ON services.id = assessments.service_id").
+		Where("assessments.framework_id = ? AND assessments.framework_version = ? AND assessments.period = ? AND assessments.status = ? AND assessments.country IN ?",
+			cmpn.Edition.ID, cmpn.Edition.Version, cmpn.Period, StatusApproved, codes).
+		Group("assessments.country, services.category").Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	for _, r := range cmpn.Countries {
+		row := BasketRow{Code: r.Code, Name: r.Name, Services: map[string]int{}}
+		for _, x := range rows {
+			if x.Country != r.Code {
+				continue
+			}
+			if b, ok := cmpn.Edition.BasketOf(x.Category); ok {
+				row.Services[b.ID] += x.N
+			}
+		}
+		cmpn.Basket = append(cmpn.Basket, row)
+	}
+	return nil
+}
