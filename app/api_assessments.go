@@ -289,6 +289,21 @@ func decodeAnswers(raw map[string]json.RawMessage) (assessments.Answers, error) 
 	return out, nil
 }
 
+// readSaveAnswers reads a save's body, {version?, answers}, as both
+// assessments and a country's answers take it: at least one answer, each
+// decoded and checked for its shape.
+func readSaveAnswers(c echo.Context) (base *int, answers assessments.Answers, err error) {
+	var req saveAnswersRequest
+	if err := bindJSON(c, &req); err != nil {
+		return nil, nil, err
+	}
+	if len(req.Answers) == 0 {
+		return nil, nil, &assessments.ValidationError{Fields: map[string]assessments.Message{"answers": {Format: "send at least one answer"}}}
+	}
+	answers, err = decodeAnswers(req.Answers)
+	return req.Version, answers, err
+}
+
 // apiSaveAnswers merges answers and returns the assessment with its live
 // scores. With "version", a save based on an older version gets 409.
 func (s *server) apiSaveAnswers(c echo.Context) error {
@@ -296,18 +311,11 @@ func (s *server) apiSaveAnswers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req saveAnswersRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	if len(req.Answers) == 0 {
-		return &assessments.ValidationError{Fields: map[string]assessments.Message{"answers": {Format: "send at least one answer"}}}
-	}
-	answers, err := decodeAnswers(req.Answers)
+	base, answers, err := readSaveAnswers(c)
 	if err != nil {
 		return err
 	}
-	v, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, req.Version, answers)
+	v, err := s.store.SaveAnswers(c.Request().Context(), actorOf(c), id, base, answers)
 	if err != nil {
 		return err
 	}

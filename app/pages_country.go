@@ -203,18 +203,11 @@ func (s *server) apiSaveCountryAnswers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req saveAnswersRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	if len(req.Answers) == 0 {
-		return &assessments.ValidationError{Fields: map[string]assessments.Message{"answers": {Format: "send at least one answer"}}}
-	}
-	answers, err := decodeAnswers(req.Answers)
+	base, answers, err := readSaveAnswers(c)
 	if err != nil {
 		return err
 	}
-	cv, err := s.store.SaveCountryAnswers(c.Request().Context(), actorOf(c), k, req.Version, answers)
+	cv, err := s.store.SaveCountryAnswers(c.Request().Context(), actorOf(c), k, base, answers)
 	if err != nil {
 		return err
 	}
