@@ -95,18 +95,7 @@ func (b *browserSuite) testCountry(t *testing.T) {
 			for _, ps := range states {
 				tb := tabs[ps.who]
 				name := fmt.Sprintf("%s (%s)", ps.name, lang)
-				status := tb.open(ps.path)
-				if ps.act != nil {
-					ps.act(tb)
-					status = js[int64](tb, `performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0`)
-				}
-				want := ps.status
-				if want == 0 {
-					want = 200
-				}
-				if status != want {
-					t.Errorf("%s: %s answered %d, want %d", name, tb.path(), status, want)
-				}
+				want := ps.visit(tb, name)
 				cb.checkErrorSummary(tb, name, want == 422)
 				shot := ""
 				if strings.Contains(ps.shot, lang) {

@@ -127,6 +127,25 @@ type pageState struct {
 	extra  bool          // a variant of another state; no longer special: every state is checked in every language
 }
 
+// visit opens the state's page in tb, does its action, and checks the
+// status the page was answered with; it returns that status.
+func (ps pageState) visit(tb *tab, name string) int64 {
+	tb.t.Helper()
+	status := tb.open(ps.path)
+	if ps.act != nil {
+		ps.act(tb)
+		status = js[int64](tb, `performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0`)
+	}
+	want := ps.status
+	if want == 0 {
+		want = 200
+	}
+	if status != want {
+		tb.t.Errorf("%s: %s answered %d, want %d", name, tb.path(), status, want)
+	}
+	return want
+}
+
 // states lists every page type, with the error states of its forms.
 func (b *browserSuite) states(f pageFixture) []pageState {
 	ctx := context.Background()
@@ -286,18 +305,7 @@ func (b *browserSuite) testPages(t *testing.T) {
 			for i, ps := range states {
 				tb := tabs[ps.who]
 				name := fmt.Sprintf("%s (%s)", ps.name, lang)
-				status := tb.open(ps.path)
-				if ps.act != nil {
-					ps.act(tb)
-					status = js[int64](tb, `performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0`)
-				}
-				want := ps.status
-				if want == 0 {
-					want = 200
-				}
-				if status != want {
-					t.Errorf("%s: %s answered %d, want %d", name, tb.path(), status, want)
-				}
+				want := ps.visit(tb, name)
 				if got := tb.lang(); got != lang {
 					t.Errorf("%s: html lang %q", name, got)
 				}
