@@ -167,6 +167,10 @@ func (s *server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		sid, _ := c.Get(sessionKey).(string)
+		if sid == "" {
+			// The second step of a sign-in posts with the pending session's token.
+			sid, _ = c.Get(pendingKey).(string)
+		}
 		sent, ended := "", ""
 		if ck, err := c.Cookie(csrfCookie); err == nil && s.validCSRF(ck.Value, sid) {
 			sent = ck.Value

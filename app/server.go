@@ -36,7 +36,7 @@ type server struct {
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
-	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
 	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
 }
 
