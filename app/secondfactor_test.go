@@ -83,7 +83,7 @@ func TestSecondFactorSignIn(t *testing.T) {
 	b.post("/logout", nil)
 
 	// The password alone: a pending sign-in that grants nothing.
-	resp, body := b.post("/login", url.Values{"email": {p.a}, "password": {pw}, "next": {"/services"}})
+	resp, _ := b.post("/login", url.Values{"email": {p.a}, "password": {pw}, "next": {"/services"}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login/second-factor?next=%2Fservices") {
 		t.Fatalf("after the password: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -99,7 +99,7 @@ func TestSecondFactorSignIn(t *testing.T) {
 	if resp, _ := b.post("/account/mail", url.Values{"mail": {"on"}}); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a form while pending: %d", resp.StatusCode)
 	}
-	resp, body = b.get("/login/second-factor?next=%2Fservices")
+	resp, body := b.get("/login/second-factor?next=%2Fservices")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="code"`) || strings.Contains(body, "data-passkey-login") {
 		t.Fatalf("the second step: %d", resp.StatusCode)
 	}
