@@ -101,6 +101,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/account/password", "/account/password", "", page},
 		{"POST", "/account/password", "/account/password", "current=x&password=a&confirm=b", [5]int{un, inv, inv, inv, inv}},
 		{"POST", "/account/mail", "/account/mail", "mail=on", [5]int{un, see, see, see, see}}, // on, as it already is
+		// The second factor. Without a pending sign-in its second step sends
+		// everyone back to /login; the test server has an IP address for a
+		// host, so passkeys are off (404) and TestBrowserPasskey covers them.
+		{"GET", "/login/second-factor", "/login/second-factor", "", all(see)},
+		{"POST", "/login/second-factor", "/login/second-factor", "code=000000", all(see)},
+		{"POST", "/login/passkey/options", "/login/passkey/options", "", all(un)},
+		{"POST", "/login/passkey", "/login/passkey", "", all(un)},
+		{"GET", "/account/second-factor", "/account/second-factor", "", page},
+		{"POST", "/account/totp", "/account/totp", "", [5]int{un, ok, ok, ok, ok}}, // a new secret, not on until confirmed
+		{"POST", "/account/totp/confirm", "/account/totp/confirm", "code=x", [5]int{un, inv, inv, inv, inv}},
+		{"POST", "/account/totp/disable", "/account/totp/disable", "password=x&code=y", [5]int{un, inv, inv, inv, inv}},
+		{"POST", "/account/recovery-codes", "/account/recovery-codes", "", [5]int{un, nf, nf, nf, nf}}, // nobody has a second factor
+		{"POST", "/account/passkeys/options", "/account/passkeys/options", "", [5]int{un, nf, nf, nf, nf}},
+		{"POST", "/account/passkeys", "/account/passkeys", "", [5]int{un, nf, nf, nf, nf}},
+		{"POST", "/account/passkeys/remove", "/account/passkeys/remove", "id=none", [5]int{un, nf, nf, nf, nf}},
 		{"GET", "/password-reset", "/password-reset", "", all(ok)},
 		{"POST", "/password-reset", "/password-reset", "email=not-an-email", all(inv)},
 		{"GET", "/password-reset/new", "/password-reset/new?token=x", "", all(ok)},
@@ -134,6 +149,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/admin/users/:id", "/admin/users/" + userA, "", admins},
 		{"POST", "/admin/users/:id", "/admin/users/" + userA, "name=&role=respondent&organisation=" + orgID, [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/admin/users/:id/reset-password", "/admin/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/admin/users/:id/reset-second-factor", "/admin/users/999999/reset-second-factor", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/admin/organisations/:id", "/admin/organisations/" + orgID, "", admins},
 		{"POST", "/admin/organisations/:id", "/admin/organisations/" + orgID, "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/services", "/admin/services", "", admins},
@@ -149,6 +165,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
 		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"POST", "/api/v1/password-reset", "/api/v1/password-reset", `{"email":"not-an-email"}`, all(inv)},
+		{"POST", "/api/v1/account/totp", "/api/v1/account/totp", "", [5]int{un, ok, ok, ok, ok}}, // a new secret, not on until confirmed
+		{"POST", "/api/v1/account/totp/confirm", "/api/v1/account/totp/confirm", `{"code":"x"}`, [5]int{un, inv, inv, inv, inv}},
 		{"GET", "/api/v1/notifications", "/api/v1/notifications", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/notifications/read", "/api/v1/notifications/read", `{"ids":[]}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
@@ -183,6 +201,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/users", "/api/v1/users", `{"email":"not-an-email","role":"respondent"}`, [5]int{un, fb, fb, fb, inv}},
 		{"PATCH", "/api/v1/users/:id", "/api/v1/users/" + userA, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/api/v1/users/:id/reset-password", "/api/v1/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/api/v1/users/:id/reset-second-factor", "/api/v1/users/999999/reset-second-factor", "", [5]int{un, fb, fb, fb, nf}},
 		{"PATCH", "/api/v1/organisations/:id", "/api/v1/organisations/" + orgID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"PATCH", "/api/v1/services/:id", "/api/v1/services/" + svcID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},

@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/mail"
 )
 
@@ -45,6 +47,11 @@ type Config struct {
 	SMTPURL  string
 	SMTP     mail.Settings // parsed from SMTPURL
 	MailFrom string        // DMF_MAIL_FROM: the From of every message
+	// DMF_REQUIRE_MFA: the roles that must sign in with a second factor
+	// (default reviewer,admin; "none": nobody). The zero Config, as tests
+	// build it, requires nobody; TestSecondFactorRequiredByDefault runs
+	// with the default.
+	RequireMFA []assessments.Role
 }
 
 // Mail reports whether the instance sends mail.
@@ -76,6 +83,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS) or smtps://...; empty: no mail (DMF_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "", "From address of mail, such as \"DMF <dmf@agency.gov>\"; required with DMF_SMTP_URL (DMF_MAIL_FROM)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
+	requireMFA := fs.String("require-mfa", defaultRequireMFA, "comma-separated roles that must sign in with a second factor, or none; off in the demo unless set (DMF_REQUIRE_MFA)")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -104,10 +112,42 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("DMF_TRUSTED_PROXIES (-trusted-proxies): %w", err)
 	}
 	cfg.TrustedProxies = proxyNets
+	set := getenv(envName("require-mfa")) != ""
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "require-mfa" })
+	if cfg.Demo && !set {
+		// The demo's accounts are shared and have no second factor.
+		*requireMFA = "none"
+	}
+	if cfg.RequireMFA, err = parseRoles(*requireMFA); err != nil {
+		return cfg, fmt.Errorf("DMF_REQUIRE_MFA (-require-mfa): %w", err)
+	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	return cfg, cfg.complete()
+}
+
+// defaultRequireMFA: reviewers and admins change or publish results, and
+// OWASP ASVS level 2 expects a second factor for such accounts.
+const defaultRequireMFA = "reviewer,admin"
+
+// parseRoles reads DMF_REQUIRE_MFA: a comma-separated list of roles, or
+// none.
+func parseRoles(list string) ([]assessments.Role, error) {
+	if strings.TrimSpace(list) == "none" {
+		return nil, nil
+	}
+	var out []assessments.Role
+	for _, f := range strings.Split(list, ",") {
+		r := assessments.Role(strings.TrimSpace(f))
+		if !r.Valid() {
+			return nil, fmt.Errorf("%q is not a role: use a comma-separated list of respondent, reviewer, admin and coordinator, or none", f)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // envName is the environment variable of a flag: -base-url is DMF_BASE_URL.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,9 @@ type loginForm struct {
 func (s *server) showLogin(c echo.Context) error {
 	if userOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
+	}
+	if u, _ := s.pendingUser(c); u != nil {
+		return c.Redirect(http.StatusSeeOther, "/login/second-factor?next="+url.QueryEscape(localPath(c.QueryParam("next"))))
 	}
 	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next")})
 	v.Notice = s.notice(c) // such as: your answers are kept until you sign in
@@ -44,32 +48,7 @@ func (s *server) login(c echo.Context) error {
 	if f.Error != "" {
 		return c.Render(status, "login", s.render.view(c, s.msgs.T(lang, "login.title"), f))
 	}
-	// A session that existed before sign-in ends: a fresh token each time
-	// means a session id planted beforehand is worthless (fixation).
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
-			return err
-		}
-	}
-	token, err := s.store.CreateSession(c.Request().Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(c, token)
-	s.newCSRFToken(c, token) // the old one was bound to no session
-	// Mail is written in the language the user last used.
-	if err := s.store.SetLanguage(c.Request().Context(), u.ID, lang); err != nil {
-		return err
-	}
-	s.issueDevice(c, u.Email)
-	if u.MustChangePassword {
-		return c.Redirect(http.StatusSeeOther, "/account/password")
-	}
-	next := localPath(f.Next)
-	if next == "/" {
-		next = "/assessments"
-	}
-	return c.Redirect(http.StatusSeeOther, next)
+	return s.startSession(c, u, f.Next)
 }
 
 // logout ends the session on the server and in the browser.
@@ -115,6 +94,7 @@ func (s *server) changePassword(c echo.Context) error {
 type tokenRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	OTP      string `json:"otp"` // with a second factor: a code of the app, or a recovery code
 	Name     string `json:"name"`
 }
 
@@ -123,8 +103,9 @@ type tokenResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// apiCreateToken exchanges an email and password for an API token, with
-// the same throttling as the sign-in page.
+// apiCreateToken exchanges an email and password (and, for an account
+// with a second factor, a code) for an API token, with the same throttling
+// as the sign-in page.
 func (s *server) apiCreateToken(c echo.Context) error {
 	var req tokenRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -145,6 +126,17 @@ func (s *server) apiCreateToken(c echo.Context) error {
 		// The pages send such a user to the password form; a token would
 		// let the password someone else chose be used for 30 days.
 		return assessments.ErrPasswordChangeRequired
+	}
+	if u.SecondFactorAt != nil {
+		// A token is a sign-in too: the second factor is not skipped.
+		if req.OTP == "" {
+			return assessments.ErrSecondFactorRequired
+		}
+		err := s.store.VerifySecondFactor(c.Request().Context(), u.ID, req.OTP, s.origin(c, u.Email))
+		s.slowDown(c, err)
+		if err != nil {
+			return err
+		}
 	}
 	token, t, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name)
 	if err != nil {
@@ -222,6 +214,7 @@ func (s *server) apiChangePassword(c echo.Context) error {
 }
 
 type accountPage struct {
+	Factor  bool // the user has a second factor
 	Tokens  []assessments.APIToken
 	Mail    bool // the instance sends mail
 	MailOff bool // the user turned it off
@@ -233,7 +226,7 @@ func (s *server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff})
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff, Factor: userOf(c).SecondFactorAt != nil})
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "account", v)
 }

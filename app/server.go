@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
@@ -35,7 +36,8 @@ type server struct {
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
-	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
+	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
 }
 
 // routes lists every route of the application in one place.
@@ -115,6 +117,18 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/account/password", s.showPassword, signedIn)
 	e.POST("/account/password", s.changePassword, signedIn)
 	e.POST("/account/mail", s.setMailPreference, signedIn)
+	e.GET("/login/second-factor", s.showSecondFactor) // a pending sign-in's second step
+	e.POST("/login/second-factor", s.secondFactor)
+	e.POST("/login/passkey/options", s.passkeyLoginOptions)
+	e.POST("/login/passkey", s.passkeyLogin)
+	e.GET("/account/second-factor", s.showFactors, signedIn)
+	e.POST("/account/totp", s.startTOTP, signedIn)
+	e.POST("/account/totp/confirm", s.confirmTOTP, signedIn)
+	e.POST("/account/totp/disable", s.disableTOTP, signedIn)
+	e.POST("/account/recovery-codes", s.renewRecoveryCodes, signedIn)
+	e.POST("/account/passkeys/options", s.passkeyRegisterOptions, signedIn)
+	e.POST("/account/passkeys", s.registerPasskey, signedIn)
+	e.POST("/account/passkeys/remove", s.removePasskey, signedIn)
 	e.GET("/password-reset", s.showForgotPassword)
 	e.POST("/password-reset", s.forgotPassword)
 	e.GET("/password-reset/new", s.showNewPassword)
@@ -156,6 +170,7 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/admin/users/:id", s.showUser, signedIn, admin)
 	e.POST("/admin/users/:id", s.updateUser, signedIn, admin)
 	e.POST("/admin/users/:id/reset-password", s.resetUserPassword, signedIn, admin)
+	e.POST("/admin/users/:id/reset-second-factor", s.resetSecondFactor, signedIn, admin)
 	e.GET("/admin/organisations/:id", s.showOrganisation, signedIn, admin)
 	e.POST("/admin/organisations/:id", s.updateOrganisation, signedIn, admin)
 	e.GET("/admin/services", s.listAllServices, signedIn, admin)
@@ -173,6 +188,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
+	api.POST("/account/totp", s.apiStartTOTP, signedIn)
+	api.POST("/account/totp/confirm", s.apiConfirmTOTP, signedIn)
 	api.GET("/session", s.apiSession, signedIn)
 	api.POST("/session/refresh", s.apiSession, signedIn) // the session is refreshed by authenticate
 	api.POST("/password-reset", s.apiPasswordReset)
@@ -201,6 +218,7 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/users", s.apiCreateUser, signedIn, admin)
 	api.PATCH("/users/:id", s.apiUpdateUser, signedIn, admin)
 	api.POST("/users/:id/reset-password", s.apiResetPassword, signedIn, admin)
+	api.POST("/users/:id/reset-second-factor", s.apiResetSecondFactor, signedIn, admin)
 	api.PATCH("/organisations/:id", s.apiUpdateOrganisation, signedIn, admin)
 	api.PATCH("/services/:id", s.apiUpdateService, signedIn, admin)
 	api.GET("/log", s.apiLog, shareable)
@@ -355,7 +373,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	}
 	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
-	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
+	// Read before the store opens: the key sealing TOTP secrets derives from it.
+	secret, err := loadSecret(cfg.keyDir())
+	if err != nil {
+		return nil, err
+	}
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail(), Secret: secret})
 	if err != nil {
 		return nil, err
 	}
@@ -372,12 +395,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	secret, err := loadSecret(cfg.keyDir())
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
+		passkeys: newWebAuthn(cfg, log)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,

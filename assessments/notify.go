@@ -22,12 +22,14 @@ const (
 	NoticeCardRevoked    = "card.revoked"         // to the organisation's respondents
 	NoticeAccountCreated = "account.created"      // to the new user
 	NoticePasswordReset  = "password.reset"       // to the user whose password was reset
+	// NoticeSecondFactorReset: to the user whose second factor an admin removed.
+	NoticeSecondFactorReset = "second_factor.reset"
 	// MailPasswordResetLink is mail only: the link a user asked for.
 	MailPasswordResetLink = "password.reset_link"
 )
 
 // NoticeKinds lists the kinds shown in the app.
-var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset}
+var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset, NoticeSecondFactorReset}
 
 // MailKinds lists every kind of mail the outbox holds.
 var MailKinds = append(append([]string{}, NoticeKinds...), MailPasswordResetLink)
