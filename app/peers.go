@@ -234,3 +234,19 @@ func (s *server) refreshPeers(ctx context.Context) {
 		}
 	}
 }
+
+// showTile serves a tile of the log (C2SP tlog-tiles). A full tile never
+// changes and is cached for a year; a partial one briefly, as the next
+// card makes a wider one.
+func (s *server) showTile(c echo.Context) error {
+	data, full, err := s.store.Tile(c.Request().Context(), c.Param("*"))
+	if err != nil {
+		return err
+	}
+	if full {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", data)
+}

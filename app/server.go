@@ -106,6 +106,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
 	e.GET("/status/:list", s.showStatusList, shareable)
 	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.GET("/log/checkpoint", s.apiCheckpoint, shareable) // C2SP tlog-tiles
+	e.GET("/log/tile/*", s.showTile, shareable)
 	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
@@ -456,7 +458,7 @@ func (s *server) staticFile(c echo.Context) error {
 // read-only trust resources, which carry no CSRF cookie.
 func isTrustResource(route string) bool {
 	switch route {
-	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
 		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness":
 		return true
