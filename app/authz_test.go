@@ -199,6 +199,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/peers/:id/confirm", "/api/v1/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
 		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
+		{"POST", "/api/v1/witness/add-checkpoint", "/api/v1/witness/add-checkpoint", "", all(bad)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
 	}
 

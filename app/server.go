@@ -220,6 +220,7 @@ func (s *server) routes() *echo.Echo {
 	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
 	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
 	api.GET("/witness", s.apiWitness, shareable)
+	api.POST("/witness/add-checkpoint", s.apiAddCheckpoint) // C2SP tlog-witness; the domain takes only trusted peers' logs
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -255,6 +256,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	defer s.startPeers(ctx)()
+	defer s.startWitnesser(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -375,6 +377,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	m.watchOutbox(store)
+	m.watchWitnessQueue(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
@@ -460,7 +463,7 @@ func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness", "/api/v1/witness/add-checkpoint":
 		return true
 	}
 	return false
