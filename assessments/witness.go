@@ -360,21 +360,21 @@ func (s *Store) WitnessPushFailed(ctx context.Context, push *WitnessPush, reason
 }
 
 // WitnessRefused records that a peer's witness refused this log's
-// checkpoint as inconsistent with one it cosigned: this log showed a split
-// view or lost its history. The push ends (retrying cannot help), and the
-// admins are told.
-func (s *Store) WitnessRefused(ctx context.Context, push *WitnessPush, peer *Peer, detail string) (err error) {
+// checkpoint of size as inconsistent with one it cosigned: this log showed
+// a split view or lost its history. The pushes to that witness up to size
+// end (retrying cannot help), and the admins are told.
+func (s *Store) WitnessRefused(ctx context.Context, push *WitnessPush, peer *Peer, size int64, detail string) (err error) {
 	defer wrap(&err, "record the refusal of witness push %d", push.ID)
 	if len(detail) > 500 {
 		detail = detail[:500]
 	}
 	return s.write(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&WitnessPush{}).Where("peer_id = ? AND done_at IS NULL", peer.ID).
+		if err := tx.Model(&WitnessPush{}).Where("peer_id = ? AND size <= ? AND done_at IS NULL", peer.ID, max(size, push.Size)).
 			Updates(map[string]any{"done_at": s.now(), "last_error": detail, "claim": ""}).Error; err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("the witness of %s refused this log's checkpoint of size %d: %s", peer.BaseURL, push.Size, detail)
-		if err := s.audit(tx, nil, "log.refused_by_witness", "peer", peer.ID, nil, map[string]any{"size": push.Size, "detail": detail}); err != nil {
+		msg := fmt.Sprintf("the witness of %s refused this log's checkpoint of size %d: %s", peer.BaseURL, size, detail)
+		if err := s.audit(tx, nil, "log.refused_by_witness", "peer", peer.ID, nil, map[string]any{"size": size, "detail": detail}); err != nil {
 			return err
 		}
 		return s.notifyAdmins(tx, NoticeSplitView, msg, "/admin/peers")

@@ -173,7 +173,7 @@ func TestWitnessCosignsAndCatchesAFork(t *testing.T) {
 	}
 	// The fork's side: told that the witness refused it.
 	fp, _ := fork.s.Peer(ctx, fork.admin, forkB.ID)
-	if err := fork.s.WitnessRefused(ctx, &assessments.WitnessPush{Size: 4}, fp, "422 not consistent"); err != nil {
+	if err := fork.s.WitnessRefused(ctx, &assessments.WitnessPush{Size: 4}, fp, 4, "422 not consistent"); err != nil {
 		t.Fatal(err)
 	}
 	if ns, _ := fork.s.Notifications(ctx, fork.admin.UserID, 10); len(ns) != 1 || ns[0].Kind != assessments.NoticeSplitView {

@@ -102,7 +102,7 @@ func (w *Witnesser) push(ctx context.Context, push *assessments.WitnessPush, pee
 		body, size, err := w.Store.WitnessRequest(ctx, peer.ID, old)
 		if err != nil {
 			if size > 0 { // the witness is ahead of this log
-				return Refused, w.Store.WitnessRefused(ctx, push, peer, err.Error())
+				return Refused, w.Store.WitnessRefused(ctx, push, peer, size, err.Error())
 			}
 			return Failed, w.retry(ctx, push, err.Error())
 		}
@@ -126,7 +126,7 @@ func (w *Witnesser) push(ctx context.Context, push *assessments.WitnessPush, pee
 		case resp.Status == http.StatusConflict || resp.Status == http.StatusUnprocessableEntity:
 			detail := fmt.Sprintf("%d %s", resp.Status, firstLine(resp.Body))
 			w.Log.Error("a witness refused this log's checkpoint as inconsistent", "peer", peer.BaseURL, "size", size, "answer", detail)
-			return Refused, w.Store.WitnessRefused(ctx, push, peer, detail)
+			return Refused, w.Store.WitnessRefused(ctx, push, peer, size, detail)
 		default:
 			// 403/404: the peer does not trust this log (yet); 5xx: later.
 			return Failed, w.retry(ctx, push, fmt.Sprintf("the witness answered %d %s", resp.Status, firstLine(resp.Body)))
