@@ -19,6 +19,7 @@ import (
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/assessments/mail"
+	"github.com/unescap/dmf/assessments/peers"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -38,6 +39,7 @@ type server struct {
 	metrics  *metrics
 	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
 	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
+	peers    *peers.Client
 }
 
 // routes lists every route of the application in one place.
@@ -106,6 +108,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
 	e.GET("/status/:list", s.showStatusList, shareable)
 	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.GET("/log/checkpoint", s.apiCheckpoint, shareable) // C2SP tlog-tiles
+	e.GET("/log/tile/*", s.showTile, shareable)
 	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
@@ -178,6 +182,10 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/admin/services/:id", s.updateService, signedIn, admin)
 	e.GET("/admin/audit", s.showAudit, signedIn, admin)
 	e.GET("/admin/audit.csv", s.exportAudit, signedIn, admin)
+	e.GET("/admin/peers", s.showPeers, signedIn, admin)
+	e.POST("/admin/peers", s.createPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/confirm", s.confirmPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/end", s.endPeer, signedIn, admin)
 
 	// JSON API.
 	api := e.Group("/api/v1")
@@ -224,6 +232,13 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/log", s.apiLog, shareable)
 	api.GET("/log/checkpoint", s.apiCheckpoint, shareable)
 	api.GET("/log/consistency", s.apiConsistency, shareable)
+	api.GET("/peers", s.apiPeers, signedIn, admin)
+	api.POST("/peers", s.apiAddPeer, signedIn, admin)
+	api.POST("/peers/:id/confirm", s.apiConfirmPeer, signedIn, admin)
+	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
+	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
+	api.GET("/witness", s.apiWitness, shareable)
+	api.POST("/witness/add-checkpoint", s.apiAddCheckpoint) // C2SP tlog-witness; the domain takes only trusted peers' logs
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -258,6 +273,8 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		return err
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
+	defer s.startPeers(ctx)()
+	defer s.startWitnesser(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -383,6 +400,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	m.watchOutbox(store)
+	m.watchWitnessQueue(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
@@ -396,7 +414,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
-		passkeys: newWebAuthn(cfg, log)}, nil
+		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
@@ -461,9 +479,9 @@ func (s *server) staticFile(c echo.Context) error {
 // read-only trust resources, which carry no CSRF cookie.
 func isTrustResource(route string) bool {
 	switch route {
-	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness", "/api/v1/witness/add-checkpoint":
 		return true
 	}
 	return false

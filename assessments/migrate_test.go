@@ -30,6 +30,8 @@ func models() []any {
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		// 00014 adds sessions.pending and users.second_factor_at.
 		&totpFactor{}, &recoveryCode{}, &Passkey{}, &passkeyChallenge{},
+		// 00010
+		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &WitnessPush{},
 	}
 }
 
