@@ -169,6 +169,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// 1.0.0 has no country indicators: those who may read get 422, others 404.
 		{"GET", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", "", [5]int{un, inv, nf, inv, inv}},
 		{"PUT", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", `{"answers":{}}`, [5]int{un, fb, fb, fb, fb}},
+		{"GET", "/api/v1/cards", "/api/v1/cards?after=0&limit=5", "", all(ok)},
 		{"GET", "/api/v1/cards/:id", "/api/v1/cards/" + cid, "", all(ok)},
 		{"GET", "/api/v1/cards/:id/tlog-proof", "/api/v1/cards/" + cid + "/tlog-proof", "", all(ok)},
 		{"POST", "/api/v1/cards/verify", "/api/v1/cards/verify", `{}`, all(ok)},

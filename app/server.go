@@ -192,6 +192,7 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
 	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
 	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)
+	api.GET("/cards", s.apiCardFeed, shareable)
 	api.GET("/cards/:id", s.apiCard, shareable)
 	api.GET("/cards/:id/tlog-proof", s.apiCardProof, shareable)
 	api.POST("/cards/verify", s.apiVerify)
@@ -443,7 +444,7 @@ func (s *server) staticFile(c echo.Context) error {
 func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
-		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
+		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
 		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
 		return true
 	}
