@@ -141,6 +141,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/services/:id", "/admin/services/" + svcID, "name=&category=tax", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
+		{"GET", "/admin/peers", "/admin/peers", "", admins},
+		{"POST", "/admin/peers", "/admin/peers", "base_url=", [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/admin/peers/:id/confirm", "/admin/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/admin/peers/:id/end", "/admin/peers/999999/end", "", [5]int{un, fb, fb, fb, nf}},
 
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", all(ok)},
 		{"GET", "/api/v1/frameworks", "/api/v1/frameworks", "", all(ok)},
@@ -189,6 +193,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},
 		{"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", "", all(ok)},
 		{"GET", "/api/v1/log/consistency", "/api/v1/log/consistency?old=1&new=1", "", all(ok)},
+		{"GET", "/api/v1/peers", "/api/v1/peers", "", [5]int{un, fb, fb, fb, ok}},
+		{"POST", "/api/v1/peers", "/api/v1/peers", `{"base_url":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/api/v1/peers/:id/confirm", "/api/v1/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
+		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
+		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
 	}
 

@@ -269,6 +269,8 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[method="post"][action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
 		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
 		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
+		{name: "admin-peers", who: "admin", path: "/admin/peers"},
+		{name: "admin-peers-problem", who: "admin", path: "/admin/peers", status: 422, act: post(`form[action="/admin/peers"]`, map[string]string{"base_url": "ftp://not-a-peer"})},
 		{name: "admin-user", who: "admin", path: spareUser},
 		{name: "admin-user-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action="`+spareUser+`"]`, map[string]string{"name": "", "role": "respondent", "organisation": ""})},
 		{name: "admin-user-reset", extra: true, who: "admin", path: spareUser, act: post(`form[action$="/reset-password"]`, nil)},

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/mail"
 )
 
@@ -45,6 +46,9 @@ type Config struct {
 	SMTPURL  string
 	SMTP     mail.Settings // parsed from SMTPURL
 	MailFrom string        // DMF_MAIL_FROM: the From of every message
+	// DMF_PEERS: base URLs of other DMF instances trusted from the start,
+	// as if an admin had added and confirmed them (scripted set-ups).
+	Peers []string
 }
 
 // Mail reports whether the instance sends mail.
@@ -75,6 +79,7 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (DMF_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS) or smtps://...; empty: no mail (DMF_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "", "From address of mail, such as \"DMF <dmf@agency.gov>\"; required with DMF_SMTP_URL (DMF_MAIL_FROM)")
+	peerList := fs.String("peers", "", "comma-separated base URLs of other DMF instances to trust from the start, without an admin's confirmation (DMF_PEERS)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 
 	var envErr error
@@ -104,6 +109,16 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("DMF_TRUSTED_PROXIES (-trusted-proxies): %w", err)
 	}
 	cfg.TrustedProxies = proxyNets
+	for _, p := range strings.Split(*peerList, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		base, err := assessments.NormalizePeerURL(p)
+		if err != nil {
+			return cfg, fmt.Errorf("DMF_PEERS (-peers): %q is not the base URL of a DMF instance, such as https://dmf.example.gov", p)
+		}
+		cfg.Peers = append(cfg.Peers, base)
+	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/assessments/mail"
+	"github.com/unescap/dmf/assessments/peers"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -36,6 +37,7 @@ type server struct {
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
 	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	peers    *peers.Client
 }
 
 // routes lists every route of the application in one place.
@@ -163,6 +165,10 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/admin/services/:id", s.updateService, signedIn, admin)
 	e.GET("/admin/audit", s.showAudit, signedIn, admin)
 	e.GET("/admin/audit.csv", s.exportAudit, signedIn, admin)
+	e.GET("/admin/peers", s.showPeers, signedIn, admin)
+	e.POST("/admin/peers", s.createPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/confirm", s.confirmPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/end", s.endPeer, signedIn, admin)
 
 	// JSON API.
 	api := e.Group("/api/v1")
@@ -207,6 +213,12 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/log", s.apiLog, shareable)
 	api.GET("/log/checkpoint", s.apiCheckpoint, shareable)
 	api.GET("/log/consistency", s.apiConsistency, shareable)
+	api.GET("/peers", s.apiPeers, signedIn, admin)
+	api.POST("/peers", s.apiAddPeer, signedIn, admin)
+	api.POST("/peers/:id/confirm", s.apiConfirmPeer, signedIn, admin)
+	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
+	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
+	api.GET("/witness", s.apiWitness, shareable)
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -241,6 +253,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		return err
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
+	defer s.startPeers(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -378,7 +391,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
+		peers: &peers.Client{}}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
@@ -445,7 +459,7 @@ func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness":
 		return true
 	}
 	return false
