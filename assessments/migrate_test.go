@@ -30,6 +30,7 @@ func models() []any {
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		// 00010
 		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &witnessPush{},
+		&PeerCard{}, &peerSync{}, // 00011
 	}
 }
 
