@@ -37,6 +37,9 @@ type countryJSON struct {
 	Rank       int           `json:"rank"`
 	Overall    statJSON      `json:"overall"`
 	Dimensions []dimStatJSON `json:"dimensions"`
+	// Sources are the trusted peers (base URLs) whose verified cards the
+	// country's scores come from; absent: this instance's own assessments.
+	Sources []string `json:"sources,omitempty"`
 }
 
 type regionJSON struct {
@@ -96,7 +99,7 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 	for i, r := range cmpn.Countries {
 		overall := stat(r.Overall)
 		overall.Level, overall.Label = r.Level, ed.LevelLabel(r.Level).In(lang) // held below a gate as on the page
-		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions)})
+		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions), r.Sources})
 	}
 	for _, r := range cmpn.Subregions {
 		out.Subregions = append(out.Subregions, region(r))

@@ -197,6 +197,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/peers", "/api/v1/peers", `{"base_url":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/api/v1/peers/:id/confirm", "/api/v1/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
 		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/api/v1/peers/:id/sync", "/api/v1/peers/999999/sync", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
 	}

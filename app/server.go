@@ -38,6 +38,7 @@ type server struct {
 	metrics  *metrics
 	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
 	peers    *peers.Client
+	hub      *peers.Hub // verifies trusted peers' cards and keeps them (§9 hub)
 }
 
 // routes lists every route of the application in one place.
@@ -217,7 +218,7 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/peers", s.apiAddPeer, signedIn, admin)
 	api.POST("/peers/:id/confirm", s.apiConfirmPeer, signedIn, admin)
 	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
-	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
+	api.POST("/peers/:id/sync", s.apiSyncPeer, signedIn, admin)
 	api.GET("/witness", s.apiWitness, shareable)
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
@@ -254,6 +255,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	defer s.startPeers(ctx)()
+	defer s.startHub(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -392,7 +394,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
-		peers: &peers.Client{}}, nil
+		peers: &peers.Client{}, hub: newHub(cfg, store, issuer, editions)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
