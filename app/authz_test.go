@@ -141,6 +141,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/services/:id", "/admin/services/" + svcID, "name=&category=tax", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
+		{"GET", "/log/checkpoint", "/log/checkpoint", "", all(ok)},
+		{"GET", "/log/tile/*", "/log/tile/entries/000.p/1", "", all(ok)},
 		{"GET", "/admin/peers", "/admin/peers", "", admins},
 		{"POST", "/admin/peers", "/admin/peers", "base_url=", [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/admin/peers/:id/confirm", "/admin/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
@@ -199,6 +201,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
 		{"POST", "/api/v1/peers/:id/sync", "/api/v1/peers/999999/sync", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
+		{"POST", "/api/v1/witness/add-checkpoint", "/api/v1/witness/add-checkpoint", "", all(bad)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
 	}
 

@@ -74,10 +74,8 @@ func TestCardFeed(t *testing.T) {
 	}
 }
 
-// servedApp is a test instance listening on a loopback port of its own,
-// with the base URL (and so the DID and log) of that port: another
-// instance can add it as a peer.
-func servedApp(t *testing.T, settings ...func(*Config)) *testApp {
+// servedAppWith is servedApp with settings.
+func servedAppWith(t *testing.T, settings ...func(*Config)) *testApp {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -165,7 +163,7 @@ func verifyOn(t *testing.T, a *testApp, data []byte) verification {
 // log, each check naming A; a card claiming A's DID but signed by another
 // key fails, and a revocation on A is seen on B at once with a TTL of 0.
 func TestPeerCardVerifies(t *testing.T) {
-	a := servedApp(t)
+	a := servedAppWith(t)
 	b := newTestApp(t, noWitness)
 	pa := a.seedPeople()
 	id := a.approve(pa.actorA, pa.actorRev, "Business registration", 2026, func(int) int { return 4 }, true)
@@ -212,7 +210,7 @@ func TestPeerCardVerifies(t *testing.T) {
 // that enough witnesses trusted here cosigned; A's uncosigned checkpoint
 // is not enough, and the check says how many it has.
 func TestPeerCardNeedsWitnesses(t *testing.T) {
-	a := servedApp(t)
+	a := servedAppWith(t)
 	b := newTestApp(t, func(c *Config) { c.WitnessQuorum, c.StatusTTL = 1, 0 })
 	pa := a.seedPeople()
 	id := a.approve(pa.actorA, pa.actorRev, "Business registration", 2026, func(int) int { return 4 }, true)
@@ -232,7 +230,7 @@ func TestPeerCardNeedsWitnesses(t *testing.T) {
 // labelled with the peer, and a card revoked on the peer leaves it at the
 // next sync.
 func TestHubSync(t *testing.T) {
-	a := servedApp(t)
+	a := servedAppWith(t)
 	hub := newTestApp(t, noWitness)
 	pa := a.seedPeople()
 	var ids []uint

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -233,4 +235,61 @@ func (s *server) refreshPeers(ctx context.Context) {
 			s.log.Warn("peer refused", "peer", p.BaseURL, "err", err)
 		}
 	}
+}
+
+// showTile serves a tile of the log (C2SP tlog-tiles). A full tile never
+// changes and is cached for a year; a partial one briefly, as the next
+// card makes a wider one.
+func (s *server) showTile(c echo.Context) error {
+	data, full, err := s.store.Tile(c.Request().Context(), c.Param("*"))
+	if err != nil {
+		return err
+	}
+	if full {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=10")
+	}
+	return c.Blob(http.StatusOK, "application/octet-stream", data)
+}
+
+// maxCheckpointRequest bounds an add-checkpoint body: 63 proof lines and
+// a checkpoint with a few signatures fit in a few kilobytes.
+const maxCheckpointRequest = 64 << 10
+
+// apiAddCheckpoint is this instance's witness (C2SP tlog-witness): it
+// answers with the cosignature, or with the status the spec gives each
+// refusal, in plain text as the spec's clients expect.
+func (s *server) apiAddCheckpoint(c echo.Context) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxCheckpointRequest+1))
+	if err != nil || len(body) > maxCheckpointRequest {
+		return c.String(http.StatusBadRequest, "the request is too large or could not be read\n")
+	}
+	cosig, err := s.store.AddCheckpoint(c.Request().Context(), body)
+	var refusal *assessments.WitnessRefusal
+	if errors.As(err, &refusal) {
+		status := map[string]int{
+			assessments.RefusedMalformed: http.StatusBadRequest, assessments.RefusedSignature: http.StatusForbidden,
+			assessments.RefusedUnknownLog: http.StatusNotFound, assessments.RefusedOldSize: http.StatusConflict,
+			assessments.RefusedInconsistent: http.StatusConflict, assessments.RefusedProof: http.StatusUnprocessableEntity,
+		}[refusal.Reason]
+		if refusal.Reason == assessments.RefusedOldSize {
+			return c.Blob(status, "text/x.tlog.size", []byte(strconv.FormatInt(refusal.Size, 10)+"\n"))
+		}
+		return c.String(status, refusal.Detail+"\n")
+	}
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", cosig)
+}
+
+// startWitnesser starts the worker that pushes this log's checkpoints to
+// the trusted peers' witnesses. The func it returns stops it.
+func (s *server) startWitnesser(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &peers.Witnesser{Store: s.store, Client: s.peers, Log: s.log, Pushed: s.metrics.witnessPushed}
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
 }

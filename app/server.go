@@ -107,6 +107,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
 	e.GET("/status/:list", s.showStatusList, shareable)
 	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.GET("/log/checkpoint", s.apiCheckpoint, shareable) // C2SP tlog-tiles
+	e.GET("/log/tile/*", s.showTile, shareable)
 	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
@@ -220,6 +222,7 @@ func (s *server) routes() *echo.Echo {
 	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
 	api.POST("/peers/:id/sync", s.apiSyncPeer, signedIn, admin)
 	api.GET("/witness", s.apiWitness, shareable)
+	api.POST("/witness/add-checkpoint", s.apiAddCheckpoint) // C2SP tlog-witness; the domain takes only trusted peers' logs
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -256,6 +259,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	defer s.startPeers(ctx)()
 	defer s.startHub(ctx)()
+	defer s.startWitnesser(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -376,6 +380,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	m.watchOutbox(store)
+	m.watchWitnessQueue(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
@@ -459,9 +464,9 @@ func (s *server) staticFile(c echo.Context) error {
 // read-only trust resources, which carry no CSRF cookie.
 func isTrustResource(route string) bool {
 	switch route {
-	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness", "/api/v1/witness/add-checkpoint":
 		return true
 	}
 	return false

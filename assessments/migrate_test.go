@@ -29,7 +29,7 @@ func models() []any {
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		// 00010
-		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &witnessPush{},
+		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &WitnessPush{},
 		&PeerCard{}, &peerSync{}, // 00011
 	}
 }

@@ -265,7 +265,7 @@ func (s *Store) EndPeer(ctx context.Context, by Actor, id uint) (_ *Peer, err er
 		if err := tx.Model(&p).Updates(map[string]any{"status": PeerEnded, "ended_at": now}).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&witnessPush{}).Where("peer_id = ? AND done_at IS NULL", id).
+		if err := tx.Model(&WitnessPush{}).Where("peer_id = ? AND done_at IS NULL", id).
 			Updates(map[string]any{"done_at": now, "last_error": "the peer was ended"}).Error; err != nil {
 			return err
 		}
