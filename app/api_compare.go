@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -140,12 +141,20 @@ func (cmpn *comparePage) table(lang string) [][]any {
 	for _, d := range cmpn.Edition.Dimensions {
 		head = append(head, d.ID, d.ID+"_min", d.ID+"_max")
 	}
+	head = append(head, "source") // last, so that the columns before keep their places
 	rows := [][]any{head}
 	for _, c := range cmpn.json(lang).Countries {
 		row := []any{c.Rank, c.Code, c.Name, c.Subregion, c.Services, c.Overall.Score, c.Overall.Min, c.Overall.Max, c.Overall.Label}
-		for _, d := range c.Dimensions {
-			row = append(row, d.Score, d.Min, d.Max)
+		for _, ed := range cmpn.Edition.Dimensions { // blanks where a country has no score, to keep the columns
+			cells := []any{"", "", ""}
+			for _, d := range c.Dimensions {
+				if d.ID == ed.ID {
+					cells = []any{d.Score, d.Min, d.Max}
+				}
+			}
+			row = append(row, cells...)
 		}
+		row = append(row, strings.Join(c.Sources, " ")) // the peers whose cards; empty: this instance
 		rows = append(rows, row)
 	}
 	return rows

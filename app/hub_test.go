@@ -278,6 +278,17 @@ func TestHubSync(t *testing.T) {
 	if k == nil || k["services"] != 3.0 || k["overall"].(map[string]any)["score"] != mean(ids...) || fmt.Sprint(k["sources"]) != "["+a.url+"]" {
 		t.Fatalf("KAZ at the hub: %v; want the 3 cards' mean %v from %s", k, mean(ids...), a.url)
 	}
+	// The page, CSV and XLSX name the source too.
+	br := hub.browser()
+	br.login("reviewer@escap.org", pw)
+	if resp, body := br.get("/compare?period=2026"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "from the verified cards of "+a.url) {
+		t.Errorf("the comparison page does not name KAZ's source: %d", resp.StatusCode)
+	}
+	_, csvData := rev.raw(http.MethodGet, "/api/v1/compare.csv?period=2026", nil)
+	lines := strings.Split(strings.TrimSpace(string(csvData)), "\n")
+	if !strings.HasSuffix(lines[0], ",source") || !strings.HasSuffix(lines[1], ","+a.url) {
+		t.Errorf("CSV:\n%s", csvData)
+	}
 	rec, _ := a.s.store.CardOf(context.Background(), pa.actorRev, ids[2])
 	if _, err := a.s.store.Revoke(context.Background(), pa.actorRev, rec.ID, "superseded"); err != nil {
 		t.Fatal(err)

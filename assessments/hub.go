@@ -386,3 +386,14 @@ func (s *Store) peerBasket(ctx context.Context, cmpn *Comparison, codes []string
 	}
 	return out, nil
 }
+
+// FromPeers reports whether a shown country is compared from trusted
+// peers' cards.
+func (cmpn *Comparison) FromPeers() bool {
+	for _, r := range cmpn.Countries {
+		if len(r.Sources) > 0 {
+			return true
+		}
+	}
+	return false
+}
