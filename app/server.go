@@ -240,6 +240,12 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err != nil {
 		return err
 	}
+	return serveConfig(ctx, cfg, stdout, stderr, nil)
+}
+
+// serveConfig runs an instance with its settings until ctx ends; started,
+// when not nil, is called once it listens (demo -federation seeds then).
+func serveConfig(ctx context.Context, cfg Config, stdout, stderr io.Writer, started func(*server)) error {
 	log := newLogger(cfg, stderr)
 	// The address first: a busy port must not leave behind a new database
 	// and a one-time password that was printed but never usable.
@@ -289,6 +295,9 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
+	if started != nil {
+		started(s)
+	}
 	select {
 	case err := <-errc:
 		return err
