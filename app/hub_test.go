@@ -300,3 +300,24 @@ func TestHubSync(t *testing.T) {
 		t.Fatalf("KAZ after the revocation: %v", k)
 	}
 }
+
+// A sync stops at a card that cannot be checked yet (here: A's checkpoint
+// has no cosignature of a witness the hub trusts) and keeps nothing past
+// it, saying why; it reads on once the card can be checked.
+func TestHubSyncWaitsForWitnesses(t *testing.T) {
+	a := servedAppWith(t)
+	hub := newTestApp(t, func(c *Config) { c.WitnessQuorum, c.StatusTTL = 1, 0 })
+	pa := a.seedPeople()
+	a.approve(pa.actorA, pa.actorRev, "Business registration", 2026, func(int) int { return 4 }, true)
+	hub.seedPeople()
+	peer := hub.trust(a)
+	admin := hub.api("admin@escap.org", pw)
+	status, got := admin.call(http.MethodPost, fmt.Sprintf("/api/v1/peers/%d/sync", peer.ID), nil)
+	if status != http.StatusOK || got["kept"] != 0.0 || got["after"] != 0.0 || !strings.Contains(fmt.Sprint(got["problem"]), "witness cosignatures") {
+		t.Fatalf("sync of an unwitnessed log: %d %v", status, got)
+	}
+	hub.s.hub.Quorum = 0 // as DMF_WITNESS_QUORUM=0
+	if status, got := admin.call(http.MethodPost, fmt.Sprintf("/api/v1/peers/%d/sync", peer.ID), nil); status != http.StatusOK || got["kept"] != 1.0 || got["problem"] != nil {
+		t.Fatalf("sync once the card can be checked: %d %v", status, got)
+	}
+}
