@@ -93,7 +93,7 @@ func peerOf(ps []assessments.Peer, u string) (*assessments.Peer, string, bool) {
 // is checked by the card verifier, against the peer's confirmed keys.
 func (h *Hub) StatusList(ctx context.Context, ps []assessments.Peer, u string) ([]byte, error) {
 	p, path, ok := peerOf(ps, u)
-	if !ok || !strings.HasPrefix(path, "/status/") {
+	if !ok || !statusPath(path) {
 		return nil, card.ErrListElsewhere
 	}
 	if h.TTL > 0 {
@@ -117,6 +117,13 @@ func (h *Hub) StatusList(ctx context.Context, ps []assessments.Peer, u string) (
 		h.mu.Unlock()
 	}
 	return data, nil
+}
+
+// statusPath reports whether a path is that of a DMF status list,
+// /status/N: nothing else of a peer is fetched for a card's status.
+func statusPath(path string) bool {
+	n, ok := strings.CutPrefix(path, "/status/")
+	return ok && n != "" && len(n) <= 9 && strings.Trim(n, "0123456789") == ""
 }
 
 // ErrNotPeerCard is a card that no trusted peer issued.
