@@ -541,7 +541,8 @@ func (s *server) verifyCard(c echo.Context) error {
 			rec, p.CardID = found, found.ID
 		}
 	}
-	p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+	base, logKey := s.issuerOf(c.Request().Context(), &r)
+	p.explain(rec, base, logKey)
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 

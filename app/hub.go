@@ -61,6 +61,22 @@ func (s *server) peerChecks(ctx context.Context, own func(string) ([]byte, error
 	return status, inclusion, nil
 }
 
+// issuerOf is the base URL and log key of the instance that issued a
+// verified card: a trusted peer's for its cards, so that the page's
+// offline commands fetch from the issuer; else this instance's.
+func (s *server) issuerOf(ctx context.Context, r *card.Report) (base, logKey string) {
+	if r.Card != nil {
+		if ps, err := s.store.TrustedPeers(ctx); err == nil {
+			for _, p := range ps {
+				if p.DID == r.Card.Issuer.ID {
+					return p.BaseURL, p.LogKey
+				}
+			}
+		}
+	}
+	return s.cfg.BaseURL, s.issuer.Keys.LogKey
+}
+
 // startHub pulls the trusted peers' cards every DMF_PEER_SYNC; the func
 // it returns stops it.
 func (s *server) startHub(ctx context.Context) (stop func()) {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,14 @@ func TestPeerCardVerifies(t *testing.T) {
 	forged := verifyOn(t, b, forge(t, rec.Data))
 	if ok, _ := forged.check("signature"); forged.Valid || ok {
 		t.Errorf("a card signed by another key under A's DID verified: %+v", forged)
+	}
+
+	// The verify page, with a pasted card, says the same and tells how to
+	// check it offline against A.
+	br := b.browser()
+	resp0, body := br.post("/verify", url.Values{"card": {string(rec.Data)}})
+	if resp0.StatusCode != http.StatusOK || !strings.Contains(body, "curl -o did.json "+a.url+"/.well-known/did.json") {
+		t.Errorf("the verify page on B: %d, offline commands not against A", resp0.StatusCode)
 	}
 
 	// VC-API: the proof verifies and the issuer is trusted.
