@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -278,6 +279,13 @@ func TestFederation(t *testing.T) {
 		_, audit := b.admin.raw(http.MethodGet, "/api/v1/audit?action=witness.inconsistent", nil)
 		if !strings.Contains(string(audit), `"action":"witness.inconsistent"`) { // its after names the evidence row kept
 			t.Errorf("B kept no evidence: %s", audit)
+		}
+		// B's admins see the evidence on the peers page.
+		jar, _ := cookiejar.New(nil)
+		br := &browser{t: t, base: b.base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		br.login(fedAdmin, pw)
+		if _, page := br.get("/admin/peers"); !strings.Contains(page, "a split view") || !strings.Contains(page, "old ") {
+			t.Errorf("B's peers page shows no evidence")
 		}
 		// B answers the fork's checkpoint with 409 whatever the old size.
 		body := forkRequest(t, a, 2)

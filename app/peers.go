@@ -103,8 +103,9 @@ func (s *server) apiWitness(c echo.Context) error {
 }
 
 type peersPage struct {
-	Peers   []assessments.Peer
-	BaseURL string // the add form's value, kept on an error
+	Peers    []assessments.Peer
+	Evidence []assessments.WitnessEvidence // inconsistent checkpoints this witness refused
+	BaseURL  string                        // the add form's value, kept on an error
 }
 
 func (s *server) peersPage(c echo.Context, status int, base string, ve *assessments.ValidationError) error {
@@ -112,7 +113,11 @@ func (s *server) peersPage(c echo.Context, status int, base string, ve *assessme
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "admin.peers"), &peersPage{Peers: ps, BaseURL: base})
+	ev, err := s.store.Evidence(c.Request().Context(), actorOf(c))
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "admin.peers"), &peersPage{Peers: ps, Evidence: ev, BaseURL: base})
 	v.Notice = s.notice(c)
 	if ve != nil {
 		v = v.withErrors(ve)
