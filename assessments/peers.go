@@ -209,6 +209,9 @@ func (s *Store) addPeer(ctx context.Context, by *Actor, info PeerInfo, trust boo
 		after := map[string]any{"base_url": base, "did": p.DID, "status": p.Status, "log_key": p.LogKey, "witness_key": p.WitnessKey, "keys": p.Keys}
 		if trust {
 			after["source"] = "DMF_PEERS"
+			if err := s.queueWitnessPushTo(tx, &p); err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, by, "peer.added", "peer", p.ID, nil, after)
 	})
@@ -236,6 +239,9 @@ func (s *Store) ConfirmPeer(ctx context.Context, by Actor, id uint) (_ *Peer, er
 		}
 		now := s.now()
 		if err := tx.Model(&p).Updates(map[string]any{"status": PeerTrusted, "confirmed_at": now}).Error; err != nil {
+			return err
+		}
+		if err := s.queueWitnessPushTo(tx, &p); err != nil {
 			return err
 		}
 		return s.audit(tx, &by, "peer.confirmed", "peer", id, map[string]any{"status": PeerPending}, map[string]any{"status": PeerTrusted, "log_key": p.LogKey, "did": p.DID})

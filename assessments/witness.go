@@ -237,6 +237,21 @@ func (s *Store) queueWitnessPushes(tx *gorm.DB, size int64) error {
 	return nil
 }
 
+// queueWitnessPushTo sends a newly trusted peer the log's current
+// checkpoint: without it the peer would cosign nothing until the next card
+// is issued, and this log's cards could not meet a verifier's quorum.
+func (s *Store) queueWitnessPushTo(tx *gorm.DB, p *Peer) error {
+	if p.WitnessKey == "" {
+		return nil
+	}
+	size, err := logSize(tx)
+	if err != nil || size == 0 {
+		return err
+	}
+	now := s.now()
+	return tx.Create(&WitnessPush{PeerID: p.ID, Size: size, CreatedAt: now, NextAttemptAt: now}).Error
+}
+
 // ClaimWitnessPush takes the next push due, with its peer, or nil when
 // none is; the claim holds for lease, as ClaimMail's does.
 func (s *Store) ClaimWitnessPush(ctx context.Context, claim string, lease time.Duration) (_ *WitnessPush, _ *Peer, err error) {

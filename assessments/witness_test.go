@@ -185,3 +185,32 @@ func isRefusal(err error, reason string, size int64) bool {
 	r, s := refusal(err)
 	return r == reason && (size < 0 || s == size)
 }
+
+// A peer trusted after this log already has cards is sent the current
+// checkpoint at once, so that it cosigns those cards before the next one
+// is issued; a peer without a witness key is sent nothing.
+func TestNewPeerIsSentTheCurrentCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	a, _ := instanceWorld(t, "dmf.gov.kz", filepath.Join(t.TempDir(), "keys"))
+	b, bIs := instanceWorld(t, "dmf.gov.uz", filepath.Join(t.TempDir(), "keys"))
+	a.approveOne(t, "Business registration 1")
+	a.approveOne(t, "Business registration 2")
+	if depth, _ := a.s.WitnessQueueDepth(ctx); depth != 0 {
+		t.Fatalf("pushes queued with no peer: %d", depth)
+	}
+	info := published(t, b, bIs)
+	p, err := a.s.AddPeer(ctx, a.admin, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth, _ := a.s.WitnessQueueDepth(ctx); depth != 0 {
+		t.Errorf("a pending peer was sent a checkpoint: %d pushes", depth)
+	}
+	if _, err := a.s.ConfirmPeer(ctx, a.admin, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	push, peer, err := a.s.ClaimWitnessPush(ctx, "test", time.Minute)
+	if err != nil || push == nil || peer.ID != p.ID || push.Size != 2 {
+		t.Fatalf("after confirming: push %+v to %+v (%v), want the size-2 checkpoint to the new peer", push, peer, err)
+	}
+}
