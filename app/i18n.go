@@ -18,7 +18,9 @@ import (
 var localeFiles embed.FS
 
 // languages the interface is translated into; the first is the default.
-var languages = []string{"en", "ru"}
+// They are ESCAP's working languages: English, Russian, French and Chinese
+// (Simplified, "zh").
+var languages = []string{"en", "ru", "fr", "zh"}
 
 // catalog holds the interface texts of every language. Every key exists in
 // every language: a test fails otherwise, and the app refuses to start.
@@ -82,8 +84,8 @@ func loadCatalog() (*catalog, error) {
 }
 
 // missing lists each key that some language has and another lacks or
-// leaves empty, and each plural form a language's rules need that a
-// counted text lacks.
+// leaves empty (interface texts and domain messages), and each plural form
+// a language's rules need that a counted text lacks.
 func (c *catalog) missing() []string {
 	keys, counted := map[string]bool{}, map[string]bool{}
 	for _, lang := range languages {
@@ -94,7 +96,21 @@ func (c *catalog) missing() []string {
 			counted[k] = true
 		}
 	}
+	// Domain messages: every translated language has each key any has.
+	formats := map[string]bool{}
+	for _, lang := range languages[1:] {
+		for k := range c.domain[lang] {
+			formats[k] = true
+		}
+	}
 	var out []string
+	for _, lang := range languages[1:] {
+		for k := range formats {
+			if strings.TrimSpace(c.domain[lang][k]) == "" {
+				out = append(out, "messages."+lang+": "+k)
+			}
+		}
+	}
 	for _, lang := range languages {
 		for k := range keys {
 			if strings.TrimSpace(c.msgs[lang][k]) == "" && !counted[k] {
@@ -127,15 +143,21 @@ func pluralForm(lang string, n int) string {
 	if n < 0 {
 		n = -n
 	}
+	// x/text's CLDR data predates French "many" (CLDR 38: whole millions,
+	// « 1 000 000 d'indicateurs »), so that one rule is applied here.
+	if lang == "fr" && n != 0 && n%1000000 == 0 {
+		return "many"
+	}
 	return formNames[plural.Cardinal.MatchPlural(language.Make(lang), n, 0, 0, 0, 0)]
 }
 
 // pluralForms lists the forms lang's rules give whole numbers, plus "other",
 // the fallback every language has (Russian: one, few, many and other;
-// English: one and other). Whole numbers up to 1000 show every form the
-// CLDR integer rules use: they depend on the last two or three digits.
+// English: one and other; French: one, many and other; Chinese: other).
+// Whole numbers up to 1000 show every form the CLDR integer rules use
+// (they depend on the last two or three digits), and a million French many.
 func pluralForms(lang string) []string {
-	seen := map[string]bool{"other": true}
+	seen := map[string]bool{"other": true, pluralForm(lang, 1000000): true}
 	for n := range 1000 {
 		seen[pluralForm(lang, n)] = true
 	}

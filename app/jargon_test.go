@@ -27,6 +27,11 @@ func TestPluralForms(t *testing.T) {
 		{"en", 0, "0 assessments"}, {"en", 1, "1 assessment"}, {"en", 2, "2 assessments"}, {"en", 21, "21 assessments"},
 		{"ru", 1, "1 оценка"}, {"ru", 2, "2 оценки"}, {"ru", 5, "5 оценок"}, {"ru", 21, "21 оценка"},
 		{"ru", 11, "11 оценок"}, {"ru", 12, "12 оценок"}, {"ru", 22, "22 оценки"}, {"ru", 0, "0 оценок"}, {"ru", 111, "111 оценок"},
+		// French: 0 and 1 are singular; whole millions take "de".
+		{"fr", 0, "0 évaluation"}, {"fr", 1, "1 évaluation"}, {"fr", 2, "2 évaluations"}, {"fr", 1000000, "1000000 d'évaluations"},
+		{"fr", 1000001, "1000001 évaluations"},
+		// Chinese has one form.
+		{"zh", 1, "1 项评估"}, {"zh", 2, "2 项评估"},
 	} {
 		if got := msgs.N(c.lang, "review.count", c.n); got != c.want {
 			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)
@@ -53,10 +58,19 @@ func TestPluralFormsComplete(t *testing.T) {
 	if got := strings.Join(pluralForms("en"), " "); got != "one other" {
 		t.Errorf("English forms: %s", got)
 	}
+	if got := strings.Join(pluralForms("fr"), " "); got != "many one other" {
+		t.Errorf("French forms: %s", got)
+	}
+	if got := strings.Join(pluralForms("zh"), " "); got != "other" {
+		t.Errorf("Chinese forms: %s", got)
+	}
 	delete(msgs.plurals["ru"]["review.count"], "few")
 	delete(msgs.plurals["en"], "admin.audit.count")
+	delete(msgs.plurals["fr"]["review.count"], "many")
+	delete(msgs.plurals["zh"], "country.missing")
 	got := strings.Join(msgs.missing(), "; ")
-	if !strings.Contains(got, "ru: review.count.few") || !strings.Contains(got, "en: admin.audit.count (needs plural forms)") {
+	if !strings.Contains(got, "ru: review.count.few") || !strings.Contains(got, "en: admin.audit.count (needs plural forms)") ||
+		!strings.Contains(got, "fr: review.count.many") || !strings.Contains(got, "zh: country.missing (needs plural forms)") {
 		t.Errorf("missing: %s", got)
 	}
 }

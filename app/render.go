@@ -248,6 +248,23 @@ func (v *view) Asset(name string) string {
 // Languages lists the interface languages, for the switch.
 func (v *view) Languages() []string { return languages }
 
+// Alternate is this page's address in lang, for the hreflang alternates:
+// ?lang= chooses the language of one response without changing the
+// remembered choice; with lang "" (x-default) the browser's language decides.
+func (v *view) Alternate(lang string) string {
+	u, err := url.Parse(v.Path)
+	if err != nil {
+		return "/"
+	}
+	q := u.Query()
+	q.Del("lang")
+	if lang != "" {
+		q.Set("lang", lang)
+	}
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
 // LangName is a language's own name.
 func (v *view) LangName(lang string) string { return v.r.msgs.T(lang, "lang.self") }
 
