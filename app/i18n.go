@@ -6,12 +6,15 @@ import (
 	"html/template"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/unescap/dmf/assessments"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	xnumber "golang.org/x/text/number"
 )
 
 //go:embed locales/*.yaml
@@ -255,3 +258,18 @@ func (c *catalog) match(acceptLanguage string) string {
 }
 
 func supported(lang string) bool { return slices.Contains(languages, lang) }
+
+// formatNumber writes x with prec decimals as people read numbers in lang:
+// French "1 234,5" (decimal comma, narrow no-break spaces between
+// thousands, as CLDR and the Imprimerie nationale have it; x/text's data
+// still has the wider no-break space), Chinese "1,234.5". English and
+// Russian pages keep the plain form they always had. JSON, CSV, XLSX and
+// form values never use this: they stay machine formats.
+func formatNumber(lang string, x float64, prec int) string {
+	switch lang {
+	case "fr", "zh":
+		s := message.NewPrinter(language.Make(lang)).Sprint(xnumber.Decimal(x, xnumber.Scale(prec)))
+		return strings.ReplaceAll(s, "\u00a0", "\u202f")
+	}
+	return strconv.FormatFloat(x, 'f', prec, 64)
+}

@@ -354,6 +354,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
+	issuer.Languages = languages    // and of the interface
 	m := newMetrics()
 	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
 	if err != nil {
