@@ -295,6 +295,17 @@ func (v *view) EditionLang(ed *frameworks.Edition) string {
 	return v.T("edition.untranslated", v.LangName(ed.Lang(v.Lang)))
 }
 
+// TextLang is the language t is shown in when that is not the page's (an
+// edition without texts in it falls back to its own language), for a lang
+// attribute on the element: screen readers then read it right, and the
+// language checks of the browser tests know it is deliberate.
+func (v *view) TextLang(t frameworks.Text) string {
+	if t[v.Lang] != "" || t["en"] == "" {
+		return ""
+	}
+	return "en" // what Text.In falls back to
+}
+
 // Colon ends a label before its value as the language writes it: French
 // puts a no-break space before the colon, Chinese uses the full-width one.
 func (v *view) Colon() string {
