@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +177,32 @@ func TestEmbeddedOverlays(t *testing.T) {
 		} else {
 			t.Log(msg + "; the translators' branch is not merged yet")
 		}
+	}
+}
+
+// TestChangesIgnoreOverlays: a translation overlay on the older edition
+// is no change, and the changelog titles its entries with the overlays'
+// texts (the removed indicator from the older edition's French).
+func TestChangesIgnoreOverlays(t *testing.T) {
+	old := allTypes(t)
+	next := parseTestdata(t, "all-types-0.2.0.yaml")
+	fr, err := frameworks.ApplyOverlay(old, "testdata/all-types.fr.yaml", []byte(readTestdata(t, "all-types.fr.yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := func(cs []frameworks.Change) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Kind+" "+c.ID)
+		}
+		return out
+	}
+	plain, translated := frameworks.Changes(old, next), frameworks.Changes(fr, next)
+	if !slices.Equal(kinds(plain), kinds(translated)) {
+		t.Errorf("an overlay changed the changelog:\n%v\n%v", kinds(plain), kinds(translated))
+	}
+	removed := slices.IndexFunc(translated, func(c frameworks.Change) bool { return c.Kind == frameworks.ChangeRemoved && c.ID == "B.2" })
+	if removed < 0 || translated[removed].Title.In("fr") != "Autre chose ?" {
+		t.Errorf("removed B.2 not titled in French: %v", translated)
 	}
 }
