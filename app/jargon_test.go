@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,7 +228,7 @@ func TestGapsSayTheirOrderAndReportPrints(t *testing.T) {
 
 // TestWorkbooksNameDimensions: the Excel exports keep one header row of
 // codes on the data sheet (what scripts read) and name each code on a
-// "Dimensions" sheet in the language asked for.
+// "Dimensions" sheet, itself named in the language asked for.
 func TestWorkbooksNameDimensions(t *testing.T) {
 	a, p := compareWorld(t)
 	ed, _ := a.s.editions.Edition(frameworks.DefaultID, "")
@@ -239,7 +240,10 @@ func TestWorkbooksNameDimensions(t *testing.T) {
 			if status != http.StatusOK || err != nil {
 				t.Fatalf("%s: %d %v", path, status, err)
 			}
-			rows, _ := f.GetRows("Dimensions")
+			if sheets := f.GetSheetList(); !slices.Contains(sheets, a.s.msgs.T(lang, "xlsx.sheet.dimensions")) {
+				t.Errorf("%s %s: sheets %v are not named in the language", path, lang, sheets)
+			}
+			rows, _ := f.GetRows(a.s.msgs.T(lang, "xlsx.sheet.dimensions"))
 			if len(rows) != 1+len(ed.Dimensions) || strings.Join(rows[0], ",") != "code,dimension" {
 				t.Fatalf("%s %s: dimensions sheet %v", path, lang, rows)
 			}
