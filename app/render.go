@@ -318,6 +318,16 @@ func (v *view) Colon() string {
 	return ": "
 }
 
+// LangCode is the short form of a language's name that the phone header
+// shows (the full name stays the link's accessible name): EN, RU, FR and
+// 中文, which Chinese readers know better than ZH.
+func (v *view) LangCode(lang string) string {
+	if lang == "zh" {
+		return "中文"
+	}
+	return strings.ToUpper(lang)
+}
+
 // LangName is a language's own name.
 func (v *view) LangName(lang string) string { return v.r.msgs.T(lang, "lang.self") }
 
