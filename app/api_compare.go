@@ -176,7 +176,7 @@ func (s *server) apiCompareXLSX(c echo.Context) error {
 		return err
 	}
 	return sendXLSX(c, fmt.Sprintf("dmf-compare-%s-%d.xlsx", cmpn.Edition.ID, cmpn.Period),
-		xlsxSheet{"Comparison", cmpn.table(apiLang(c))}, dimensionSheet(cmpn.Edition, apiLang(c)))
+		xlsxSheet{s.msgs.T(apiLang(c), "xlsx.sheet.comparison"), cmpn.table(apiLang(c))}, dimensionSheet(cmpn.Edition, apiLang(c), s.msgs.T(apiLang(c), "xlsx.sheet.dimensions")))
 }
 
 // approvedTable is every approved assessment with its stored scores.
@@ -252,7 +252,7 @@ func (s *server) apiApprovedXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return sendXLSX(c, name+".xlsx", xlsxSheet{"Approved assessments", rows}, dimensionSheet(ed, apiLang(c)))
+	return sendXLSX(c, name+".xlsx", xlsxSheet{s.msgs.T(apiLang(c), "xlsx.sheet.approved"), rows}, dimensionSheet(ed, apiLang(c), s.msgs.T(apiLang(c), "xlsx.sheet.dimensions")))
 }
 
 func sendCSV(c echo.Context, name string, rows [][]any) error {
@@ -295,13 +295,14 @@ type xlsxSheet struct {
 
 // dimensionSheet names the dimension codes that head the data sheet's
 // columns, so that the data sheet keeps one machine-readable header row
-// and a reader still finds each code's name in the same workbook.
-func dimensionSheet(ed *frameworks.Edition, lang string) xlsxSheet {
+// and a reader still finds each code's name in the same workbook. The
+// sheets' names are in the ?lang= language.
+func dimensionSheet(ed *frameworks.Edition, lang, name string) xlsxSheet {
 	rows := [][]any{{"code", "dimension"}}
 	for _, d := range ed.Dimensions {
 		rows = append(rows, []any{d.ID, d.Title.In(lang)})
 	}
-	return xlsxSheet{"Dimensions", rows}
+	return xlsxSheet{name, rows}
 }
 
 func sendXLSX(c echo.Context, name string, sheets ...xlsxSheet) error {

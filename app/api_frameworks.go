@@ -23,7 +23,7 @@ func (s *server) apiFrameworks(c echo.Context) error {
 	out := []editionSummary{}
 	for _, ed := range s.editions.Editions() {
 		latest, _ := s.editions.Edition(ed.ID, "")
-		var title any = ed.Title
+		var title any = ed.Pinned().Title
 		if lang != "" {
 			title = ed.Title.In(lang)
 		}
@@ -51,17 +51,23 @@ func (s *server) apiFramework(c echo.Context) error {
 		return c.NoContent(http.StatusNotModified)
 	}
 	if lang == "" {
-		return c.JSON(http.StatusOK, ed)
+		// Exactly the pinned edition, which the digest covers: translation
+		// overlays are not part of it.
+		return c.JSON(http.StatusOK, ed.Pinned())
 	}
 	raw, err := json.Marshal(ed)
 	if err != nil {
 		return err
 	}
-	var doc any
+	var doc map[string]any
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, flattenTexts(doc, ed.Lang(lang)))
+	flattenTexts(doc, ed.Lang(lang))
+	if status, ok := ed.Translation(lang); ok {
+		doc["translation"] = map[string]any{"language": lang, "status": status, "pinned": false}
+	}
+	return c.JSON(http.StatusOK, doc)
 }
 
 // textKeys are the keys whose values are language maps in an edition.

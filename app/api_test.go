@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,6 +100,72 @@ func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
 	for _, k := range keys {
 		if _, ok := m[k]; !ok {
 			t.Errorf("%s lacks %q", what, k)
+		}
+	}
+}
+
+// TestAPIFrameworkTranslation: untranslated, an edition is exactly its
+// pinned content (what the digest covers); ?lang=fr or zh flattens to the
+// overlay's texts and says they are a translation outside the pinned
+// edition, while edition 1.0.0, which has no overlays, stays English.
+func TestAPIFrameworkTranslation(t *testing.T) {
+	a := newTestApp(t)
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "1.1.0")
+	pinned, _ := json.Marshal(ed.Pinned())
+	if got := a.get("/api/v1/frameworks/escap-dmf-dps-sme?version=1.1.0").Body.Bytes(); !bytes.Equal(bytes.TrimSpace(got), pinned) {
+		t.Error("the untranslated edition is not the pinned one")
+	}
+	for _, lang := range []string{"fr", "zh"} {
+		var doc struct {
+			Title       string
+			Translation *struct {
+				Language, Status string
+				Pinned           bool
+			}
+		}
+		if err := json.Unmarshal(a.get("/api/v1/frameworks/escap-dmf-dps-sme?version=1.1.0&lang="+lang).Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if status, ok := ed.Translation(lang); ok {
+			if doc.Title != ed.Title[lang] || doc.Translation == nil || doc.Translation.Language != lang || doc.Translation.Pinned || doc.Translation.Status != status {
+				t.Errorf("%s: %q %+v", lang, doc.Title, doc.Translation)
+			}
+		} else if doc.Title != ed.Title["en"] || doc.Translation != nil {
+			t.Errorf("%s without overlay: %q %+v", lang, doc.Title, doc.Translation)
+		}
+		doc.Translation = nil
+		if err := json.Unmarshal(a.get("/api/v1/frameworks/escap-dmf-dps-sme?version=1.0.0&lang="+lang).Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		old, _ := a.s.editions.Edition("escap-dmf-dps-sme", "1.0.0")
+		if doc.Title != old.Title["en"] || doc.Translation != nil {
+			t.Errorf("1.0.0 in %s: %q %+v", lang, doc.Title, doc.Translation)
+		}
+	}
+}
+
+// TestEditionLanguageNote: in French and Chinese a page of an edition says
+// where its texts come from: the project's translation outside the pinned
+// edition, or, for 1.0.0, English shown as the edition has no such texts.
+func TestEditionLanguageNote(t *testing.T) {
+	a := newTestApp(t)
+	ed, _ := a.s.editions.Edition("escap-dmf-dps-sme", "1.1.0")
+	for _, lang := range []string{"fr", "zh"} {
+		body := a.get("/frameworks/escap-dmf-dps-sme?version=1.0.0&lang=" + lang).Body.String()
+		if want := html.EscapeString(a.s.msgs.T(lang, "edition.untranslated", "English")); !strings.Contains(body, want) {
+			t.Errorf("1.0.0 in %s lacks %q", lang, want)
+		}
+		want := a.s.msgs.T(lang, "edition.untranslated", "English")
+		if _, ok := ed.Translation(lang); ok {
+			want = a.s.msgs.T(lang, "edition.translation")
+		}
+		if body := a.get("/frameworks/escap-dmf-dps-sme?version=1.1.0&lang=" + lang).Body.String(); !strings.Contains(body, html.EscapeString(want)) {
+			t.Errorf("1.1.0 in %s lacks %q", lang, want)
+		}
+	}
+	for _, lang := range []string{"en", "ru"} {
+		if body := a.get("/frameworks/escap-dmf-dps-sme?version=1.0.0&lang=" + lang).Body.String(); strings.Contains(body, "edition-lang") {
+			t.Errorf("%s: a language note on the edition's own language", lang)
 		}
 	}
 }

@@ -25,15 +25,26 @@ func journeyLevel(i int) int { return 1 + (i*3+2)%5 }
 // fixes the answer and resubmits; the reviewer approves; the card shows its
 // QR code, its JSON downloads, the verify page passes every check, and the
 // switch to Russian holds from page to page.
-func (b *browserSuite) testJourney(t *testing.T) {
+//
+// In French and Chinese the respondent chooses the language on the home page
+// and the reviewer after signing in; every page either of them then opens
+// must have no English left on it (checkNoEnglish), and the people type
+// their own words in their language.
+func (b *browserSuite) testJourney(t *testing.T, lang string) {
 	ctx := context.Background()
 	ed, _ := b.a.s.editions.Edition("escap-dmf-dps-sme", "")
 	st := b.a.s.store
+	words := journeyWords[lang]
 
 	// Every link and control of the home page can be reached with Tab and
 	// shows the focus; then sign in from there.
 	r := b.newTab(t, "respondent")
 	r.openOK("/")
+	if lang != "en" {
+		r.switchLang(lang)
+		r.onPage = func(tb *tab) { b.checkNoEnglish(tb, lang, b.journeyData()...) }
+		r.onPage(r)
+	}
 	b.tabThrough(r)
 	r.click(`.account a[href="/login"]`)
 	r.do(
@@ -47,12 +58,16 @@ func (b *browserSuite) testJourney(t *testing.T) {
 
 	// Register the service and start an assessment of it.
 	r.click(`.main-nav a[href="/services"]`)
-	r.do(chromedp.SendKeys(chromedp.CSS("#f-name"), "Online company registration"))
+	r.do(chromedp.SendKeys(chromedp.CSS("#f-name"), words.service))
 	r.click(`form[method="post"][action="/services"] button[type=submit]`)
-	if got := r.text(".notice"); got != b.a.s.msgs.T("en", "notice.service-added") {
+	if got := r.text(".notice"); got != squash(b.a.s.msgs.T(lang, "notice.service-added")) {
 		t.Errorf("service notice %q", got)
 	}
-	r.click(`a[href^="/assessments/new?service="]`)
+	svc, err := st.ServiceByName(ctx, b.p.actorA, words.service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.click(fmt.Sprintf(`a[href="/assessments/new?service=%d"]`, svc.ID))
 	r.click(`form[method="post"][action="/assessments"] button[type=submit]`)
 	m := regexp.MustCompile(`^/assessments/(\d+)$`).FindStringSubmatch(r.path())
 	if m == nil {
@@ -138,7 +153,7 @@ func (b *browserSuite) testJourney(t *testing.T) {
 
 	// Submit, confirm, then read the result.
 	r.click(`form[action$="/submit"] button[type=submit]`)
-	if got := r.text("h1"); got != b.a.s.msgs.T("en", "confirm.submit.title") {
+	if got := r.text("h1"); got != squash(b.a.s.msgs.T(lang, "confirm.submit.title")) {
 		t.Fatalf("submitting asks %q", got)
 	}
 	r.click(`form[action$="/submit"] button[type=submit]`)
@@ -153,12 +168,17 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	// The reviewer returns it with a comment and a note on SERV.2.
 	rev := b.newTab(t, "reviewer")
 	b.signIn(rev, b.p.rev)
+	if lang != "en" {
+		rev.switchLang(lang)
+		rev.onPage = r.onPage
+		rev.onPage(rev)
+	}
 	rev.click(`.main-nav a[href="/review"]`)
 	rev.click(fmt.Sprintf(`a[href="%s/review"]`, overview))
 	rev.do(
 		chromedp.Click(chromedp.CSS("#decision-return")),
-		chromedp.SendKeys(chromedp.CSS("#f-comment"), "Add evidence."),
-		chromedp.SendKeys(chromedp.CSS(`textarea[name="note.SERV.2"]`), "No e-signature yet?"),
+		chromedp.SendKeys(chromedp.CSS("#f-comment"), words.comment),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="note.SERV.2"]`), words.note),
 	)
 	rev.click(`.decision button[type=submit]`)
 	rev.click(`form[action$="/review"] input[name=confirm] ~ p button[type=submit]`)
@@ -171,23 +191,23 @@ func (b *browserSuite) testJourney(t *testing.T) {
 
 	// The respondent reads the comments, fixes SERV.2 and resubmits.
 	r.openOK(overview)
-	if got := r.text(".meta .badge"); got != b.a.s.msgs.T("en", "status.returned") {
+	if got := r.text(".meta .badge"); got != squash(b.a.s.msgs.T(lang, "status.returned")) {
 		t.Errorf("status badge %q", got)
 	}
-	if got := r.text(".returned blockquote.comment"); got != "Add evidence." {
+	if got := r.text(".returned blockquote.comment"); got != words.comment {
 		t.Errorf("the reviewer's comment is not at the top: %q", got)
 	}
 	if got := r.text(".returned .fix-list li a"); !strings.HasPrefix(got, "SERV.2") {
 		t.Errorf("what to fix: %q", got)
 	}
-	if got := r.text(".actions a.button"); got != b.a.s.msgs.T("en", "assessment.next.fix") {
+	if got := r.text(".actions a.button"); got != squash(b.a.s.msgs.T(lang, "assessment.next.fix")) {
 		t.Errorf("the main button of a returned assessment says %q", got)
 	}
-	if got := r.text(".timeline blockquote.comment"); !strings.Contains(got, "Add evidence.") {
+	if got := r.text(".timeline blockquote.comment"); !strings.Contains(got, words.comment) {
 		t.Errorf("history lacks the reviewer's comment: %q", got)
 	}
 	r.click(fmt.Sprintf(`a[href="%s/dimensions/SERV"]`, overview))
-	if got := r.text("#ind-SERV\\.2 .review-note"); !strings.Contains(got, "No e-signature yet?") {
+	if got := r.text("#ind-SERV\\.2 .review-note"); !strings.Contains(got, words.note) {
 		t.Errorf("SERV.2 lacks the reviewer's note: %q", got)
 	}
 	fixed := *want["SERV.2"].Level%5 + 1 // a level other than the one given first
@@ -251,11 +271,15 @@ func (b *browserSuite) testJourney(t *testing.T) {
 	href := js[string](r, `document.querySelector('a[href*="/verify?card="]').getAttribute('href')`)
 	verify := href[strings.Index(href, "/verify?"):]
 	r.openOK(verify)
-	if got := r.text("#result-h"); !strings.Contains(got, b.a.s.msgs.T("en", "verify.valid")) {
+	if got := r.text("#result-h"); !strings.Contains(got, squash(b.a.s.msgs.T(lang, "verify.valid"))) {
 		t.Errorf("verify heading %q", got)
 	}
 	if ok, bad := r.count(".checks-list li.check-ok"), r.count(".checks-list li.check-bad"); ok != 6 || bad != 0 {
 		t.Errorf("verify checks: %d passed, %d failed; want 6 and 0", ok, bad)
+	}
+
+	if lang != "en" {
+		return // the switch to Russian is the English journey's
 	}
 
 	// Switch to Russian: the choice holds on every page after.
@@ -324,7 +348,7 @@ func (b *browserSuite) answerByKeyboard(tb *tab, inds []frameworks.Indicator, le
 	b.waitSaved(tb)
 	tabTo(func(f focus) bool { return f.Tag == "BUTTON" && f.Value == "save" }, "the Save button")
 	tb.follow(chromedp.KeyEvent(kb.Enter))
-	if got := tb.text(".notice"); got != b.a.s.msgs.T("en", "notice.saved") {
+	if got := tb.text(".notice"); got != squash(b.a.s.msgs.T(tb.lang(), "notice.saved")) {
 		t.Errorf("after Save by keyboard the notice is %q", got)
 	}
 	for _, ind := range inds {
@@ -408,7 +432,7 @@ func (b *browserSuite) checkResultPage(tb *tab, ed *frameworks.Edition, answers 
 	t := tb.t
 	t.Helper()
 	res := assessments.Score(ed, answers)
-	want := strconv.FormatFloat(assessments.Round1(res.Overall.Score), 'f', 1, 64)
+	want := formatNumber(tb.lang(), assessments.Round1(res.Overall.Score), 1)
 	if got := tb.text(".score-value"); got != want {
 		t.Errorf("result score %q, want %q", got, want)
 	}
@@ -424,3 +448,7 @@ func (b *browserSuite) checkResultPage(tb *tab, ed *frameworks.Edition, answers 
 		t.Errorf("result table has %d rows, want %d", n, len(ed.Dimensions))
 	}
 }
+
+// squash writes s as tab.text reads a page: every run of white space, the
+// no-break spaces of French typography too, as one space.
+func squash(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -127,7 +127,10 @@ func TestBrowser(t *testing.T) {
 	chrome, axe := browserTools(t)
 	a := newTestApp(t)
 	b := &browserSuite{root: startBrowser(t, chrome), a: a, base: serveWithAxe(t, a, axe), p: a.seedPeople()}
-	t.Run("journey", b.testJourney)
+	t.Run("journey", func(t *testing.T) { b.testJourney(t, "en") })
+	t.Run("journey-fr", func(t *testing.T) { b.testJourney(t, "fr") })
+	t.Run("journey-zh", func(t *testing.T) { b.testJourney(t, "zh") })
+	t.Run("chinese-glyphs", b.testChineseGlyphs)
 	t.Run("pages", b.testPages)
 	t.Run("phone-menu", b.testPhoneMenu)
 	t.Run("print", b.testPrint)
@@ -147,6 +150,9 @@ type tab struct {
 	ctx  context.Context
 	base string
 	name string // who uses it, for messages
+	// onPage, if set, checks every page the tab loads (open, click,
+	// follow): the French and Chinese journeys look for English on each.
+	onPage func(*tab)
 }
 
 func (b *browserSuite) newTab(t *testing.T, name string) *tab {
@@ -204,6 +210,9 @@ func (tb *tab) path() string {
 func (tb *tab) open(path string) int64 {
 	tb.t.Helper()
 	resp := value(tb, chromedp.NavigateResponse(tb.base+path))
+	if tb.onPage != nil {
+		tb.onPage(tb)
+	}
 	return resp.Status
 }
 
@@ -224,6 +233,9 @@ func (tb *tab) follow(steps ...chromedp.Action[chromedp.Void]) *network.Response
 	resp, err := chromedp.RunResponse(ctx, steps...)
 	if err != nil {
 		tb.t.Fatalf("%s on %s: %v", tb.name, tb.path(), err)
+	}
+	if tb.onPage != nil {
+		tb.onPage(tb)
 	}
 	return resp
 }

@@ -367,13 +367,10 @@ func (s *server) cardPage(c echo.Context) (*cardPage, error) {
 		return nil, err
 	}
 	names, a := map[string]string{}, cd.CredentialSubject.Assessment
-	level := a.Overall.Label
+	level := s.levelName(langOf(c))(a)
 	if ed, ok := s.editions.Edition(a.Framework.Identifier, a.Framework.Version); ok {
 		for _, d := range ed.Dimensions {
 			names[d.ID] = d.Title.In(langOf(c))
-		}
-		if l := ed.LevelLabel(a.Overall.Level); l != nil {
-			level = l.In(langOf(c))
 		}
 	}
 	return &cardPage{Rec: rec, Card: cd, Verify: verify, Base: s.issuer.BaseURL, DimNames: names, Level: level,
@@ -436,6 +433,20 @@ type verifyPage struct {
 	At       *time.Time // when this instance revoked the card, if it is one of its own
 	Reason   string     // the reason this instance published
 	Commands []string   // the offline check, as shell commands that work
+	Level    string     // the card's overall level named in the reader's language
+}
+
+// levelName names a card's overall level in lang from its edition, when
+// this instance knows the edition; else as the card states it (English).
+func (s *server) levelName(lang string) func(card.Assessment) string {
+	return func(a card.Assessment) string {
+		if ed, ok := s.editions.Edition(a.Framework.Identifier, a.Framework.Version); ok {
+			if l := ed.LevelLabel(a.Overall.Level); l != nil {
+				return l.In(lang)
+			}
+		}
+		return a.Overall.Label
+	}
 }
 
 // showVerify is the public verify page: paste or upload a card, or open
@@ -458,11 +469,11 @@ func (s *server) showVerify(c echo.Context) error {
 			r := v.Verify(rec.Data)
 			s.metrics.verified(r.Valid)
 			p.Report, p.CardID = &r, rec.ID
-			p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+			p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey, s.levelName(langOf(c)))
 		}
 	}
 	if p.Commands == nil {
-		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey, s.levelName(langOf(c)))
 	}
 	return c.Render(status, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
@@ -470,10 +481,13 @@ func (s *server) showVerify(c echo.Context) error {
 // explain adds what the page says beyond the checks: when and why this
 // instance revoked its card, and the commands that check it offline
 // (with the log proof too when the card is one of this instance's).
-func (p *verifyPage) explain(rec *assessments.CardRecord, base, logKey string) {
+func (p *verifyPage) explain(rec *assessments.CardRecord, base, logKey string, level func(card.Assessment) string) {
 	if p.Report != nil {
 		p.NotCard = p.Report.NotCard
 		p.Revoked = p.Report.Revoked
+		if p.Report.Card != nil {
+			p.Level = level(p.Report.Card.CredentialSubject.Assessment)
+		}
 	}
 	if rec != nil && rec.RevokedAt != nil && p.Revoked {
 		p.At, p.Reason = rec.RevokedAt, rec.RevokedReason
@@ -503,7 +517,7 @@ func (s *server) verifyCard(c echo.Context) error {
 	if fh, err := c.FormFile("file"); err == nil {
 		if fh.Size > maxCardSize {
 			p.NotCard = "size"
-			p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+			p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey, s.levelName(langOf(c)))
 			return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 		}
 		f, err := fh.Open()
@@ -519,11 +533,11 @@ func (s *server) verifyCard(c echo.Context) error {
 	}
 	if len(p.Input) > maxCardSize {
 		p.NotCard, p.Input = "size", ""
-		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey, s.levelName(langOf(c)))
 		return c.Render(http.StatusRequestEntityTooLarge, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 	}
 	if strings.TrimSpace(p.Input) == "" {
-		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+		p.explain(nil, s.cfg.BaseURL, s.issuer.Keys.LogKey, s.levelName(langOf(c)))
 		v := s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p).withErrors(&assessments.ValidationError{
 			Fields: map[string]assessments.Message{"card": {Format: "paste a card or choose its file"}}})
 		return c.Render(http.StatusUnprocessableEntity, "verify", v)
@@ -542,7 +556,7 @@ func (s *server) verifyCard(c echo.Context) error {
 		}
 	}
 	base, logKey := s.issuerOf(c.Request().Context(), &r)
-	p.explain(rec, base, logKey)
+	p.explain(rec, base, logKey, s.levelName(langOf(c)))
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -310,7 +311,7 @@ func (r radarChart) text(sb *strings.Builder, b *radarBox, lines []string, x, y 
 	f := r.fontSize()
 	fmt.Fprintf(sb, `<text text-anchor="%s">`, anchor)
 	for i, l := range lines {
-		ly, w := y+float64(i)*r.lineHeight(), float64(utf8.RuneCountInString(l))*r.charWidth()
+		ly, w := y+float64(i)*r.lineHeight(), float64(textColumns(l))*r.charWidth()
 		left := map[string]float64{"start": x, "middle": x - w/2, "end": x - w}[anchor]
 		b.add(left, ly-f)
 		b.add(left+w, ly+0.3*f)
@@ -322,16 +323,23 @@ func (r radarChart) text(sb *strings.Builder, b *radarBox, lines []string, x, y 
 // radarWrap breaks s into at most three lines, widening the lines from
 // minChars up to maxChars until it fits, so that a long name takes wider
 // rather than more lines; beyond that the third line ends in "…" (the table
-// beside the chart has the full text).
+// beside the chart has the full text). Widths count columns (see
+// textColumns). Chinese, written without spaces, breaks between any two
+// characters, except before closing and after opening punctuation.
 func radarWrap(s string, minChars, maxChars int) []string {
+	units := wrapUnits(s)
 	var lines []string
 	for width := minChars; width <= maxChars; width++ {
 		lines = lines[:0]
-		for _, w := range strings.Fields(s) {
-			if n := len(lines); n > 0 && utf8.RuneCountInString(lines[n-1])+1+utf8.RuneCountInString(w) <= width {
-				lines[n-1] += " " + w
+		for _, u := range units {
+			sep := ""
+			if u.space {
+				sep = " "
+			}
+			if n := len(lines); n > 0 && textColumns(lines[n-1]+sep+u.text) <= width {
+				lines[n-1] += sep + u.text
 			} else {
-				lines = append(lines, w)
+				lines = append(lines, u.text)
 			}
 		}
 		if len(lines) <= 3 {
@@ -339,6 +347,67 @@ func radarWrap(s string, minChars, maxChars int) []string {
 		}
 	}
 	return append(lines[:2], lines[2]+"…")
+}
+
+// wrapUnit is what a line break may not split: a word of a spaced script,
+// or one Chinese character with the punctuation that must stay with it.
+type wrapUnit struct {
+	text  string
+	space bool // a space separated it from the unit before
+}
+
+// Punctuation that must not start a line, and that must not end one
+// (the kinsoku rules Chinese typesetting shares with Japanese).
+const (
+	noLineStart = "，。、；：？！）】》〉」』”’…·—％,.;:?!)]%"
+	noLineEnd   = "（【《〈「『“‘([“"
+)
+
+func wrapUnits(s string) []wrapUnit {
+	var out []wrapUnit
+	space, glue := false, false
+	for _, w := range strings.Fields(s) {
+		space = len(out) > 0
+		for _, r := range w {
+			wide := runeColumns(r) == 2
+			switch {
+			case len(out) > 0 && (glue || strings.ContainsRune(noLineStart, r) || (!wide && !space && !isWideLast(out))):
+				out[len(out)-1].text += string(r) // continues the unit
+			default:
+				out = append(out, wrapUnit{text: string(r), space: space})
+			}
+			glue = strings.ContainsRune(noLineEnd, r)
+			space = false
+		}
+	}
+	return out
+}
+
+// isWideLast reports whether the last unit ends in a wide character, after
+// which a Latin letter or digit may start a new unit (2025年 stays whole,
+// but 数字 DMF may break before DMF only at its space).
+func isWideLast(units []wrapUnit) bool {
+	t := units[len(units)-1].text
+	r, _ := utf8.DecodeLastRuneInString(t)
+	return runeColumns(r) == 2
+}
+
+// textColumns is the width of s in columns of a Latin character: Chinese
+// characters and full-width punctuation take two.
+func textColumns(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeColumns(r)
+	}
+	return n
+}
+
+func runeColumns(r rune) int {
+	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) ||
+		(r >= 0x3000 && r <= 0x303f) || (r >= 0xff01 && r <= 0xff60) || (r >= 0x2e80 && r <= 0x2fdf) {
+		return 2
+	}
+	return 1
 }
 
 // radarBox is the extent of what has been drawn, for the viewBox.

@@ -219,6 +219,20 @@ func TestRadarWrapAndNumbers(t *testing.T) {
 	if got := radarWrap("one two three four five six seven eight nine ten", 4, 4); len(got) != 3 || !strings.HasSuffix(got[2], "…") {
 		t.Errorf("truncation %q", got)
 	}
+	// Chinese has no spaces: it breaks between characters, each two columns
+	// wide, never before a closing or after an opening mark.
+	got = radarWrap("跨境互操作性与国际合作（亚太经社会），数字成熟度", 10, 10)
+	if len(got) != 3 || got[0] != "跨境互操作" || !strings.HasSuffix(got[2], "…") {
+		t.Errorf("Chinese wrap %q", got)
+	}
+	for _, l := range radarWrap("服务（中小企业），“一站式”服务平台。", 4, 4) {
+		if strings.ContainsAny(l[:3], "），。”") || strings.HasSuffix(l, "（") || strings.HasSuffix(l, "“") {
+			t.Errorf("a line breaks at punctuation: %q", l)
+		}
+	}
+	if got := radarWrap("数字政务 Digital Maturity", 8, 8); got[0] != "数字政务" || got[1] != "Digital" {
+		t.Errorf("mixed wrap %q", got)
+	}
 	for in, want := range map[float64]string{0: "0", -0.04: "0", 12.34: "12.3", 100: "100", -150: "-150", 0.05: "0.1"} {
 		if got := radarNum(in); got != want {
 			t.Errorf("radarNum(%v) = %q, want %q", in, got, want)

@@ -6,19 +6,24 @@ import (
 	"html/template"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/unescap/dmf/assessments"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	xnumber "golang.org/x/text/number"
 )
 
 //go:embed locales/*.yaml
 var localeFiles embed.FS
 
 // languages the interface is translated into; the first is the default.
-var languages = []string{"en", "ru"}
+// They are ESCAP's working languages: English, Russian, French and Chinese
+// (Simplified, "zh").
+var languages = []string{"en", "ru", "fr", "zh"}
 
 // catalog holds the interface texts of every language. Every key exists in
 // every language: a test fails otherwise, and the app refuses to start.
@@ -82,8 +87,8 @@ func loadCatalog() (*catalog, error) {
 }
 
 // missing lists each key that some language has and another lacks or
-// leaves empty, and each plural form a language's rules need that a
-// counted text lacks.
+// leaves empty (interface texts and domain messages), and each plural form
+// a language's rules need that a counted text lacks.
 func (c *catalog) missing() []string {
 	keys, counted := map[string]bool{}, map[string]bool{}
 	for _, lang := range languages {
@@ -94,7 +99,21 @@ func (c *catalog) missing() []string {
 			counted[k] = true
 		}
 	}
+	// Domain messages: every translated language has each key any has.
+	formats := map[string]bool{}
+	for _, lang := range languages[1:] {
+		for k := range c.domain[lang] {
+			formats[k] = true
+		}
+	}
 	var out []string
+	for _, lang := range languages[1:] {
+		for k := range formats {
+			if strings.TrimSpace(c.domain[lang][k]) == "" {
+				out = append(out, "messages."+lang+": "+k)
+			}
+		}
+	}
 	for _, lang := range languages {
 		for k := range keys {
 			if strings.TrimSpace(c.msgs[lang][k]) == "" && !counted[k] {
@@ -127,15 +146,21 @@ func pluralForm(lang string, n int) string {
 	if n < 0 {
 		n = -n
 	}
+	// x/text's CLDR data predates French "many" (CLDR 38: whole millions,
+	// « 1 000 000 d'indicateurs »), so that one rule is applied here.
+	if lang == "fr" && n != 0 && n%1000000 == 0 {
+		return "many"
+	}
 	return formNames[plural.Cardinal.MatchPlural(language.Make(lang), n, 0, 0, 0, 0)]
 }
 
 // pluralForms lists the forms lang's rules give whole numbers, plus "other",
 // the fallback every language has (Russian: one, few, many and other;
-// English: one and other). Whole numbers up to 1000 show every form the
-// CLDR integer rules use: they depend on the last two or three digits.
+// English: one and other; French: one, many and other; Chinese: other).
+// Whole numbers up to 1000 show every form the CLDR integer rules use
+// (they depend on the last two or three digits), and a million French many.
 func pluralForms(lang string) []string {
-	seen := map[string]bool{"other": true}
+	seen := map[string]bool{"other": true, pluralForm(lang, 1000000): true}
 	for n := range 1000 {
 		seen[pluralForm(lang, n)] = true
 	}
@@ -233,3 +258,18 @@ func (c *catalog) match(acceptLanguage string) string {
 }
 
 func supported(lang string) bool { return slices.Contains(languages, lang) }
+
+// formatNumber writes x with prec decimals as people read numbers in lang:
+// French "1 234,5" (decimal comma, narrow no-break spaces between
+// thousands, as CLDR and the Imprimerie nationale have it; x/text's data
+// still has the wider no-break space), Chinese "1,234.5". English and
+// Russian pages keep the plain form they always had. JSON, CSV, XLSX and
+// form values never use this: they stay machine formats.
+func formatNumber(lang string, x float64, prec int) string {
+	switch lang {
+	case "fr", "zh":
+		s := message.NewPrinter(language.Make(lang)).Sprint(xnumber.Decimal(x, xnumber.Scale(prec)))
+		return strings.ReplaceAll(s, "\u00a0", "\u202f")
+	}
+	return strconv.FormatFloat(x, 'f', prec, 64)
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,6 +28,11 @@ func TestPluralForms(t *testing.T) {
 		{"en", 0, "0 assessments"}, {"en", 1, "1 assessment"}, {"en", 2, "2 assessments"}, {"en", 21, "21 assessments"},
 		{"ru", 1, "1 оценка"}, {"ru", 2, "2 оценки"}, {"ru", 5, "5 оценок"}, {"ru", 21, "21 оценка"},
 		{"ru", 11, "11 оценок"}, {"ru", 12, "12 оценок"}, {"ru", 22, "22 оценки"}, {"ru", 0, "0 оценок"}, {"ru", 111, "111 оценок"},
+		// French: 0 and 1 are singular; whole millions take "de".
+		{"fr", 0, "0 évaluation"}, {"fr", 1, "1 évaluation"}, {"fr", 2, "2 évaluations"}, {"fr", 1000000, "1000000 d'évaluations"},
+		{"fr", 1000001, "1000001 évaluations"},
+		// Chinese has one form.
+		{"zh", 1, "1 项评估"}, {"zh", 2, "2 项评估"},
 	} {
 		if got := msgs.N(c.lang, "review.count", c.n); got != c.want {
 			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)
@@ -53,10 +59,19 @@ func TestPluralFormsComplete(t *testing.T) {
 	if got := strings.Join(pluralForms("en"), " "); got != "one other" {
 		t.Errorf("English forms: %s", got)
 	}
+	if got := strings.Join(pluralForms("fr"), " "); got != "many one other" {
+		t.Errorf("French forms: %s", got)
+	}
+	if got := strings.Join(pluralForms("zh"), " "); got != "other" {
+		t.Errorf("Chinese forms: %s", got)
+	}
 	delete(msgs.plurals["ru"]["review.count"], "few")
 	delete(msgs.plurals["en"], "admin.audit.count")
+	delete(msgs.plurals["fr"]["review.count"], "many")
+	delete(msgs.plurals["zh"], "country.missing")
 	got := strings.Join(msgs.missing(), "; ")
-	if !strings.Contains(got, "ru: review.count.few") || !strings.Contains(got, "en: admin.audit.count (needs plural forms)") {
+	if !strings.Contains(got, "ru: review.count.few") || !strings.Contains(got, "en: admin.audit.count (needs plural forms)") ||
+		!strings.Contains(got, "fr: review.count.many") || !strings.Contains(got, "zh: country.missing (needs plural forms)") {
 		t.Errorf("missing: %s", got)
 	}
 }
@@ -213,7 +228,7 @@ func TestGapsSayTheirOrderAndReportPrints(t *testing.T) {
 
 // TestWorkbooksNameDimensions: the Excel exports keep one header row of
 // codes on the data sheet (what scripts read) and name each code on a
-// "Dimensions" sheet in the language asked for.
+// "Dimensions" sheet, itself named in the language asked for.
 func TestWorkbooksNameDimensions(t *testing.T) {
 	a, p := compareWorld(t)
 	ed, _ := a.s.editions.Edition(frameworks.DefaultID, "")
@@ -225,7 +240,10 @@ func TestWorkbooksNameDimensions(t *testing.T) {
 			if status != http.StatusOK || err != nil {
 				t.Fatalf("%s: %d %v", path, status, err)
 			}
-			rows, _ := f.GetRows("Dimensions")
+			if sheets := f.GetSheetList(); !slices.Contains(sheets, a.s.msgs.T(lang, "xlsx.sheet.dimensions")) {
+				t.Errorf("%s %s: sheets %v are not named in the language", path, lang, sheets)
+			}
+			rows, _ := f.GetRows(a.s.msgs.T(lang, "xlsx.sheet.dimensions"))
 			if len(rows) != 1+len(ed.Dimensions) || strings.Join(rows[0], ",") != "code,dimension" {
 				t.Fatalf("%s %s: dimensions sheet %v", path, lang, rows)
 			}

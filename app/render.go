@@ -27,7 +27,7 @@ var templateFiles embed.FS
 // renderer renders pages: one template set per page, each made of the
 // layout, the shared partials and the page itself, parsed once at start.
 type renderer struct {
-	pages     map[string]*template.Template
+	pages     map[string]map[string]*template.Template // language → page → set, so numbers print as the language writes them
 	msgs      *catalog
 	ref       *frameworks.Reference
 	countries *assessments.Countries
@@ -42,18 +42,29 @@ func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessment
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{pages: map[string]*template.Template{}, msgs: msgs, ref: ref, countries: countries, assets: assets}
+	r := &renderer{pages: map[string]map[string]*template.Template{}, msgs: msgs, ref: ref, countries: countries, assets: assets}
+	for _, lang := range languages {
+		if err := r.parse(lang); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// parse reads every page's template set for one language.
+func (r *renderer) parse(lang string) error {
 	funcs := template.FuncMap{
-		"score": func(v float64) string { return strconv.FormatFloat(assessments.Round1(v), 'f', 1, 64) },
+		"score": func(v float64) string { return formatNumber(lang, assessments.Round1(v), 1) },
 		"add":   func(a, b int) int { return a + b },
-		"pct":   func(part, whole float64) string { return strconv.FormatFloat(math.Round(100*part/whole), 'f', 0, 64) },
+		"pct":   func(part, whole float64) string { return formatNumber(lang, math.Round(100*part/whole), 0) },
 		"map":   dict,
 		"fid":   FieldID,
 		"deref": deref,
 	}
+	r.pages[lang] = map[string]*template.Template{}
 	pages, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
@@ -69,16 +80,20 @@ func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessment
 		}
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", name, err)
+			return fmt.Errorf("parse template %s: %w", name, err)
 		}
-		r.pages[name] = t
+		r.pages[lang][name] = t
 	}
-	return r, nil
+	return nil
 }
 
 // Render implements echo.Renderer. data is a *view.
 func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) error {
-	t, ok := r.pages[name]
+	lang := languages[0]
+	if v, ok := data.(*view); ok && supported(v.Lang) {
+		lang = v.Lang
+	}
+	t, ok := r.pages[lang][name]
 	if !ok {
 		return fmt.Errorf("no page template %q", name)
 	}
@@ -248,6 +263,71 @@ func (v *view) Asset(name string) string {
 // Languages lists the interface languages, for the switch.
 func (v *view) Languages() []string { return languages }
 
+// Alternate is this page's address in lang, for the hreflang alternates:
+// ?lang= chooses the language of one response without changing the
+// remembered choice; with lang "" (x-default) the browser's language decides.
+func (v *view) Alternate(lang string) string {
+	u, err := url.Parse(v.Path)
+	if err != nil {
+		return "/"
+	}
+	q := u.Query()
+	q.Del("lang")
+	if lang != "" {
+		q.Set("lang", lang)
+	}
+	u.RawQuery = q.Encode()
+	return u.RequestURI()
+}
+
+// EditionLang says, when the page's language is not one the edition was
+// published in, where its texts come from: a translation overlay outside
+// the pinned edition (see frameworks/overlay.go), or, with none, the
+// edition's own language shown instead (edition 1.0.0 in French and
+// Chinese). Empty in the edition's own languages.
+func (v *view) EditionLang(ed *frameworks.Edition) string {
+	if ed == nil || slices.Contains(ed.Languages, v.Lang) {
+		return ""
+	}
+	if _, ok := ed.Translation(v.Lang); ok {
+		return v.T("edition.translation")
+	}
+	return v.T("edition.untranslated", v.LangName(ed.Lang(v.Lang)))
+}
+
+// TextLang is the language t is shown in when that is not the page's (an
+// edition without texts in it falls back to its own language), for a lang
+// attribute on the element: screen readers then read it right, and the
+// language checks of the browser tests know it is deliberate.
+func (v *view) TextLang(t frameworks.Text) string {
+	if t[v.Lang] != "" || t["en"] == "" {
+		return ""
+	}
+	return "en" // what Text.In falls back to
+}
+
+// Colon ends a label before its value as the language writes it: French
+// puts a no-break space before the colon, Chinese uses the full-width one.
+func (v *view) Colon() string {
+	switch v.Lang {
+	case "fr":
+		return "\u00a0: "
+	case "zh":
+		return "："
+	}
+	return ": "
+}
+
+// LangCode is the short form of a language's name that the phone header
+// shows (the full name stays the link's accessible name): EN, RU, FR and
+// 中文, which Chinese readers know better than ZH.
+func (v *view) LangCode(lang string) string {
+	if lang == "zh" {
+		return "中文"
+	}
+	return strings.ToUpper(lang)
+}
+
 // LangName is a language's own name.
 func (v *view) LangName(lang string) string { return v.r.msgs.T(lang, "lang.self") }
 
@@ -309,7 +389,7 @@ func (v *view) Maybe(x float64) string {
 	if math.IsNaN(x) {
 		return "—"
 	}
-	return strconv.FormatFloat(assessments.Round1(x), 'f', 1, 64)
+	return formatNumber(v.Lang, assessments.Round1(x), 1)
 }
 
 // Tens is a score rounded down to tens (0–10), for bar widths set by
@@ -345,19 +425,52 @@ func (v *view) Date(start, end string) string {
 		return v.T(fmt.Sprintf("month.%d", m))
 	}
 	year := func(y int) string { return v.T("date.year", y) }
+	if v.Lang == "zh" {
+		return zhDate(y1, m1, d1, y2, m2, d2, end != "")
+	}
+	day := func(d int) string {
+		if v.Lang == "fr" && d == 1 {
+			return "1er" // le 1er août, le 2 août
+		}
+		return strconv.Itoa(d)
+	}
 	switch {
 	case end == "" && m1 == 0:
 		return year(y1)
 	case end == "" && d1 == 0:
 		return month(m1, false) + " " + year(y1)
 	case end == "":
-		return fmt.Sprintf("%d %s %s", d1, month(m1, true), year(y1))
+		return fmt.Sprintf("%s %s %s", day(d1), month(m1, true), year(y1))
 	case y1 == y2 && m1 == m2 && d1 > 0 && d2 > 0:
-		return fmt.Sprintf("%d–%d %s %s", d1, d2, month(m1, true), year(y1))
+		return fmt.Sprintf("%s–%d %s %s", day(d1), d2, month(m1, true), year(y1))
 	case y1 == y2 && d1 > 0 && d2 > 0:
-		return fmt.Sprintf("%d %s – %d %s %s", d1, month(m1, true), d2, month(m2, true), year(y1))
+		return fmt.Sprintf("%s %s – %s %s %s", day(d1), month(m1, true), day(d2), month(m2, true), year(y1))
 	}
 	return v.Date(start, "") + " – " + v.Date(end, "")
+}
+
+// zhDate writes a partial date or a range the Chinese way, largest unit
+// first with no spaces: 2025年8月26日, 2025年8月26日至28日.
+func zhDate(y1, m1, d1, y2, m2, d2 int, isRange bool) string {
+	one := func(y, m, d int) string {
+		s := strconv.Itoa(y) + "年"
+		if m > 0 {
+			s += strconv.Itoa(m) + "月"
+			if d > 0 {
+				s += strconv.Itoa(d) + "日"
+			}
+		}
+		return s
+	}
+	switch {
+	case !isRange:
+		return one(y1, m1, d1)
+	case y1 == y2 && m1 == m2 && d1 > 0 && d2 > 0:
+		return one(y1, m1, d1) + "至" + strconv.Itoa(d2) + "日"
+	case y1 == y2 && d1 > 0 && d2 > 0:
+		return one(y1, m1, d1) + "至" + strconv.Itoa(m2) + "月" + strconv.Itoa(d2) + "日"
+	}
+	return one(y1, m1, d1) + "至" + one(y2, m2, d2)
 }
 
 // deref shows what a pointer answer field points to.
@@ -393,11 +506,11 @@ func (v *view) Signed(x float64) string {
 	x = assessments.Round1(x)
 	switch {
 	case x > 0:
-		return "+" + strconv.FormatFloat(x, 'f', 1, 64)
+		return "+" + formatNumber(v.Lang, x, 1)
 	case x < 0:
-		return "−" + strconv.FormatFloat(-x, 'f', 1, 64)
+		return "−" + formatNumber(v.Lang, -x, 1)
 	}
-	return "0.0"
+	return formatNumber(v.Lang, 0, 1)
 }
 
 // dict builds a map from alternating keys and values, so that a template

@@ -401,6 +401,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		return nil, err
 	}
 	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
+	issuer.Languages = languages    // and of the interface
 	m := newMetrics()
 	// Read before the store opens: the key sealing TOTP secrets derives from it.
 	secret, err := loadSecret(cfg.keyDir())

@@ -237,9 +237,30 @@ func TestLanguageSwitchPersists(t *testing.T) {
 			t.Errorf("%s: cookie did not keep Russian", p)
 		}
 	}
-	// Without a cookie the browser's language decides.
-	if body := a.get("/", "Accept-Language", "ru-RU,ru;q=0.9").Body.String(); !strings.Contains(body, `<html lang="ru">`) {
-		t.Error("Accept-Language ru ignored")
+	// Without a cookie the browser's language decides, French and Chinese
+	// (any script or region of Chinese reads the Simplified texts) too.
+	for accept, want := range map[string]string{"ru-RU,ru;q=0.9": "ru", "fr-CA,fr;q=0.9,en;q=0.5": "fr",
+		"zh-CN,zh;q=0.9": "zh", "zh-Hans-SG": "zh", "de-DE,fr;q=0.8": "fr", "ja": "en"} {
+		if body := a.get("/", "Accept-Language", accept).Body.String(); !strings.Contains(body, `<html lang="`+want+`">`) {
+			t.Errorf("Accept-Language %s did not give %s", accept, want)
+		}
+	}
+	// Each page names its versions in the other languages for search engines.
+	body := a.get("/reference?lang=ru").Body.String()
+	for _, alt := range []string{`hreflang="fr" href="/reference?lang=fr"`, `hreflang="zh" href="/reference?lang=zh"`,
+		`hreflang="en" href="/reference?lang=en"`, `hreflang="x-default" href="/reference"`} {
+		if !strings.Contains(body, `<link rel="alternate" `+alt+`>`) {
+			t.Errorf("no alternate %s", alt)
+		}
+	}
+	// The remembered choice wins over the browser, on sign-in and errors too.
+	for _, lang := range []string{"fr", "zh"} {
+		for _, p := range []string{"/login", "/no-such-page"} {
+			body := a.get(p, "Cookie", "lang="+lang, "Accept-Language", "ru").Body.String()
+			if !strings.Contains(body, `<html lang="`+lang+`">`) || !strings.Contains(body, a.s.msgs.T(lang, "nav.login")) {
+				t.Errorf("%s %s: not in the chosen language", lang, p)
+			}
+		}
 	}
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil", ""} {
 		if loc := a.get("/lang/en?next=" + next).Header().Get("Location"); loc != "/" {
@@ -345,8 +366,14 @@ func TestCatalogCompleteness(t *testing.T) {
 	c := &catalog{msgs: map[string]map[string]string{
 		"en": {"a": "A", "b": "B"},
 		"ru": {"a": "А", "b": " "},
+		"fr": {"a": "A"},
+		"zh": {"a": "甲", "b": "乙"},
+	}, domain: map[string]map[string]string{
+		"ru": {"x %d": "икс %d"},
+		"fr": {"x %d": "x %d"},
+		"zh": {},
 	}}
-	if got := c.missing(); len(got) != 1 || got[0] != "ru: b" {
+	if got := strings.Join(c.missing(), "; "); got != "fr: b; messages.zh: x %d; ru: b" {
 		t.Errorf("missing = %v", got)
 	}
 	if _, err := loadCatalog(); err != nil {

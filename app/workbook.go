@@ -564,7 +564,7 @@ func sameAnswer(a, b assessments.Answer) bool {
 // the app's languages, and the marks people type for it.
 func yesWord(s string) bool {
 	switch strings.ToLower(s) {
-	case "yes", "да", "x", "✓", "true", "1":
+	case "yes", "да", "oui", "是", "x", "✓", "true", "1":
 		return true
 	}
 	return false

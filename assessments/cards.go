@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type Issuer struct {
 	// Translate puts a domain message in a language, for the card's name
 	// and description in each language of the edition; nil: English.
 	Translate func(lang string, m Message) string
+	// Languages the card's name and description are written in besides
+	// its edition's (the interface's: a card is read in all of them).
+	Languages []string
 }
 
 // text is a message in lang.
@@ -134,7 +138,13 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 		return err
 	}
 	var name, description card.Texts
-	for _, lang := range ed.Languages {
+	langs := slices.Clone(ed.Languages)
+	for _, l := range is.Languages {
+		if !slices.Contains(langs, l) {
+			langs = append(langs, l)
+		}
+	}
+	for _, lang := range langs {
 		name = append(name, card.LanguageValue{Language: lang, Value: is.text(lang, Message{Format: "Digital maturity card: %s", Args: []any{svc.Name}})})
 		description = append(description, card.LanguageValue{Language: lang, Value: is.text(lang,
 			Message{Format: "Maturity of %s, assessed against %s %s and approved by a reviewer.", Args: []any{svc.Name, ed.Title.In(lang), ed.Version}})})

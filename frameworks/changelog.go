@@ -50,10 +50,36 @@ type Change struct {
 // is pure: the framework page renders it in each language of the edition.
 // Dimensions and their indicators come in the newer edition's order, then
 // removed items in the older edition's order, then gates.
+//
+// Texts are compared as the pinned editions have them: an overlay adds a
+// language, which is no change of the edition; titles come from the
+// editions as given, with their overlays, for the reader's language.
 func Changes(old, new *Edition) []Change {
 	if old.Key() == new.Key() {
 		return nil
 	}
+	out := changes(old.Pinned(), new.Pinned())
+	for i := range out {
+		c := &out[i]
+		from := new
+		if c.Kind == ChangeRemoved || c.Kind == ChangeSplit {
+			from = old
+		}
+		switch c.Item {
+		case ItemDimension:
+			if d, ok := from.Dimension(c.ID); ok {
+				c.Title = d.Title
+			}
+		case ItemIndicator:
+			if ind, _, ok := from.Indicator(c.ID); ok {
+				c.Title = ind.Question
+			}
+		}
+	}
+	return out
+}
+
+func changes(old, new *Edition) []Change {
 	var out []Change
 	dims := map[string]Link{}
 	inds := map[string]Link{}

@@ -75,6 +75,10 @@ type Edition struct {
 	sha384     []byte
 	file       string     // where it was read from, for problems found later
 	root       *yaml.Node // its YAML tree, for the lines of those problems
+	// With overlays applied: the edition as its file has it, and the
+	// overlays' languages with their status (see overlay.go).
+	pinned   *Edition
+	overlays map[string]string
 }
 
 // Gate caps the overall level below Level while the dimension named in
@@ -350,9 +354,10 @@ func (e *Edition) LevelLabel(k int) Text {
 	return e.Levels[k-1].Label
 }
 
-// Lang returns lang if the edition has texts in it, else its first language.
+// Lang returns lang if the edition or an overlay has texts in it, else the
+// edition's first language.
 func (e *Edition) Lang(lang string) string {
-	if slices.Contains(e.Languages, lang) {
+	if _, ok := e.overlays[lang]; ok || slices.Contains(e.Languages, lang) {
 		return lang
 	}
 	return e.Languages[0]

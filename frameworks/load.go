@@ -32,7 +32,8 @@ const referenceFile = "reference.yaml"
 const maxFileSize = 4 << 20
 
 // Embedded loads and validates the editions and reference content built
-// into the binary.
+// into the binary, with the translation overlays beside each edition
+// (see overlay.go) merged in.
 func Embedded() (*Catalog, *Reference, error) {
 	names, err := fs.Glob(embedded, "data/*.yaml")
 	if err != nil {
@@ -41,7 +42,13 @@ func Embedded() (*Catalog, *Reference, error) {
 	var eds []*Edition
 	var ref *Reference
 	var errs []error
+	var overlays []string
+	byFile := map[string]int{} // edition file → index in eds
 	for _, name := range names {
+		if _, _, ok := isOverlayFile(name); ok {
+			overlays = append(overlays, name) // once every edition is read
+			continue
+		}
 		data, err := embedded.ReadFile(name)
 		if err != nil {
 			return nil, nil, err
@@ -51,11 +58,33 @@ func Embedded() (*Catalog, *Reference, error) {
 		} else {
 			var ed *Edition
 			ed, err = Parse(name, data)
+			byFile[name] = len(eds)
 			eds = append(eds, ed)
 		}
 		if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	for _, name := range overlays {
+		edFile, _, _ := isOverlayFile(name)
+		i, ok := byFile[edFile]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: a translation overlay, but there is no edition %s beside it", name, path.Base(edFile)))
+			continue
+		}
+		if eds[i] == nil {
+			continue // the edition's own problems are reported
+		}
+		data, err := embedded.ReadFile(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		ed, err := ApplyOverlay(eds[i], name, data)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		eds[i] = ed
 	}
 	if len(errs) > 0 {
 		return nil, nil, errors.Join(errs...)
@@ -229,7 +258,13 @@ func (e *Edition) index() {
 // Canonical returns the edition's canonical content: its JSON form without
 // the digest, canonicalised with RFC 8785 (JCS). Both digests are computed
 // over these bytes, so anyone can recompute them from the API's JSON.
+//
+// With overlays applied it is still the pinned edition's: translations are
+// outside the pinned content and never change its digest.
 func (e *Edition) Canonical() ([]byte, error) {
+	if e.pinned != nil {
+		return e.pinned.Canonical()
+	}
 	c := *e
 	c.Digest = ""
 	raw, err := json.Marshal(&c)

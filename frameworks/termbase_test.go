@@ -123,7 +123,8 @@ func (tm term) renderingIn(lang string) string {
 }
 
 // editionTexts collects every text of the edition in every language: in its
-// JSON form, a text is an object whose keys are exactly the languages.
+// JSON form, a text is an object whose keys are exactly the languages (its
+// own and those its translation overlays add).
 func editionTexts(t *testing.T, ed *frameworks.Edition) []map[string]string {
 	raw, err := json.Marshal(ed)
 	if err != nil {
@@ -138,7 +139,7 @@ func editionTexts(t *testing.T, ed *frameworks.Edition) []map[string]string {
 	walk = func(v any) {
 		switch v := v.(type) {
 		case map[string]any:
-			if tx, ok := asText(v, ed.Languages); ok {
+			if tx, ok := asText(v, append(slices.Clone(ed.Languages), ed.Translations()...)); ok {
 				out = append(out, tx)
 				return
 			}

@@ -57,10 +57,42 @@ var texts = map[string]map[string][2]string{
 		assessments.MailPasswordResetLink: {"Новый пароль DMF",
 			"Здравствуйте, {{.Name}}!\n\nКто-то, вероятно вы, попросил задать новый пароль для вашей учётной записи. Перейдите по ссылке в течение 30 минут, чтобы выбрать его; ссылка действует один раз:\n{{.Link}}\n\nЕсли вы этого не просили, не обращайте внимания на письмо: пароль останется прежним.\n"},
 	},
+	"fr": {
+		assessments.NoticeSubmitted: {"Évaluation soumise pour examen\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nL'évaluation de {{.Service}} pour {{.Period}} a été soumise et attend son examen.\n\nL'examiner ici\u00a0:\n{{.Link}}\n"},
+		assessments.NoticeReturned: {"Évaluation renvoyée\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nL'examinateur a renvoyé l'évaluation de {{.Service}} pour {{.Period}}.{{if .Comment}}\n\nCommentaire de l'examinateur\u00a0:\n{{.Comment}}{{end}}\n\nVoir ce qu'il faut modifier et la soumettre à nouveau\u00a0:\n{{.Link}}\n"},
+		assessments.NoticeApproved: {"Évaluation approuvée\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nL'évaluation de {{.Service}} pour {{.Period}} a été approuvée.{{if .Comment}}\n\nCommentaire de l'examinateur\u00a0:\n{{.Comment}}{{end}}\n\nVoir le résultat et sa carte de maturité\u00a0:\n{{.Link}}\n"},
+		assessments.NoticeCardRevoked: {"Carte de maturité révoquée\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nLa carte de maturité de {{.Service}} pour {{.Period}} a été révoquée.\n\nMotif\u00a0:\n{{.Comment}}\n\nLa carte\u00a0:\n{{.Link}}\n"},
+		assessments.NoticeAccountCreated: {"Votre compte DMF",
+			"Bonjour {{.Name}},\n\nUn administrateur vous a créé un compte sur l'outil du Cadre de maturité numérique. Il vous communiquera un premier mot de passe, que vous changerez à votre première connexion\u00a0:\n{{.Link}}\n"},
+		assessments.NoticePasswordReset: {"Votre mot de passe DMF a été réinitialisé",
+			"Bonjour {{.Name}},\n\nLe mot de passe de votre compte a été réinitialisé, et toutes les sessions et tous les jetons d'API du compte ont pris fin. Si vous ne vous y attendiez pas, prévenez votre administrateur.\n\nSe connecter\u00a0:\n{{.Link}}\n"},
+		assessments.MailPasswordResetLink: {"Choisir un nouveau mot de passe DMF",
+			"Bonjour {{.Name}},\n\nQuelqu'un, sans doute vous-même, a demandé à choisir un nouveau mot de passe pour votre compte. Suivez ce lien dans les 30\u00a0minutes pour le choisir\u202f; il ne fonctionne qu'une fois\u00a0:\n{{.Link}}\n\nSi vous n'avez rien demandé, ignorez ce message\u202f: votre mot de passe reste inchangé.\n"},
+	},
+	"zh": {
+		assessments.NoticeSubmitted: {"评估已提交审核：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n{{.Service}} {{.Period}}年的评估已提交，正在等待审核。\n\n请在此审核：\n{{.Link}}\n"},
+		assessments.NoticeReturned: {"评估已退回：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n审核员退回了 {{.Service}} {{.Period}}年的评估。{{if .Comment}}\n\n审核员意见：\n{{.Comment}}{{end}}\n\n查看需要修改的内容并再次提交：\n{{.Link}}\n"},
+		assessments.NoticeApproved: {"评估已获批准：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n{{.Service}} {{.Period}}年的评估已获批准。{{if .Comment}}\n\n审核员意见：\n{{.Comment}}{{end}}\n\n查看结果及其成熟度卡：\n{{.Link}}\n"},
+		assessments.NoticeCardRevoked: {"成熟度卡已撤销：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n{{.Service}} {{.Period}}年的成熟度卡已被撤销。\n\n理由：\n{{.Comment}}\n\n成熟度卡：\n{{.Link}}\n"},
+		assessments.NoticeAccountCreated: {"您的 DMF 账户",
+			"{{.Name}}，您好：\n\n管理员已在数字成熟度框架工具中为您创建了账户。管理员会告知您初始密码，请在首次登录时更改：\n{{.Link}}\n"},
+		assessments.NoticePasswordReset: {"您的 DMF 密码已重置",
+			"{{.Name}}，您好：\n\n您账户的密码已重置，该账户的所有会话和 API 令牌均已失效。如非您本人预期，请告知管理员。\n\n登录：\n{{.Link}}\n"},
+		assessments.MailPasswordResetLink: {"设置新的 DMF 密码",
+			"{{.Name}}，您好：\n\n有人（很可能是您本人）申请为您的账户设置新密码。请在 30 分钟内点击以下链接设置新密码；该链接只能使用一次：\n{{.Link}}\n\n如果您没有提出申请，请忽略本邮件，您的密码不会改变。\n"},
+	},
 }
 
 // Languages are the languages mail is written in; others get English.
-func Languages() []string { return []string{"en", "ru"} }
+func Languages() []string { return []string{"en", "ru", "fr", "zh"} }
 
 // Render writes the subject and body of a message in a language, with
 // absolute links from base.
