@@ -264,25 +264,25 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	defer wrap(&err, "save answers of assessment %d", id)
 	clean := normaliseAll(answers)
 	v := &View{}
-	// Everything happens in the one transaction, so that a save is a
-	// single turn of the writer lock and no extra round trips before or
-	// after it: answer saves are the busiest write the app has.
-	err = s.write(ctx, func(tx *gorm.DB) error {
+	// The save is checked and written in one turn of the batch writer (see
+	// batch.go), its checks first, and answered only once committed.
+	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
 		}
 		v.Assessment = a
-		if v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean); err != nil {
-			return err
-		}
-		return s.inheritInto(tx, v)
+		v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Scored after the transaction, to hold the writer lock no longer
-	// than the save needs.
+	// Read and scored after the commit, to keep the writer's turn short:
+	// the country's answers are not part of the save.
+	if err := s.inheritInto(s.db.WithContext(ctx), v); err != nil {
+		return nil, err
+	}
 	v.Result = Score(v.Edition, v.Answers)
 	return v, nil
 }

@@ -114,12 +114,10 @@ func (is *Issuer) EditionURL(ed *frameworks.Edition) string {
 
 // issueCard builds, signs, stores and logs the card of an assessment being
 // approved, inside the approval's transaction: a card exists exactly when
-// its approval does, and its log entry with it.
+// its approval does, and its log entry with it. The approvals' batch (see
+// logBatch) holds the log lock and signs the checkpoint.
 func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result) error {
 	is := s.issuer
-	if err := lockLog(tx); err != nil {
-		return err
-	}
 	var svc Service
 	if err := tx.First(&svc, a.ServiceID).Error; err != nil {
 		return err

@@ -35,6 +35,8 @@ type Store struct {
 	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
 	purged    atomic.Int64        // when this instance last deleted expired sign-in attempts (Unix seconds)
 	mail      bool                // see Options.Mail
+	saves     *batcher            // answer saves, committed in groups (see batch.go)
+	approvals *batcher            // reviews, committed in groups under one checkpoint
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -132,6 +134,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
 		issuer: o.Issuer, observer: o.Observer, mail: o.Mail,
 	}
+	s.saves = newBatcher(s, nil)
+	s.approvals = newBatcher(s, s.logBatch)
 	if err := s.ready(ctx, log, o.Editions); err != nil {
 		s.Close()
 		return nil, err
@@ -236,6 +240,8 @@ func (s *Store) Editions() *frameworks.Catalog { return s.editions }
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.saves.close()
+	s.approvals.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)

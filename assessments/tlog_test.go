@@ -137,8 +137,10 @@ func TestLogProofsVerifyIndependently(t *testing.T) {
 }
 
 // TestConcurrentApprovalsKeepOneLog: approvals racing from several
-// goroutines still give one sequence, one checkpoint per size, each
-// consistent with the next.
+// goroutines still give one sequence: each card at its own index, and the
+// checkpoints signed along the way (one per batch of approvals, so not
+// necessarily one per size) each consistent with the next, the last one
+// covering every card.
 func TestConcurrentApprovalsKeepOneLog(t *testing.T) {
 	ctx := context.Background()
 	w, is := newIssuingWorld(t)
@@ -169,21 +171,39 @@ func TestConcurrentApprovalsKeepOneLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	hasher := rfc6962.DefaultHasher
-	for size := int64(1); size < int64(len(ids)); size++ {
-		a, err1 := w.s.CheckpointAt(ctx, size)
-		b, err2 := w.s.CheckpointAt(ctx, size+1)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("checkpoint %d or %d missing", size, size+1)
+	indexes := map[int64]bool{}
+	for _, id := range ids {
+		rec, err := w.s.CardOf(ctx, w.rev, id)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if indexes[rec.LogIndex] || rec.LogIndex < 0 || rec.LogIndex >= int64(len(ids)) {
+			t.Errorf("card of %d at log index %d: taken or out of range", id, rec.LogIndex)
+		}
+		indexes[rec.LogIndex] = true
+	}
+	hasher := rfc6962.DefaultHasher
+	var signed []int64
+	for size := int64(1); size <= int64(len(ids)); size++ {
+		if _, err := w.s.CheckpointAt(ctx, size); err == nil {
+			signed = append(signed, size)
+		}
+	}
+	if len(signed) == 0 || signed[len(signed)-1] != int64(len(ids)) {
+		t.Fatalf("signed sizes %v: the last must be %d", signed, len(ids))
+	}
+	for i := 1; i < len(signed); i++ {
+		old, new := signed[i-1], signed[i]
+		a, _ := w.s.CheckpointAt(ctx, old)
+		b, _ := w.s.CheckpointAt(ctx, new)
 		ca, cb := checkpoint(t, a, is), checkpoint(t, b, is)
-		tp, _ := w.s.Consistency(ctx, size, size+1)
+		tp, _ := w.s.Consistency(ctx, old, new)
 		var hashes [][]byte
 		for _, h := range tp {
 			hashes = append(hashes, append([]byte(nil), h[:]...))
 		}
 		if err := proof.VerifyConsistency(hasher, ca.Size, cb.Size, hashes, ca.Hash, cb.Hash); err != nil {
-			t.Errorf("%d → %d: %v", size, size+1, err)
+			t.Errorf("%d → %d: %v", old, new, err)
 		}
 	}
 }
