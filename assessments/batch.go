@@ -34,8 +34,8 @@ import (
 // rows in key order (the assessment id), so that two batches cannot
 // deadlock on each other.
 type batcher struct {
-	store *Store
-	jobs  chan *job // unbuffered: callers blocked on send are the queue
+	store   *Store
+	jobs    chan *job // unbuffered: callers blocked on send are the queue
 	quit    chan struct{}
 	closing sync.Once
 	// around runs a batch's jobs inside its transaction, for work done
