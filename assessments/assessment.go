@@ -197,20 +197,29 @@ func (s *Store) Answers(ctx context.Context, a *Assessment) (_ Answers, err erro
 	return loadAnswers(s.db.WithContext(ctx), a.ID)
 }
 
+// loadAnswers reads the answers of an assessment. Every save reads them
+// all, inside the batch writer's turn, so only the two columns needed are
+// read, without GORM's reflection.
 func loadAnswers(tx *gorm.DB, id uint) (Answers, error) {
-	var recs []answerRecord
-	if err := tx.Where("assessment_id = ?", id).Find(&recs).Error; err != nil {
+	rows, err := tx.Raw("SELECT indicator_id, data FROM answers WHERE assessment_id = ?", id).Rows()
+	if err != nil {
 		return nil, err
 	}
-	out := make(Answers, len(recs))
-	for _, r := range recs {
-		var a Answer
-		if err := json.Unmarshal(r.Data, &a); err != nil {
-			return nil, fmt.Errorf("answer %s of assessment %d: %w", r.IndicatorID, id, err)
+	defer rows.Close()
+	out := Answers{}
+	var ind string
+	var data []byte
+	for rows.Next() {
+		if err := rows.Scan(&ind, &data); err != nil {
+			return nil, err
 		}
-		out[r.IndicatorID] = a
+		var a Answer
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("answer %s of assessment %d: %w", ind, id, err)
+		}
+		out[ind] = a
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // editable loads an assessment for a change by its organisation, in tx.

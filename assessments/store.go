@@ -92,7 +92,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err := privateFiles(database); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		dial = sqlite.Open(sqliteDSN(database))
+		sqlDB, err := sql.Open(sqlite.DriverName, sqliteDSN(database))
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		dial = &sqlite.Dialector{Conn: newStmtPool(sqlDB)}
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		// GORM's own slog adapter renders every statement's SQL before
@@ -101,13 +105,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		Logger: logger.New(gormLog{log}, logger.Config{
 			SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true,
 		}),
-		// Statements are prepared once per connection and reused: preparing
-		// was a tenth of the CPU of an answer save.
-		// Bounded, because a statement with an IN list is a new text for
-		// each list length.
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 512,
-		TranslateError:     true,
+		// Statements are prepared once per connection and kept: on SQLite
+		// by stmtPool, on PostgreSQL by pgx's statement cache. (GORM's
+		// PrepareStmt prepared again in every transaction.)
+		TranslateError: true,
 		NowFunc:            func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
