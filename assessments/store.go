@@ -109,7 +109,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		// by stmtPool, on PostgreSQL by pgx's statement cache. (GORM's
 		// PrepareStmt prepared again in every transaction.)
 		TranslateError: true,
-		NowFunc:            func() time.Time { return time.Now().UTC() },
+		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
