@@ -37,6 +37,7 @@ type Store struct {
 	mail      bool                // see Options.Mail
 	saves     *batcher            // answer saves, committed in groups (see batch.go)
 	approvals *batcher            // reviews, committed in groups under one checkpoint
+	auth      authCache           // who recent sessions and tokens are (see authcache.go)
 }
 
 // Observer receives what the store's writes did, for metrics, without the
