@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -245,16 +246,17 @@ func TestLogContinuesAfterRestart(t *testing.T) {
 	}
 }
 
-// BenchmarkApproveAndIssue approves submitted assessments one after the
-// other: scores stored, country totals updated, the card built and signed,
-// appended to the log and a checkpoint signed, in one transaction each.
-// Setup makes b.N real submitted assessments first, so run it with a fixed
-// count: go test -run XXX -bench ApproveAndIssue -benchtime 400x ./assessments
+// BenchmarkApproveAndIssue approves submitted assessments from 32
+// reviewers at once, as under load: scores stored, country totals updated,
+// the card built and signed and appended to the log, the checkpoint signed
+// (once per batch of approvals committed together). Setup makes b.N real
+// submitted assessments first, so run it with a fixed count:
+// go test -run XXX -bench ApproveAndIssue -benchtime 1000x ./assessments
 func BenchmarkApproveAndIssue(b *testing.B) {
 	ctx := context.Background()
 	w, _ := newIssuingWorld(b)
-	ids := make([]uint, b.N)
-	for i := range ids {
+	ids := make(chan uint, b.N)
+	for i := range b.N {
 		svc, err := w.s.CreateService(ctx, w.a, assessments.Service{Name: fmt.Sprintf("Bench %d", i), Category: "tax"})
 		if err != nil {
 			b.Fatal(err)
@@ -269,14 +271,19 @@ func BenchmarkApproveAndIssue(b *testing.B) {
 		if _, err := w.s.Submit(ctx, w.a, a.ID); err != nil {
 			b.Fatal(err)
 		}
-		ids[i] = a.ID
+		ids <- a.ID
 	}
+	close(ids)
+	b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := w.s.Review(ctx, w.rev, ids[i], assessments.ReviewInput{Decision: assessments.DecisionApprove}); err != nil {
-			b.Fatal(err)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := w.s.Review(ctx, w.rev, <-ids, assessments.ReviewInput{Decision: assessments.DecisionApprove}); err != nil {
+				b.Error(err)
+				return
+			}
 		}
-	}
+	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cards/s")
 }
