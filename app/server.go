@@ -36,6 +36,7 @@ type server struct {
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
 	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	verified card.Cache // what every verification shares: parsed keys, checked status lists and checkpoints
 }
 
 // routes lists every route of the application in one place.

@@ -39,6 +39,10 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		return nil, err
 	}
 	in.Comment = cleanReviewText(in.Comment)
+	var pre *signedCard
+	if in.Decision == DecisionApprove && s.issuer != nil {
+		pre = s.presign(ctx, id)
+	}
 	// Approvals queue to the batch writer (see batch.go): several cards are
 	// appended to the log under one checkpoint, and each answer waits for
 	// the commit that holds its card.
@@ -78,7 +82,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 				return err
 			}
 			if s.issuer != nil {
-				if err := s.issueCard(tx, &a, ed, res); err != nil {
+				if err := s.issueCard(tx, &a, ed, res, pre); err != nil {
 					return fmt.Errorf("issue the card: %w", err)
 				}
 			}
