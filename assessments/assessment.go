@@ -132,6 +132,21 @@ func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (_ *Assessmen
 	return &a, err
 }
 
+// Visible returns ErrNotFound unless the actor may see the assessment: the
+// access check of the routes that change one, in one light read (the
+// change itself reads and checks the assessment again, locked).
+func (s *Store) Visible(ctx context.Context, by Actor, id uint) (err error) {
+	defer wrap(&err, "read assessment %d", id)
+	var ids []uint
+	if err := visibleTo(s.db.WithContext(ctx).Table("assessments"), by, "organisation_id").Where("id = ?", id).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // Edition returns the edition an assessment uses.
 func (s *Store) Edition(a *Assessment) (*frameworks.Edition, error) {
 	ed, ok := s.editions.Edition(a.FrameworkID, a.FrameworkVersion)
