@@ -94,15 +94,6 @@ func (p *stmtPool) BeginTx(ctx context.Context, opts *sql.TxOptions) (gorm.ConnP
 	return &stmtTx{Tx: tx, pool: p}, nil
 }
 
-func (p *stmtPool) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, st := range p.stmts {
-		st.Close()
-	}
-	p.stmts = nil
-}
-
 // stmtTx is a transaction that borrows the pool's prepared statements.
 type stmtTx struct {
 	*sql.Tx
