@@ -3,6 +3,7 @@ package assessments
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -262,11 +263,10 @@ func (s *Store) signCard(db *gorm.DB, a *Assessment, ed *frameworks.Edition, res
 	if err != nil {
 		return nil, err
 	}
-	leaf, err := card.LeafData(signed)
-	if err != nil {
-		return nil, err
-	}
-	return &signedCard{id: id, list: list, index: index, data: signed, leaf: leaf, version: a.Version, submittedAt: *a.SubmittedAt}, nil
+	// card.Issue returns the card in its canonical (JCS) form already, so
+	// its LeafData is the hash of these very bytes.
+	leaf := sha256.Sum256(signed)
+	return &signedCard{id: id, list: list, index: index, data: signed, leaf: leaf[:], version: a.Version, submittedAt: *a.SubmittedAt}, nil
 }
 
 // allocateStatus picks a random free index in the current status list,
