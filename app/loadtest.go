@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,7 +74,7 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		o.database = filepath.Join(dir, "load.db")
 	}
 	fmt.Fprintf(stdout, "DMF load test: %d respondents, %d reviewers, %s, on %d CPU(s), %s, database %s\n",
-		o.respondents, o.reviewers, o.duration, runtime.NumCPU(), runtime.Version(), strings.SplitN(o.database, "?", 2)[0])
+		o.respondents, o.reviewers, o.duration, runtime.NumCPU(), runtime.Version(), shownDatabase(o.database))
 
 	if err := seedLoad(ctx, o, dir, stdout); err != nil {
 		return err
@@ -145,6 +146,16 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 			saves.rate, saves.rate/raw, ms(saves.p50), ms(saves.p95), ms(saves.p99))
 	}
 	return nil
+}
+
+// shownDatabase is the database as the report names it: without its
+// parameters, and without the password of a PostgreSQL URL.
+func shownDatabase(database string) string {
+	if u, err := url.Parse(database); err == nil && u.User != nil {
+		u.RawQuery = ""
+		return u.Redacted()
+	}
+	return strings.SplitN(database, "?", 2)[0]
 }
 
 func ms(d time.Duration) string {
