@@ -265,7 +265,7 @@ func (s *server) canEdit(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := s.store.Assessment(c.Request().Context(), actorOf(c), id); err != nil {
+		if err := s.store.Visible(c.Request().Context(), actorOf(c), id); err != nil {
 			return err
 		}
 		if !actorOf(c).CanAssess() {

@@ -182,20 +182,15 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 			}
 			return s.store.StatusList(ctx, n)
 		},
-		Inclusion: func(signed []byte) (*card.ParsedProof, *card.Checkpoint, error) {
-			leaf, err := card.LeafData(signed)
-			if err != nil {
-				return nil, nil, err
-			}
-			rec, err := s.store.CardByLeaf(ctx, leaf)
-			if err != nil {
+		LeafInclusion: func(leaf []byte) (*card.ParsedProof, *card.Checkpoint, error) {
+			proof, err := s.store.LeafProof(ctx, leaf)
+			if errors.Is(err, assessments.ErrNotFound) {
 				return nil, nil, fmt.Errorf("not in this instance's log (%s)", s.issuer.Origin)
 			}
-			proof, err := s.store.CardProof(ctx, rec.ID)
 			if err != nil {
 				return nil, nil, err
 			}
-			return card.VerifyInclusion(signed, proof, s.issuer.Keys.LogKey)
+			return card.VerifyLeafInclusion(leaf, proof, s.issuer.Keys.LogKey, &s.verified)
 		},
 		FrameworkDigest: func(id, version string) (string, bool) {
 			ed, ok := s.editions.Edition(id, version)
@@ -204,9 +199,9 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 			}
 			return ed.DigestSRI(), true
 		},
+		Cache: &s.verified,
 	}
-	v.StatusList, v.Inclusion, err = s.peerChecks(ctx, v.StatusList, v.Inclusion)
-	return v, err
+	return v, s.peerChecks(ctx, v)
 }
 
 // maxCardSize bounds what the verifier reads: a card is a few kilobytes.

@@ -36,29 +36,36 @@ func newHub(cfg Config, store *assessments.Store, issuer *assessments.Issuer, ed
 	return h
 }
 
-// peerChecks are the status list and inclusion checks of a verification:
-// this instance's own, and for a trusted peer's card the peer's, fetched
-// through the bounded client.
-func (s *server) peerChecks(ctx context.Context, own func(string) ([]byte, error), ownInclusion func([]byte) (*card.ParsedProof, *card.Checkpoint, error)) (
-	func(string) ([]byte, error), func([]byte) (*card.ParsedProof, *card.Checkpoint, error), error) {
+// peerChecks lets v verify trusted peers' cards too (§9): their status
+// lists and log inclusion come from the peer; this instance's own cards
+// keep the checks v already has.
+func (s *server) peerChecks(ctx context.Context, v *card.Verifier) error {
 	ps, err := s.store.TrustedPeers(ctx)
 	if err != nil || len(ps) == 0 {
-		return own, ownInclusion, err
+		return err
 	}
-	status := func(u string) ([]byte, error) {
+	ownStatus, ownLeaf := v.StatusList, v.LeafInclusion
+	v.StatusList = func(u string) ([]byte, error) {
 		if _, ok := s.issuer.StatusListID(u); ok {
-			return own(u)
+			return ownStatus(u)
 		}
 		return s.hub.StatusList(ctx, ps, u)
 	}
-	inclusion := func(signed []byte) (*card.ParsedProof, *card.Checkpoint, error) {
+	// Whose log holds a card depends on its issuer, which only the signed
+	// card says, so the check takes the card rather than its leaf.
+	v.LeafInclusion = nil
+	v.Inclusion = func(signed []byte) (*card.ParsedProof, *card.Checkpoint, error) {
 		p, cp, err := s.hub.Inclusion(ctx, ps, signed)
-		if errors.Is(err, peers.ErrNotPeerCard) {
-			return ownInclusion(signed)
+		if !errors.Is(err, peers.ErrNotPeerCard) {
+			return p, cp, err
 		}
-		return p, cp, err
+		leaf, err := card.LeafData(signed)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ownLeaf(leaf)
 	}
-	return status, inclusion, nil
+	return nil
 }
 
 // issuerOf is the base URL and log key of the instance that issued a

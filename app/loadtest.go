@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,6 +38,8 @@ type loadOptions struct {
 	database    string
 	rawDuration time.Duration
 	cpuProfile  string // file for a CPU profile of the server under load
+	cards       int    // submitted assessments to seed for the issuance phase
+	phase       time.Duration
 }
 
 // loadtestCommand drives the real HTTP API of a server subprocess with
@@ -57,6 +60,8 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.database, "database", "", "database for the run (default: a new SQLite file in a temporary directory)")
 	fs.DurationVar(&o.rawDuration, "raw-duration", 10*time.Second, "how long to measure the raw SQLite insert ceiling")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server under load to this file (read it with go tool pprof)")
+	fs.IntVar(&o.cards, "cards", 3000, "submitted assessments to seed for the card issuance phase")
+	fs.DurationVar(&o.phase, "phase-duration", 10*time.Second, "how long each of the issuance and verification phases lasts at most")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +74,7 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		o.database = filepath.Join(dir, "load.db")
 	}
 	fmt.Fprintf(stdout, "DMF load test: %d respondents, %d reviewers, %s, on %d CPU(s), %s, database %s\n",
-		o.respondents, o.reviewers, o.duration, runtime.NumCPU(), runtime.Version(), strings.SplitN(o.database, "?", 2)[0])
+		o.respondents, o.reviewers, o.duration, runtime.NumCPU(), runtime.Version(), shownDatabase(o.database))
 
 	if err := seedLoad(ctx, o, dir, stdout); err != nil {
 		return err
@@ -102,28 +107,55 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := <-profiled; err != nil {
 		return err
 	}
+	// Then, one at a time on the same server, with as many clients: card
+	// issuance (the seeded submitted assessments approved) and
+	// verification of the cards just issued.
+	issued := newLoadStats()
+	issuedIn, cards := run.issueCards(issued)
+	verified := newLoadStats()
+	verifiedIn := run.verifyCards(verified, cards)
 	peak := srv.peakRSS()
 	srv.stop()
 
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tcount\tper second\tp50\tp95\tp99\terrors\t")
-	for _, op := range stats.ops() {
-		s := stats.summary(op, elapsed)
+	row := func(st *loadStats, op string, in time.Duration) opSummary {
+		s := st.summary(op, in)
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t\n", op, s.count, s.rate, ms(s.p50), ms(s.p95), ms(s.p99), s.errors)
+		return s
 	}
+	for _, op := range stats.ops() {
+		row(stats, op, elapsed)
+	}
+	issue := row(issued, opIssue, issuedIn)
+	verify := row(verified, opVerify, verifiedIn)
 	tw.Flush()
-	fmt.Fprintf(stdout, "server peak resident memory: %.1f MB\n", float64(peak)/(1<<20))
+	saves := stats.summary("save answer", elapsed)
+	fmt.Fprintf(stdout, "card issuance: %.0f cards/s over HTTP, %d clients (goal ≥ 1,000)\n", issue.rate, o.respondents)
+	fmt.Fprintf(stdout, "card verification: %.0f verifications/s over HTTP, %d clients (goal ≥ 3,000)\n", verify.rate, o.respondents)
+	fmt.Fprintf(stdout, "server peak resident memory: %.1f MB (goal < 200)\n", float64(peak)/(1<<20))
 
 	if !assessments.IsPostgres(o.database) {
 		raw, err := rawInsertRate(filepath.Join(dir, "raw.db"), o.respondents, o.rawDuration)
 		if err != nil {
 			return err
 		}
-		saves := stats.summary("save answer", elapsed).rate
 		fmt.Fprintf(stdout, "raw ceiling: %.0f single-row inserts/s (same rows, same driver and pragmas, %d writers); answer saves reach %.0f%% of it\n",
-			raw, o.respondents, 100*saves/raw)
+			raw, o.respondents, 100*saves.rate/raw)
+		fmt.Fprintf(stdout, "answer saves: %.0f/s = %.2f × the raw ceiling, p50 %s, p95 %s, p99 %s (goal ≥ 0.5 ×, p99 ≤ 50 ms)\n",
+			saves.rate, saves.rate/raw, ms(saves.p50), ms(saves.p95), ms(saves.p99))
 	}
 	return nil
+}
+
+// shownDatabase is the database as the report names it: without its
+// parameters, and without the password of a PostgreSQL URL.
+func shownDatabase(database string) string {
+	if u, err := url.Parse(database); err == nil && u.User != nil {
+		u.RawQuery = ""
+		return u.Redacted()
+	}
+	return strings.SplitN(database, "?", 2)[0]
 }
 
 func ms(d time.Duration) string {
@@ -161,6 +193,9 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 			return err
 		}
 	}
+	if err := seedSubmitted(ctx, store, o); err != nil {
+		return err
+	}
 	if o.compare > 0 {
 		t := time.Now()
 		if err := store.Synthesize(ctx, ed, assessments.SynthOptions{Assessments: o.compare, Countries: 50, Period: 2025, Seed: 1}); err != nil {
@@ -169,6 +204,55 @@ func seedLoad(ctx context.Context, o loadOptions, dir string, stdout io.Writer) 
 		fmt.Fprintf(stdout, "seeded %d approved assessments over 50 countries in %s\n", o.compare, time.Since(t).Round(time.Second))
 	}
 	return nil
+}
+
+// seedSubmitted makes o.cards submitted assessments (period 2027, apart
+// from the respondents' 2026) for the issuance phase to approve, from as
+// many writers as there are respondents.
+func seedSubmitted(ctx context.Context, store *assessments.Store, o loadOptions) error {
+	ed, _ := store.Editions().Edition("escap-dmf-dps-sme", "")
+	answers := assessments.Answers{}
+	for _, d := range ed.Dimensions {
+		for i, ind := range d.Indicators {
+			if !ind.CountryScoped() {
+				k := 1 + i%5
+				answers[ind.ID] = assessments.Answer{Level: &k}
+			}
+		}
+	}
+	errs := make(chan error, o.respondents)
+	for w := range o.respondents {
+		go func() {
+			u, err := store.UserByEmail(ctx, fmt.Sprintf("r%d@load.example", w))
+			if err != nil {
+				errs <- err
+				return
+			}
+			by := u.Actor()
+			for n := w; n < o.cards; n += o.respondents {
+				a, err := store.CreateAssessment(ctx, by, assessments.NewAssessment{FrameworkID: ed.ID, Version: ed.Version, Period: 2027,
+					NewService: &assessments.Service{Name: fmt.Sprintf("Card service %d", n), Category: "tax"}})
+				if err == nil {
+					_, err = store.SaveAnswers(ctx, by, a.ID, nil, answers)
+				}
+				if err == nil {
+					_, err = store.Submit(ctx, by, a.ID)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range o.respondents {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // loadCountryAnswers has a coordinator of org's country answer the
@@ -187,9 +271,13 @@ func loadCountryAnswers(ctx context.Context, store *assessments.Store, ed *frame
 		k := 3
 		answers[ind.ID] = assessments.Answer{Level: &k}
 	}
-	key := assessments.CountryKey{Country: org.Country, FrameworkID: ed.ID, Version: ed.Version, Period: 2026}
-	_, err = store.SaveCountryAnswers(ctx, u.Actor(), key, nil, answers)
-	return err
+	for _, period := range []int{2026, 2027} { // the respondents' and the seeded ones' (seedSubmitted)
+		key := assessments.CountryKey{Country: org.Country, FrameworkID: ed.ID, Version: ed.Version, Period: period}
+		if _, err := store.SaveCountryAnswers(ctx, u.Actor(), key, nil, answers); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const loadPassword = "load test pass phrase 2026"
@@ -430,7 +518,7 @@ func (r *loadRun) reviewer(i int) {
 	}
 	for r.more() {
 		var list []struct{ ID int }
-		if err := r.call("list submitted", http.MethodGet, "/api/v1/assessments?status=submitted", token, nil, &list); err != nil {
+		if err := r.call("list submitted", http.MethodGet, "/api/v1/assessments?status=submitted&period=2026", token, nil, &list); err != nil {
 			continue
 		}
 		for _, a := range list {
@@ -442,6 +530,102 @@ func (r *loadRun) reviewer(i int) {
 		r.call("compare 10 countries", http.MethodGet, "/api/v1/compare?period=2025&countries=CHN,PRK,HKG,JPN,MAC,MNG,KOR,ARM,AZE,GEO", token, nil, nil)
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// The operations of the issuance and verification phases.
+const (
+	opIssue  = "issue card (phase)"
+	opVerify = "verify card (phase)"
+)
+
+// issueCards approves the seeded submitted assessments from as many
+// reviewers as there are respondents, until they are all approved or the
+// phase's time is up, and returns how long it took and some of the cards.
+func (r *loadRun) issueCards(st *loadStats) (time.Duration, [][]byte) {
+	token, err := r.signIn("v0@load.example")
+	if err != nil {
+		return 0, nil
+	}
+	var all []int
+	for page := 1; ; page++ {
+		var list []struct{ ID int }
+		if err := r.call("list submitted", http.MethodGet, fmt.Sprintf("/api/v1/assessments?status=submitted&period=2027&limit=%d&page=%d", assessments.MaxPageSize, page), token, nil, &list); err != nil || len(list) == 0 {
+			break
+		}
+		for _, a := range list {
+			all = append(all, a.ID)
+		}
+	}
+	ids := make(chan int, len(all))
+	for _, id := range all {
+		ids <- id
+	}
+	close(ids)
+	phase := &loadRun{o: r.o, base: r.base, stats: st, deadline: time.Now().Add(r.o.phase)}
+	var (
+		mu       sync.Mutex
+		approved []int
+		wg       sync.WaitGroup
+	)
+	start := time.Now()
+	for range r.o.respondents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				if !phase.more() {
+					return
+				}
+				if phase.call(opIssue, http.MethodPost, fmt.Sprintf("/api/v1/assessments/%d/review", id), token, map[string]any{"decision": "approve"}, nil) == nil {
+					mu.Lock()
+					approved = append(approved, id)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	var cards [][]byte
+	for _, id := range approved[:min(len(approved), 64)] {
+		var c json.RawMessage
+		if r.call("get card", http.MethodGet, fmt.Sprintf("/api/v1/assessments/%d/card", id), token, nil, &c) == nil {
+			cards = append(cards, c)
+		}
+	}
+	return took, cards
+}
+
+// verifyCards posts the cards to the public verifier from as many clients
+// as there are respondents, for the phase's time; a report that the card
+// is not valid counts as an error.
+func (r *loadRun) verifyCards(st *loadStats, cards [][]byte) time.Duration {
+	if len(cards) == 0 {
+		return 0
+	}
+	deadline := time.Now().Add(r.o.phase)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range r.o.respondents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; time.Now().Before(deadline); i++ {
+				t := time.Now()
+				resp, err := loadClient.Post(r.base+"/api/v1/cards/verify", "application/json", bytes.NewReader(cards[i%len(cards)]))
+				if err == nil {
+					body, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(body, []byte(`{"valid":true`)) {
+						err = fmt.Errorf("verify: %d %.200s", resp.StatusCode, body)
+					}
+				}
+				st.record(opVerify, time.Since(t), err)
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
 }
 
 // rawInsertRate measures the ceiling the answer saves are bounded by:

@@ -19,9 +19,10 @@ func TestLoadtestCommand(t *testing.T) {
 	sqliteOnly(t)
 	db := filepath.Join(t.TempDir(), "load.db")
 	out := dmf(t, "loadtest", "-respondents", "4", "-reviewers", "1", "-duration", "4s",
-		"-max-assessments", "6", "-compare-seed", "300", "-raw-duration", "1s", "-database", db)
+		"-max-assessments", "6", "-compare-seed", "300", "-raw-duration", "1s", "-database", db,
+		"-cards", "40", "-phase-duration", "2s")
 
-	row := regexp.MustCompile(`(?m)^\s*(save answer|create assessment|submit|approve and issue card|compare 10 countries|sign in)\s+(\d+)\s+(\d+)\s+([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+) ms\s+(\d+)\s*$`)
+	row := regexp.MustCompile(`(?m)^\s*(save answer|create assessment|submit|approve and issue card|compare 10 countries|sign in|issue card \(phase\)|verify card \(phase\))\s+(\d+)\s+(\d+)\s+([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+) ms\s+(\d+)\s*$`)
 	counts := map[string]int{}
 	for _, m := range row.FindAllStringSubmatch(out, -1) {
 		n, _ := strconv.Atoi(m[2])
@@ -30,7 +31,7 @@ func TestLoadtestCommand(t *testing.T) {
 			t.Errorf("%s: %s errors\n%s", m[1], m[7], out)
 		}
 	}
-	for _, op := range []string{"sign in", "create assessment", "save answer", "submit", "approve and issue card", "compare 10 countries"} {
+	for _, op := range []string{"sign in", "create assessment", "save answer", "submit", "approve and issue card", "compare 10 countries", "issue card (phase)", "verify card (phase)"} {
 		if counts[op] == 0 {
 			t.Errorf("no %q reported\n%s", op, out)
 		}
@@ -43,6 +44,11 @@ func TestLoadtestCommand(t *testing.T) {
 	}
 	if !regexp.MustCompile(`raw ceiling: [1-9]\d* single-row inserts/s .* answer saves reach \d+% of it`).MatchString(out) {
 		t.Errorf("no raw ceiling line\n%s", out)
+	}
+	for _, line := range []string{`card issuance: [1-9]\d* cards/s`, `card verification: [1-9]\d* verifications/s`, `answer saves: [1-9]\d*/s = [\d.]+ × the raw ceiling, p50 [\d.]+ ms, p95 [\d.]+ ms, p99 [\d.]+ ms`} {
+		if !regexp.MustCompile(line).MatchString(out) {
+			t.Errorf("no line %q\n%s", line, out)
+		}
 	}
 
 	ctx := context.Background()

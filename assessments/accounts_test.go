@@ -3,6 +3,7 @@ package assessments_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -284,4 +285,69 @@ func TestAdminsDisablingEachOther(t *testing.T) {
 	if refused != 1 || (one.DisabledAt == nil) == (two.DisabledAt == nil) {
 		t.Errorf("refused %d; disabled: first %v, second %v", refused, one.DisabledAt != nil, two.DisabledAt != nil)
 	}
+}
+
+// TestEndedAccessStopsOnEveryInstance: two instances (stores) on one
+// database, each having just authenticated a session and a token (so that
+// both are in its cache): revoking the token, disabling the account or
+// changing its password on one ends them on the other at its next request.
+func TestEndedAccessStopsOnEveryInstance(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "dmf.db")
+	w := newWorldAt(t, path, nil)
+	other := mustOpen(t, path, nil)
+	live := func(step string) (session, token string) {
+		t.Helper()
+		session, _ = w.s.CreateSession(ctx, w.a.UserID)
+		token, _, _ = w.s.CreateToken(ctx, w.a.UserID, "script "+step)
+		for _, s := range []*assessments.Store{w.s, other} {
+			for range 2 { // the second from the cache
+				if _, err := s.SessionUser(ctx, session); err != nil {
+					t.Fatalf("%s: session: %v", step, err)
+				}
+				if _, err := s.TokenUser(ctx, token); err != nil {
+					t.Fatalf("%s: token: %v", step, err)
+				}
+			}
+		}
+		return session, token
+	}
+	ended := func(step, session, token string) {
+		t.Helper()
+		if _, err := other.SessionUser(ctx, session); !errors.Is(err, assessments.ErrExpired) {
+			t.Errorf("%s: the session still works on the other instance: %v", step, err)
+		}
+		if _, err := other.TokenUser(ctx, token); !errors.Is(err, assessments.ErrExpired) {
+			t.Errorf("%s: the token still works on the other instance: %v", step, err)
+		}
+	}
+
+	session, token := live("revoke")
+	if err := w.s.RevokeToken(ctx, w.a.UserID, token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.TokenUser(ctx, token); !errors.Is(err, assessments.ErrExpired) {
+		t.Errorf("a revoked token works on the other instance: %v", err)
+	}
+	if err := w.s.DeleteSession(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.SessionUser(ctx, session); err == nil {
+		t.Error("a signed-out session works on the other instance")
+	}
+
+	session, token = live("disable")
+	if _, err := w.s.UpdateUser(ctx, w.admin, w.a.UserID, assessments.UserChange{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	ended("disable", session, token)
+	if _, err := w.s.UpdateUser(ctx, w.admin, w.a.UserID, assessments.UserChange{Disabled: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+
+	session, token = live("password")
+	if err := w.s.ChangePassword(ctx, w.a.UserID, testPassword, "a new pass phrase for 2027", "", assessments.Origin{Addr: "10.0.0.9"}); err != nil {
+		t.Fatal(err)
+	}
+	ended("password", session, token)
 }

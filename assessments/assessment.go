@@ -132,6 +132,21 @@ func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (_ *Assessmen
 	return &a, err
 }
 
+// Visible returns ErrNotFound unless the actor may see the assessment: the
+// access check of the routes that change one, in one light read (the
+// change itself reads and checks the assessment again, locked).
+func (s *Store) Visible(ctx context.Context, by Actor, id uint) (err error) {
+	defer wrap(&err, "read assessment %d", id)
+	var ids []uint
+	if err := visibleTo(s.db.WithContext(ctx).Table("assessments"), by, "organisation_id").Where("id = ?", id).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // Edition returns the edition an assessment uses.
 func (s *Store) Edition(a *Assessment) (*frameworks.Edition, error) {
 	ed, ok := s.editions.Edition(a.FrameworkID, a.FrameworkVersion)
@@ -197,18 +212,47 @@ func (s *Store) Answers(ctx context.Context, a *Assessment) (_ Answers, err erro
 	return loadAnswers(s.db.WithContext(ctx), a.ID)
 }
 
+// loadAnswers reads and decodes the answers of an assessment.
 func loadAnswers(tx *gorm.DB, id uint) (Answers, error) {
-	var recs []answerRecord
-	if err := tx.Where("assessment_id = ?", id).Find(&recs).Error; err != nil {
+	data, err := loadAnswerData(tx, id)
+	if err != nil {
 		return nil, err
 	}
-	out := make(Answers, len(recs))
-	for _, r := range recs {
-		var a Answer
-		if err := json.Unmarshal(r.Data, &a); err != nil {
-			return nil, fmt.Errorf("answer %s of assessment %d: %w", r.IndicatorID, id, err)
+	return data.decode(id)
+}
+
+// answerData is an assessment's answers as stored (JSON), by indicator.
+// Every save reads them all inside the batch writer's turn, so they are
+// read as bytes, without GORM's reflection, and decoded after the commit.
+type answerData map[string][]byte
+
+func loadAnswerData(tx *gorm.DB, id uint) (answerData, error) {
+	rows, err := tx.Raw("SELECT indicator_id, data FROM answers WHERE assessment_id = ?", id).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := answerData{}
+	for rows.Next() {
+		var ind string
+		var data []byte
+		if err := rows.Scan(&ind, &data); err != nil {
+			return nil, err
 		}
-		out[r.IndicatorID] = a
+		out[ind] = data
+	}
+	return out, rows.Err()
+}
+
+// decode decodes the answers of assessment id.
+func (d answerData) decode(id uint) (Answers, error) {
+	out := make(Answers, len(d))
+	for ind, data := range d {
+		var a Answer
+		if err := json.Unmarshal(data, &a); err != nil {
+			return nil, fmt.Errorf("answer %s of assessment %d: %w", ind, id, err)
+		}
+		out[ind] = a
 	}
 	return out, nil
 }
@@ -264,25 +308,29 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	defer wrap(&err, "save answers of assessment %d", id)
 	clean := normaliseAll(answers)
 	v := &View{}
-	// Everything happens in the one transaction, so that a save is a
-	// single turn of the writer lock and no extra round trips before or
-	// after it: answer saves are the busiest write the app has.
-	err = s.write(ctx, func(tx *gorm.DB) error {
+	var saved answerData
+	// The save is checked and written in one turn of the batch writer (see
+	// batch.go), its checks first, and answered only once committed.
+	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
 		}
 		v.Assessment = a
-		if v.Edition, v.Answers, err = s.saveAnswers(tx, by, a, base, clean); err != nil {
-			return err
-		}
-		return s.inheritInto(tx, v)
+		v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	// Scored after the transaction, to hold the writer lock no longer
-	// than the save needs.
+	if v.Answers, err = saved.decode(id); err != nil {
+		return nil, err
+	}
+	// Read and scored after the commit, to keep the writer's turn short:
+	// the country's answers are not part of the save.
+	if err := s.inheritInto(s.db.WithContext(ctx), v); err != nil {
+		return nil, err
+	}
 	v.Result = Score(v.Edition, v.Answers)
 	return v, nil
 }
@@ -297,8 +345,8 @@ func normaliseAll(answers Answers) Answers {
 
 // saveAnswers merges normalised answers into an editable assessment
 // locked in tx, and returns its edition and all its answers after the
-// save.
-func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, clean Answers) (*frameworks.Edition, Answers, error) {
+// save, as stored.
+func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, clean Answers) (*frameworks.Edition, answerData, error) {
 	ed, err := s.Edition(a)
 	if err != nil {
 		return nil, nil, err
@@ -318,20 +366,23 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 	if base != nil && *base != a.Version {
 		return nil, nil, s.conflict(tx, a, *base)
 	}
-	all, err := loadAnswers(tx, a.ID)
+	all, err := loadAnswerData(tx, a.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	before := make(Answers, len(clean))
+	old := answerData{}
 	for ind := range clean {
-		if old, ok := all[ind]; ok {
-			before[ind] = old
+		if data, ok := all[ind]; ok {
+			old[ind] = data
 		}
+	}
+	before, err := old.decode(a.ID)
+	if err != nil {
+		return nil, nil, err
 	}
 	a.Version++
 	now := s.now()
 	a.UpdatedAt = now
-	var upserts []answerRecord
 	var cleared []string
 	for ind, ans := range clean {
 		if ans.Empty() {
@@ -339,15 +390,15 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 			delete(all, ind)
 			continue
 		}
-		all[ind] = ans
 		data, err := json.Marshal(ans)
 		if err != nil {
 			return nil, nil, err
 		}
-		upserts = append(upserts, answerRecord{AssessmentID: a.ID, IndicatorID: ind, Data: data, Version: a.Version, UpdatedByID: by.UserID, UpdatedAt: now})
-	}
-	if len(upserts) > 0 {
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&upserts).Error; err != nil {
+		all[ind] = data
+		// One fixed statement per answer, prepared once, rather than
+		// GORM building a multi-row upsert for each save: a save is
+		// usually one answer, and this runs in the batch writer's turn.
+		if err := tx.Exec(upsertAnswer, a.ID, ind, data, a.Version, by.UserID, now).Error; err != nil {
 			return nil, nil, err
 		}
 	}
@@ -365,7 +416,7 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 			return nil, nil, err
 		}
 	}
-	if err := tx.Model(a).Select("version", "updated_at").Updates(a).Error; err != nil {
+	if err := tx.Exec("UPDATE assessments SET version = ?, updated_at = ? WHERE id = ?", a.Version, now, a.ID).Error; err != nil {
 		return nil, nil, err
 	}
 	if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {
@@ -373,6 +424,11 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 	}
 	return ed, all, nil
 }
+
+// upsertAnswer stores one answer (SQLite and PostgreSQL alike).
+const upsertAnswer = "INSERT INTO answers (assessment_id, indicator_id, data, version, updated_by_id, updated_at) VALUES (?, ?, ?, ?, ?, ?) " +
+	"ON CONFLICT (assessment_id, indicator_id) DO UPDATE SET data = excluded.data, version = excluded.version, " +
+	"updated_by_id = excluded.updated_by_id, updated_at = excluded.updated_at"
 
 // conflict builds the error for a stale save: which indicators others
 // saved or cleared since base.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,4 +401,128 @@ func TestExpiredSignInAttemptsArePurged(t *testing.T) {
 	if n := w.s.LoginAttempts(ctx); n != 2 {
 		t.Errorf("%d attempts stored after the window passed, want only the new 2", n)
 	}
+}
+
+// TestRacingSavesOneWins: saves of one assessment based on the same
+// version, racing each other and saves of other assessments (so that they
+// are committed together in batches), give exactly one success and a
+// conflict for each of the others; the saves of the other assessments,
+// and a refused invalid save among them, each get their own answer.
+func TestRacingSavesOneWins(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a := w.draft(t)
+	var others []uint
+	for i := range 4 {
+		svc, err := w.s.CreateService(ctx, w.a, assessments.Service{Name: fmt.Sprintf("Other %d", i), Category: "tax"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, o.ID)
+	}
+	const n = 8
+	base := a.Version
+	racing, other, invalid := make(chan error, n), make(chan error, n*len(others)), make(chan error, 1)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := w.s.SaveAnswers(ctx, w.a, a.ID, &base, assessments.Answers{"SERV.1": {Level: lv(1 + i%5)}})
+			racing <- err
+		}()
+		go func() {
+			defer wg.Done()
+			for _, id := range others {
+				_, err := w.s.SaveAnswers(ctx, w.a, id, nil, assessments.Answers{"SERV.2": {Level: lv(1 + i%5)}})
+				other <- err
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_, err := w.s.SaveAnswers(ctx, w.a, others[0], nil, assessments.Answers{"SERV.1": {Level: lv(9)}})
+		invalid <- err
+	}()
+	wg.Wait()
+	close(racing)
+	close(other)
+	saved := 0
+	for err := range racing {
+		var ce *assessments.ConflictError
+		switch {
+		case err == nil:
+			saved++
+		case !errors.As(err, &ce):
+			t.Errorf("a racing save: %v", err)
+		}
+	}
+	if saved != 1 {
+		t.Errorf("%d of %d saves based on version %d succeeded, want 1", saved, n, base)
+	}
+	for err := range other {
+		if err != nil {
+			t.Errorf("a save of another assessment: %v", err)
+		}
+	}
+	var ve *assessments.ValidationError
+	if err := <-invalid; !errors.As(err, &ve) {
+		t.Errorf("an invalid save among them: %v", err)
+	}
+	for _, id := range others {
+		o, _ := w.s.Assessment(ctx, w.a, id)
+		if o.Version != 1+n {
+			t.Errorf("assessment %d at version %d after %d saves", id, o.Version, n)
+		}
+	}
+}
+
+// BenchmarkSaveAnswers is an answer save through the store, as the API's
+// autosave makes it: one indicator, based on the current version, from 32
+// writers at once (each on its own assessment) so that saves are committed
+// in groups as under load. Each save is durable (synchronous=FULL) before
+// it returns. go test -run XXX -bench SaveAnswers ./assessments
+func BenchmarkSaveAnswers(b *testing.B) {
+	ctx := context.Background()
+	w := newWorldAt(b, filepath.Join(b.TempDir(), "dmf.db"), nil)
+	const writers = 32
+	ids := make(chan uint, writers)
+	for i := range writers {
+		svc, err := w.s.CreateService(ctx, w.a, assessments.Service{Name: fmt.Sprintf("Bench %d", i), Category: "tax"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: svc.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids <- a.ID
+	}
+	var inds []string
+	for _, d := range w.ed.Dimensions {
+		for _, ind := range d.Indicators {
+			inds = append(inds, ind.ID)
+		}
+	}
+	b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		id := <-ids
+		version := 1
+		for i := 0; pb.Next(); i++ {
+			v, err := w.s.SaveAnswers(ctx, w.a, id, &version, assessments.Answers{inds[i%len(inds)]: {Level: lv(1 + i%5)}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			version = v.Assessment.Version
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
 }

@@ -3,6 +3,7 @@ package assessments
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -116,27 +117,110 @@ func (is *Issuer) EditionURL(ed *frameworks.Edition) string {
 	return fmt.Sprintf("%s/api/v1/frameworks/%s/%s/canonical", is.BaseURL, ed.ID, ed.Version)
 }
 
-// issueCard builds, signs, stores and logs the card of an assessment being
-// approved, inside the approval's transaction: a card exists exactly when
-// its approval does, and its log entry with it.
-func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result) error {
-	is := s.issuer
-	if err := lockLog(tx); err != nil {
-		return err
-	}
-	var svc Service
-	if err := tx.First(&svc, a.ServiceID).Error; err != nil {
-		return err
-	}
-	var org Organisation
-	if err := tx.First(&org, a.OrganisationID).Error; err != nil {
-		return err
-	}
-	id := uuid.NewString()
-	list, index, err := s.allocateStatus(tx)
+// signedCard is a card built and signed for an assessment, and what it
+// was made from: an approval signs its card before its turn in the batch
+// writer (see presign), where signing would keep every other approval
+// waiting, and the writer checks that what it was made from still holds.
+type signedCard struct {
+	id          string
+	list, index int    // its status entry
+	data, leaf  []byte // the signed card and its log leaf
+	version     int    // of the assessment, whose answers it scores
+	submittedAt time.Time
+}
+
+// issueCard stores and logs the card of an assessment being approved,
+// inside the approval's transaction: a card exists exactly when its
+// approval does, and its log entry with it. The approvals' batch (see
+// logBatch) holds the log lock and signs the checkpoint. pre, the card
+// signed before the transaction, is used if the assessment is still the
+// one it was made from and its status entry is still free; otherwise
+// (or if nil) the card is signed here.
+func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result, pre *signedCard) error {
+	ok, err := s.stillHolds(tx, a, pre)
 	if err != nil {
 		return err
 	}
+	if !ok {
+		list, index, err := s.allocateStatus(tx)
+		if err != nil {
+			return err
+		}
+		if pre, err = s.signCard(tx, a, ed, res, list, index); err != nil {
+			return err
+		}
+	}
+	logIndex, err := s.appendLog(tx, pre.leaf)
+	if err != nil {
+		return err
+	}
+	rec := CardRecord{ID: pre.id, AssessmentID: a.ID, Data: pre.data, LeafHash: hex.EncodeToString(pre.leaf),
+		StatusList: pre.list, StatusIndex: pre.index, LogIndex: logIndex, IssuedAt: s.now()}
+	if err := tx.Create(&rec).Error; err != nil {
+		return err
+	}
+	return s.audit(tx, nil, "card.issued", "card", pre.id, nil, map[string]any{"assessment_id": a.ID, "log_index": logIndex, "status_index": pre.index})
+}
+
+// stillHolds reports whether a card signed before the transaction is of
+// the assessment as it is now (same version and submission, so the same
+// answers) and its status entry is in the current list and still free.
+func (s *Store) stillHolds(tx *gorm.DB, a *Assessment, pre *signedCard) (bool, error) {
+	if pre == nil || a.Version != pre.version || a.SubmittedAt == nil || !a.SubmittedAt.Equal(pre.submittedAt) {
+		return false, nil
+	}
+	var lists, used, taken int64
+	if err := tx.Model(&statusList{}).Count(&lists).Error; err != nil || lists != int64(pre.list) {
+		return false, err
+	}
+	if err := tx.Model(&CardRecord{}).Where("status_list = ?", pre.list).Count(&used).Error; err != nil || used >= card.StatusListSize/2 {
+		return false, err
+	}
+	err := tx.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", pre.list, pre.index).Count(&taken).Error
+	return taken == 0, err
+}
+
+// presign builds and signs the card an approval of a submitted assessment
+// would issue, outside any transaction, for issueCard to use; nil if
+// anything stands in the way (issueCard then signs in the transaction).
+func (s *Store) presign(ctx context.Context, id uint) *signedCard {
+	db := s.db.WithContext(ctx)
+	var a Assessment
+	if err := db.First(&a, id).Error; err != nil || a.Status != StatusSubmitted || a.SubmittedAt == nil {
+		return nil
+	}
+	ed, err := s.Edition(&a)
+	if err != nil {
+		return nil
+	}
+	answers, err := loadAnswers(db, a.ID)
+	if err != nil {
+		return nil
+	}
+	list, index, err := s.peekStatus(db)
+	if err != nil || list == 0 {
+		return nil
+	}
+	pre, err := s.signCard(db, &a, ed, Score(ed, answers), list, index)
+	if err != nil {
+		return nil
+	}
+	return pre
+}
+
+// signCard builds and signs the card of an assessment with the status
+// entry (list, index).
+func (s *Store) signCard(db *gorm.DB, a *Assessment, ed *frameworks.Edition, res Result, list, index int) (*signedCard, error) {
+	is := s.issuer
+	var svc Service
+	if err := db.First(&svc, a.ServiceID).Error; err != nil {
+		return nil, err
+	}
+	var org Organisation
+	if err := db.First(&org, a.OrganisationID).Error; err != nil {
+		return nil, err
+	}
+	id := uuid.NewString()
 	var name, description card.Texts
 	langs := slices.Clone(ed.Languages)
 	for _, l := range is.Languages {
@@ -187,22 +271,12 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 	}
 	signed, err := card.Issue(c, is.BaseURL, is.Keys.Active(), is.DID, s.now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	leaf, err := card.LeafData(signed)
-	if err != nil {
-		return err
-	}
-	logIndex, err := s.appendLog(tx, leaf)
-	if err != nil {
-		return err
-	}
-	rec := CardRecord{ID: id, AssessmentID: a.ID, Data: signed, LeafHash: hex.EncodeToString(leaf),
-		StatusList: list, StatusIndex: index, LogIndex: logIndex, IssuedAt: s.now()}
-	if err := tx.Create(&rec).Error; err != nil {
-		return err
-	}
-	return s.audit(tx, nil, "card.issued", "card", id, nil, map[string]any{"assessment_id": a.ID, "log_index": logIndex, "status_index": index})
+	// card.Issue returns the card in its canonical (JCS) form already, so
+	// its LeafData is the hash of these very bytes.
+	leaf := sha256.Sum256(signed)
+	return &signedCard{id: id, list: list, index: index, data: signed, leaf: leaf[:], version: a.Version, submittedAt: *a.SubmittedAt}, nil
 }
 
 // allocateStatus picks a random free index in the current status list,
@@ -239,6 +313,32 @@ func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
 		}
 		if taken == 0 {
 			return list, index, nil
+		}
+	}
+}
+
+// peekStatus picks a random free index in the current status list without
+// writing anything: (0, 0) when there is no list yet or it is full, as
+// only allocateStatus, in the writer's transaction, starts a new one.
+func (s *Store) peekStatus(db *gorm.DB) (list, index int, err error) {
+	var n, used int64
+	if err := db.Model(&statusList{}).Count(&n).Error; err != nil || n == 0 {
+		return 0, 0, err
+	}
+	if err := db.Model(&CardRecord{}).Where("status_list = ?", n).Count(&used).Error; err != nil || used >= card.StatusListSize/2 {
+		return 0, 0, err
+	}
+	for {
+		r, err := rand.Int(rand.Reader, big.NewInt(card.StatusListSize))
+		if err != nil {
+			return 0, 0, err
+		}
+		var taken int64
+		if err := db.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", n, r.Int64()).Count(&taken).Error; err != nil {
+			return 0, 0, err
+		}
+		if taken == 0 {
+			return int(n), int(r.Int64()), nil
 		}
 	}
 }
@@ -312,6 +412,23 @@ func (s *Store) CardProof(ctx context.Context, id string) (_ string, err error) 
 		return "", err
 	}
 	return s.inclusionProof(s.db.WithContext(ctx), rec.LogIndex)
+}
+
+// LeafProof returns the C2SP tlog-proof, against the latest checkpoint, of
+// the card whose log leaf is leaf (see card.LeafData): what a verifier
+// needs, in one read of the card.
+func (s *Store) LeafProof(ctx context.Context, leaf []byte) (_ string, err error) {
+	defer wrap(&err, "inclusion proof of a card by its log leaf")
+	db := s.db.WithContext(ctx)
+	var rec CardRecord
+	err = db.Select("log_index").Where("leaf_hash = ?", hex.EncodeToString(leaf)).First(&rec).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.inclusionProof(db, rec.LogIndex)
 }
 
 // Revoke revokes a card with a reason: its status bit is set and the list

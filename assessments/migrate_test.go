@@ -28,6 +28,7 @@ func models() []any {
 		&keptForm{}, // 00005
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
+		&authGeneration{}, // 00009
 		// 00014 adds sessions.pending and users.second_factor_at.
 		&totpFactor{}, &recoveryCode{}, &Passkey{}, &passkeyChallenge{},
 		// 00010

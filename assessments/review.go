@@ -39,8 +39,14 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		return nil, err
 	}
 	in.Comment = cleanReviewText(in.Comment)
-	var view *View
-	err = s.write(ctx, func(tx *gorm.DB) error {
+	var pre *signedCard
+	if in.Decision == DecisionApprove && s.issuer != nil {
+		pre = s.presign(ctx, id)
+	}
+	// Approvals queue to the batch writer (see batch.go): several cards are
+	// appended to the log under one checkpoint, and each answer waits for
+	// the commit that holds its card.
+	err = s.approvals.do(ctx, id, func(tx *gorm.DB) error {
 		var a Assessment
 		if err := forUpdate(tx).First(&a, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -76,7 +82,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 				return err
 			}
 			if s.issuer != nil {
-				if err := s.issueCard(tx, &a, ed, res); err != nil {
+				if err := s.issueCard(tx, &a, ed, res, pre); err != nil {
 					return fmt.Errorf("issue the card: %w", err)
 				}
 			}
@@ -107,16 +113,12 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments}); err != nil {
 			return err
 		}
-		if err := s.notifyAssessment(tx, &a, action, in.Comment); err != nil {
-			return err
-		}
-		view, err = s.readView(tx, by, a.ID)
-		return err
+		return s.notifyAssessment(tx, &a, action, in.Comment)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return view, nil
+	return s.readView(s.db.WithContext(ctx), by, id)
 }
 
 func cleanReviewText(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }

@@ -36,6 +36,9 @@ type Store struct {
 	purged    atomic.Int64        // when this instance last deleted expired sign-in attempts (Unix seconds)
 	mail      bool                // see Options.Mail
 	secret    []byte              // see Options.Secret
+	saves     *batcher            // answer saves, committed in groups (see batch.go)
+	approvals *batcher            // reviews, committed in groups under one checkpoint
+	auth      authCache           // who recent sessions and tokens are (see authcache.go)
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -95,7 +98,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if err := privateFiles(database); err != nil {
 			return nil, fmt.Errorf("open database: %w", err)
 		}
-		dial = sqlite.Open(sqliteDSN(database))
+		sqlDB, err := sql.Open(sqlite.DriverName, sqliteDSN(database))
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		dial = &sqlite.Dialector{Conn: newStmtPool(sqlDB)}
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		// GORM's own slog adapter renders every statement's SQL before
@@ -104,14 +111,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		Logger: logger.New(gormLog{log}, logger.Config{
 			SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true,
 		}),
-		// Statements are prepared once per connection and reused: preparing
-		// was a tenth of the CPU of an answer save.
-		// Bounded, because a statement with an IN list is a new text for
-		// each list length.
-		PrepareStmt:        true,
-		PrepareStmtMaxSize: 512,
-		TranslateError:     true,
-		NowFunc:            func() time.Time { return time.Now().UTC() },
+		// Statements are prepared once per connection and kept: on SQLite
+		// by stmtPool, on PostgreSQL by pgx's statement cache. (GORM's
+		// PrepareStmt prepared again in every transaction.)
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -137,6 +141,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
 		issuer: o.Issuer, observer: o.Observer, mail: o.Mail, secret: o.Secret,
 	}
+	s.saves = newBatcher(s, nil)
+	s.approvals = newBatcher(s, s.logBatch)
 	if err := s.ready(ctx, log, o.Editions); err != nil {
 		s.Close()
 		return nil, err
@@ -241,6 +247,8 @@ func (s *Store) Editions() *frameworks.Catalog { return s.editions }
 
 // Close releases the database.
 func (s *Store) Close() error {
+	s.saves.close()
+	s.approvals.close()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("close database: %w", err)

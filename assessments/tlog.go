@@ -78,20 +78,53 @@ func lockLog(tx *gorm.DB) error {
 	return tx.Exec("SELECT pg_advisory_xact_lock(?)", logLockID).Error
 }
 
-// appendLog adds a leaf to the log and signs the checkpoint of the new
-// size. It runs inside the issuing transaction, which holds the log lock,
-// so appends are serialized.
-func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
+// pendingLog is the log as a batch of approvals grows it, inside the
+// batch's transaction, which holds the log lock: the size so far and the
+// size of the last signed checkpoint.
+type pendingLog struct {
+	size, signed int64
+}
+
+type pendingLogKey struct{}
+
+// logBatch is the approvals' batch hook (see batch.go): it takes the log
+// lock before any job locks a row, so that batches of several instances
+// queue for the log instead of deadlocking, lets the jobs append their
+// cards, and signs ONE checkpoint for the size they reach.
+func (s *Store) logBatch(tx *gorm.DB, jobs func(tx *gorm.DB) error) error {
+	if s.issuer == nil {
+		return jobs(tx)
+	}
+	if err := lockLog(tx); err != nil {
+		return err
+	}
 	size, err := logSize(tx)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	r := hashReader{tx}
-	hashes, err := tlog.StoredHashes(size, leaf, r)
+	p := &pendingLog{size: size, signed: size}
+	if err := jobs(tx.WithContext(context.WithValue(tx.Statement.Context, pendingLogKey{}, p))); err != nil {
+		return err
+	}
+	if p.size == p.signed {
+		return nil
+	}
+	return s.signCheckpoint(tx, p.size)
+}
+
+// appendLog adds a leaf to the log, inside a batch of approvals (see
+// logBatch), and returns its index. The batch signs the checkpoint that
+// covers it before it commits.
+func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
+	p, ok := tx.Statement.Context.Value(pendingLogKey{}).(*pendingLog)
+	if !ok {
+		return 0, errors.New("transparency log: an append outside a batch of approvals")
+	}
+	hashes, err := tlog.StoredHashes(p.size, leaf, hashReader{tx})
 	if err != nil {
 		return 0, err
 	}
-	start := tlog.StoredHashIndex(0, size)
+	start := tlog.StoredHashIndex(0, p.size)
 	rows := make([]tlogHash, len(hashes))
 	for i, h := range hashes {
 		rows[i] = tlogHash{Index: start + int64(i), Hash: append([]byte(nil), h[:]...)}
@@ -99,23 +132,27 @@ func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
 	if err := tx.Create(&rows).Error; err != nil {
 		return 0, err
 	}
-	root, err := tlog.TreeHash(size+1, r)
+	p.size++
+	return p.size - 1, nil
+}
+
+// signCheckpoint signs and stores the checkpoint of the tree of a size
+// whose hashes are stored. It is the one place checkpoints are signed.
+func (s *Store) signCheckpoint(tx *gorm.DB, size int64) error {
+	root, err := tlog.TreeHash(size, hashReader{tx})
 	if err != nil {
-		return 0, err
+		return err
 	}
-	signed, err := note.Sign(&note.Note{Text: card.CheckpointBody(s.issuer.Origin, size+1, root)}, s.issuer.Keys.Log)
+	signed, err := note.Sign(&note.Note{Text: card.CheckpointBody(s.issuer.Origin, size, root)}, s.issuer.Keys.Log)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	if err := tx.Create(&tlogCheckpoint{Size: size + 1, Note: string(signed)}).Error; err != nil {
-		return 0, err
+	if err := tx.Create(&tlogCheckpoint{Size: size, Note: string(signed)}).Error; err != nil {
+		return err
 	}
 	// The one hook of witnessing (§9): each signed checkpoint goes to the
 	// trusted peers' witnesses.
-	if err := s.queueWitnessPushes(tx, size+1); err != nil {
-		return 0, err
-	}
-	return size, nil
+	return s.queueWitnessPushes(tx, size)
 }
 
 // LogInfo describes the transparency log.

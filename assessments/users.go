@@ -188,15 +188,22 @@ func (s *Store) CreateSession(ctx context.Context, userID uint) (_ string, err e
 // SessionUser returns the user of a live session and keeps it alive.
 func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err error) {
 	defer wrap(&err, "read session")
+	id, now := secretID(token), s.now()
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := s.auth.cachedUser(id, gen, now); ok {
+		return u, nil
+	}
 	var ss session
 	db := s.db.WithContext(ctx)
-	if err := db.Where("id = ?", secretID(token)).First(&ss).Error; err != nil {
+	if err := db.Where("id = ?", id).First(&ss).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrExpired
 		}
 		return nil, err
 	}
-	now := s.now()
 	if ss.Pending {
 		if now.After(ss.ExpiresAt) {
 			s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
@@ -218,8 +225,14 @@ func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err err
 		if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&ss).Update("last_seen_at", now).Error }); err != nil {
 			return nil, err
 		}
+		ss.LastSeenAt = now
 	}
-	return s.liveUser(ctx, ss.UserID)
+	u, err := s.liveUser(ctx, ss.UserID)
+	if err != nil {
+		return nil, err
+	}
+	s.auth.remember(id, gen, u, ss.ExpiresAt, ss.LastSeenAt)
+	return u, nil
 }
 
 // liveUser loads the account behind a session or token: a deleted or
@@ -311,22 +324,35 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 // TokenUser returns the user of a valid, unrevoked API token.
 func (s *Store) TokenUser(ctx context.Context, token string) (_ *User, err error) {
 	defer wrap(&err, "read API token")
+	id, now := secretID(token), s.now()
+	gen, err := s.generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := s.auth.cachedUser(id, gen, now); ok {
+		return u, nil
+	}
 	var t APIToken
 	db := s.db.WithContext(ctx)
-	if err := db.Where("id = ?", secretID(token)).First(&t).Error; err != nil {
+	if err := db.Where("id = ?", id).First(&t).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, ErrExpired
 		}
 		return nil, err
 	}
-	now := s.now()
 	if t.RevokedAt != nil || now.After(t.ExpiresAt) {
 		return nil, ErrExpired
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > touchSessionAfter {
 		s.write(ctx, func(tx *gorm.DB) error { return tx.Model(&t).Update("last_used_at", now).Error })
+		t.LastUsedAt = &now
 	}
-	return s.liveUser(ctx, t.UserID)
+	u, err := s.liveUser(ctx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	s.auth.remember(id, gen, u, t.ExpiresAt, *t.LastUsedAt)
+	return u, nil
 }
 
 // CreateOrganisation adds an organisation in an ESCAP member or associate

@@ -67,6 +67,11 @@ func ParseDIDDocument(data []byte) (*DIDDocument, error) {
 // document lists for assertions. Relative references (#key-1) are refused:
 // standard verifiers reject them, so cards never use them.
 func (d *DIDDocument) AssertionKey(vm string) (ed25519.PublicKey, error) {
+	return d.assertionKey(vm, nil)
+}
+
+// assertionKey is AssertionKey with the key parsed through cache.
+func (d *DIDDocument) assertionKey(vm string, cache *Cache) (ed25519.PublicKey, error) {
 	if !strings.HasPrefix(vm, d.ID+"#") {
 		return nil, fmt.Errorf("verification method %q does not belong to %s", vm, d.ID)
 	}
@@ -82,7 +87,7 @@ func (d *DIDDocument) AssertionKey(vm string) (ed25519.PublicKey, error) {
 			if m.Type != "Multikey" {
 				return nil, fmt.Errorf("%s is a %s, not a Multikey", vm, m.Type)
 			}
-			return ParsePublicKeyMultibase(m.PublicKeyMultibase)
+			return cache.publicKey(m.PublicKeyMultibase)
 		}
 	}
 	return nil, fmt.Errorf("%s has no verification method %q", d.ID, vm)

@@ -134,11 +134,7 @@ func ParseProof(text string) (*ParsedProof, error) {
 // checkpoint is signed by the log key, and the inclusion proof leads from
 // the card's leaf to the checkpoint's root.
 func VerifyInclusion(signedCard []byte, proofText, vkey string) (*ParsedProof, *Checkpoint, error) {
-	p, err := ParseProof(proofText)
-	if err != nil {
-		return nil, nil, err
-	}
-	cp, err := OpenCheckpoint(p.Checkpoint, vkey)
+	p, cp, err := openProof(proofText, vkey, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,11 +142,45 @@ func VerifyInclusion(signedCard []byte, proofText, vkey string) (*ParsedProof, *
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.Index >= cp.Size {
-		return nil, nil, fmt.Errorf("tlog-proof: index %d is outside the tree of size %d", p.Index, cp.Size)
-	}
-	if err := tlog.CheckRecord(p.Proof, cp.Size, cp.Root, p.Index, tlog.RecordHash(leaf)); err != nil {
-		return nil, nil, fmt.Errorf("the inclusion proof does not lead to the checkpoint's root: %w", err)
+	if err := checkInclusion(p, cp, leaf); err != nil {
+		return nil, nil, err
 	}
 	return p, cp, nil
+}
+
+// VerifyLeafInclusion is VerifyInclusion for a card whose LeafData is
+// known, with the checkpoint opened through cache (nil: no cache).
+func VerifyLeafInclusion(leaf []byte, proofText, vkey string, cache *Cache) (*ParsedProof, *Checkpoint, error) {
+	p, cp, err := openProof(proofText, vkey, cache)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkInclusion(p, cp, leaf); err != nil {
+		return nil, nil, err
+	}
+	return p, cp, nil
+}
+
+// openProof parses a tlog-proof and verifies its checkpoint.
+func openProof(proofText, vkey string, cache *Cache) (*ParsedProof, *Checkpoint, error) {
+	p, err := ParseProof(proofText)
+	if err != nil {
+		return nil, nil, err
+	}
+	cp, err := cache.OpenCheckpoint(p.Checkpoint, vkey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, cp, nil
+}
+
+// checkInclusion checks that the proof leads from leaf to the root.
+func checkInclusion(p *ParsedProof, cp *Checkpoint, leaf []byte) error {
+	if p.Index >= cp.Size {
+		return fmt.Errorf("tlog-proof: index %d is outside the tree of size %d", p.Index, cp.Size)
+	}
+	if err := tlog.CheckRecord(p.Proof, cp.Size, cp.Root, p.Index, tlog.RecordHash(leaf)); err != nil {
+		return fmt.Errorf("the inclusion proof does not lead to the checkpoint's root: %w", err)
+	}
+	return nil
 }

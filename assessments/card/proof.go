@@ -91,6 +91,12 @@ func verifyProofPurpose(secured []byte, purpose string, resolve func(vm string) 
 	if err != nil {
 		return nil, err
 	}
+	return verifyDocument(doc, purpose, resolve)
+}
+
+// verifyDocument is verifyProofPurpose for a document already read with
+// object; it takes the proof out of doc.
+func verifyDocument(doc map[string]json.RawMessage, purpose string, resolve func(vm string) (ed25519.PublicKey, error)) (*Verified, error) {
 	rawProof, ok := doc["proof"]
 	if !ok {
 		return nil, ErrNoProof
@@ -168,14 +174,22 @@ func hashData(doc, config map[string]json.RawMessage) ([]byte, error) {
 // rejects: invalid JSON, duplicate keys, lone surrogates, numbers beyond
 // IEEE 754; a document that passes has exactly one meaning.
 func object(data []byte) (map[string]json.RawMessage, error) {
-	if _, err := jcs.Transform(data); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	doc, _, err := canonicalObject(data)
+	return doc, err
+}
+
+// canonicalObject is object that also returns the canonical form it
+// checked, from which LeafData's hash is made.
+func canonicalObject(data []byte) (map[string]json.RawMessage, []byte, error) {
+	canon, err := jcs.Transform(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(data, &doc); err != nil || doc == nil {
-		return nil, fmt.Errorf("%w: the top level must be an object", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: the top level must be an object", ErrMalformed)
 	}
-	return doc, nil
+	return doc, canon, nil
 }
 
 // fields turns a proof into its members.

@@ -1,6 +1,7 @@
 package card_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -139,5 +140,19 @@ func TestVerifyProofRejects(t *testing.T) {
 	pretty, _ := json.MarshalIndent(m, "", "    ")
 	if _, err := card.VerifyProof(pretty, resolve); err != nil {
 		t.Errorf("re-formatted: %v", err)
+	}
+}
+
+// TestIssuedCardIsCanonical: Issue returns the card in its canonical form,
+// so that its log leaf is the hash of the bytes issued (the store relies
+// on it to skip one canonicalisation per card).
+func TestIssuedCardIsCanonical(t *testing.T) {
+	signed, _ := fixture(t)
+	leaf, err := card.LeafData(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := sha256.Sum256(signed); !bytes.Equal(sum[:], leaf) {
+		t.Error("the issued card is not in canonical form")
 	}
 }

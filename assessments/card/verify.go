@@ -2,6 +2,7 @@ package card
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,8 +69,14 @@ type Verifier struct {
 	// Inclusion checks that the card is in a trusted transparency log and
 	// says where (VerifyInclusion does it offline).
 	Inclusion func(signedCard []byte) (*ParsedProof, *Checkpoint, error)
+	// LeafInclusion, if set, is used instead of Inclusion with the card's
+	// LeafData, which Verify has then computed already.
+	LeafInclusion func(leaf []byte) (*ParsedProof, *Checkpoint, error)
 	// FrameworkDigest returns the sha384 digestSRI of a known edition.
 	FrameworkDigest func(id, version string) (string, bool)
+	// Cache, if set, keeps parsed keys and checked status lists between
+	// verifications (see Cache).
+	Cache *Cache
 }
 
 // Verify runs every check and never panics on hostile input: each failure
@@ -101,7 +108,8 @@ func (v *Verifier) Verify(data []byte) Report {
 	}
 
 	// The parser's own words stay an argument: technical detail.
-	if _, err := object(data); err != nil {
+	doc, canon, err := canonicalObject(data)
+	if err != nil {
 		return notCard(NotJSON, "not a well-formed JSON credential: %v", strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": "))
 	}
 	var c Card
@@ -113,17 +121,17 @@ func (v *Verifier) Verify(data []byte) Report {
 	}
 
 	// Issuer and signature.
-	doc, trusted := v.Trusted[c.Issuer.ID]
+	issuer, trusted := v.Trusted[c.Issuer.ID]
 	if trusted {
 		pass(CheckIssuer, "%s (%s) is a trusted issuer", c.Issuer.ID, c.Issuer.Name)
 	} else {
 		fail(CheckIssuer, "issuer %q is not in the trust list", c.Issuer.ID)
 	}
-	verified, err := VerifyProof(singleProof(data), func(vm string) (ed25519.PublicKey, error) {
+	verified, err := verifyDocument(singleProof(doc), ProofPurpose, func(vm string) (ed25519.PublicKey, error) {
 		if !trusted {
 			return nil, fmt.Errorf("cannot check: no trusted DID document for %q", c.Issuer.ID)
 		}
-		return doc.AssertionKey(vm)
+		return issuer.assertionKey(vm, v.Cache)
 	})
 	expires, _ := time.Parse(time.RFC3339Nano, proofExpires(verified))
 	switch {
@@ -161,9 +169,16 @@ func (v *Verifier) Verify(data []byte) Report {
 	r0 := outcome == "revoked"
 
 	// Transparency log.
-	if v.Inclusion == nil {
+	inclusion := v.Inclusion
+	if v.LeafInclusion != nil {
+		inclusion = func([]byte) (*ParsedProof, *Checkpoint, error) {
+			leaf := sha256.Sum256(canon) // LeafData
+			return v.LeafInclusion(leaf[:])
+		}
+	}
+	if inclusion == nil {
 		set(CheckLog, false, "none", "no log proof to check")
-	} else if p, cp, err := v.Inclusion(data); err != nil {
+	} else if p, cp, err := inclusion(data); err != nil {
 		fail(CheckLog, "%v", err)
 	} else if len(cp.Cosigners) > 0 {
 		pass(CheckLog, "entry %d of %s, in the signed tree of size %d, cosigned by %s", p.Index, cp.Origin, cp.Size, strings.Join(cp.Cosigners, ", "))
@@ -221,49 +236,66 @@ func (v *Verifier) revocation(c Card) (ok bool, outcome, format string, args []a
 	if err != nil {
 		return false, "unchecked", "status list %s: %v", []any{st.StatusListCredential, err}
 	}
-	var list StatusListCredential
-	if err := json.Unmarshal(data, &list); err != nil {
-		return bad("status list: %v", err)
-	}
-	if list.Issuer.ID != c.Issuer.ID || list.ID != st.StatusListCredential {
+	sum := sha256.Sum256(data)
+	checked, ok := v.Cache.list(sum)
+	if ok && (checked.list.Issuer.ID != c.Issuer.ID || checked.list.ID != st.StatusListCredential) {
 		return bad("the status list is not the card's issuer's list")
 	}
-	doc, trusted := v.Trusted[list.Issuer.ID]
-	if !trusted {
-		return bad("the status list's issuer is not trusted")
+	if ok {
+		// Checked before: only the trust in its key is checked again.
+		doc, trusted := v.Trusted[checked.list.Issuer.ID]
+		ok = false
+		if trusted {
+			key, err := doc.assertionKey(checked.vm, v.Cache)
+			ok = err == nil && key.Equal(checked.key)
+		}
 	}
-	if _, err := VerifyProof(data, doc.AssertionKey); err != nil {
-		return bad("the status list's signature: %v", err)
+	if !ok {
+		var list StatusListCredential
+		if err := json.Unmarshal(data, &list); err != nil {
+			return bad("status list: %v", err)
+		}
+		if list.Issuer.ID != c.Issuer.ID || list.ID != st.StatusListCredential {
+			return bad("the status list is not the card's issuer's list")
+		}
+		doc, trusted := v.Trusted[list.Issuer.ID]
+		if !trusted {
+			return bad("the status list's issuer is not trusted")
+		}
+		checked = &checkedList{list: list}
+		if _, err := VerifyProof(data, func(vm string) (ed25519.PublicKey, error) {
+			key, err := doc.assertionKey(vm, v.Cache)
+			checked.vm, checked.key = vm, key
+			return key, err
+		}); err != nil {
+			return bad("the status list's signature: %v", err)
+		}
+		if list.CredentialSubject.StatusPurpose != "revocation" {
+			return bad("the status list is not a revocation list")
+		}
+		if checked.bits, err = DecodeBitstring(list.CredentialSubject.EncodedList); err != nil {
+			return bad("%v", err)
+		}
+		v.Cache.putList(sum, checked)
 	}
-	if list.CredentialSubject.StatusPurpose != "revocation" {
-		return bad("the status list is not a revocation list")
-	}
-	bits, err := DecodeBitstring(list.CredentialSubject.EncodedList)
-	if err != nil {
-		return bad("%v", err)
-	}
+	list, bits := checked.list, checked.bits
 	if bits.Get(idx) {
 		return false, "revoked", "revoked (bit %d of %s is set)", []any{idx, st.StatusListCredential}
 	}
 	return true, "ok", "not revoked (bit %d of %s, list of %s)", []any{idx, st.StatusListCredential, list.ValidFrom}
 }
 
-// singleProof writes a proof set of one proof as that proof, which Data
-// Integrity allows either way; anything else is left for VerifyProof to
-// refuse.
-func singleProof(data []byte) []byte {
-	doc, err := object(data)
-	if err != nil {
-		return data
+// singleProof is a copy of a document whose proof set of one proof is
+// written as that proof, which Data Integrity allows either way; anything
+// else is left for the verification to refuse.
+func singleProof(doc map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(doc))
+	for k, v := range doc {
+		out[k] = v
 	}
 	var set []json.RawMessage
-	if json.Unmarshal(doc["proof"], &set) != nil || len(set) != 1 {
-		return data
-	}
-	doc["proof"] = set[0]
-	out, err := canonical(doc)
-	if err != nil {
-		return data
+	if json.Unmarshal(doc["proof"], &set) == nil && len(set) == 1 {
+		out["proof"] = set[0]
 	}
 	return out
 }
