@@ -67,20 +67,22 @@ func TestTilesProveTheLog(t *testing.T) {
 	const n = 300
 	leaves := make([][]byte, n)
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		for i := range leaves {
-			sum := sha256.Sum256([]byte{byte(i), byte(i >> 8)})
-			leaves[i] = sum[:]
-			idx, err := s.appendLog(tx, leaves[i])
-			if err != nil {
-				return err
+		return s.logBatch(tx, func(tx *gorm.DB) error {
+			for i := range leaves {
+				sum := sha256.Sum256([]byte{byte(i), byte(i >> 8)})
+				leaves[i] = sum[:]
+				idx, err := s.appendLog(tx, leaves[i])
+				if err != nil {
+					return err
+				}
+				rec := CardRecord{ID: fmt.Sprint("card-", i), AssessmentID: uint(i + 1), Data: []byte("{}"), LeafHash: hex.EncodeToString(leaves[i]),
+					StatusList: 1, StatusIndex: i, LogIndex: idx, IssuedAt: s.now()}
+				if err := tx.Create(&rec).Error; err != nil {
+					return err
+				}
 			}
-			rec := CardRecord{ID: fmt.Sprint("card-", i), AssessmentID: uint(i + 1), Data: []byte("{}"), LeafHash: hex.EncodeToString(leaves[i]),
-				StatusList: 1, StatusIndex: i, LogIndex: idx, IssuedAt: s.now()}
-			if err := tx.Create(&rec).Error; err != nil {
-				return err
-			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
