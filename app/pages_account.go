@@ -44,6 +44,14 @@ func (s *server) login(c echo.Context) error {
 	if f.Error != "" {
 		return c.Render(status, "login", s.render.view(c, s.msgs.T(lang, "login.title"), f))
 	}
+	return s.finishSignIn(c, u, f.Next)
+}
+
+// finishSignIn signs u in on this browser once the first factor has been
+// checked, and sends the browser on to next (a same-site path). Every way
+// of signing in to the pages ends here (the password form in login, single
+// sign-on in oidcCallback), so a step every sign-in needs is added once.
+func (s *server) finishSignIn(c echo.Context, u *assessments.User, next string) error {
 	// A session that existed before sign-in ends: a fresh token each time
 	// means a session id planted beforehand is worthless (fixation).
 	if ck, err := c.Cookie(sessionCookie); err == nil {
@@ -58,18 +66,18 @@ func (s *server) login(c echo.Context) error {
 	s.setSessionCookie(c, token)
 	s.newCSRFToken(c, token) // the old one was bound to no session
 	// Mail is written in the language the user last used.
-	if err := s.store.SetLanguage(c.Request().Context(), u.ID, lang); err != nil {
+	if err := s.store.SetLanguage(c.Request().Context(), u.ID, langOf(c)); err != nil {
 		return err
 	}
 	s.issueDevice(c, u.Email)
 	if u.MustChangePassword {
 		return c.Redirect(http.StatusSeeOther, "/account/password")
 	}
-	next := localPath(f.Next)
-	if next == "/" {
-		next = "/assessments"
+	to := localPath(next)
+	if to == "/" {
+		to = "/assessments"
 	}
-	return c.Redirect(http.StatusSeeOther, next)
+	return c.Redirect(http.StatusSeeOther, to)
 }
 
 // logout ends the session on the server and in the browser.
