@@ -28,6 +28,7 @@ func models() []any {
 		&keptForm{}, // 00005
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
+		&Identity{}, // 00013
 	}
 }
 
