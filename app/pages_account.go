@@ -10,9 +10,10 @@ import (
 )
 
 type loginForm struct {
-	Email string
-	Next  string
-	Error string // translated, shown above the form
+	Email     string
+	Next      string
+	Error     string      // translated, shown above the form
+	Providers []ssoButton // single sign-on
 }
 
 // showLogin is the sign-in form.
@@ -20,7 +21,7 @@ func (s *server) showLogin(c echo.Context) error {
 	if userOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next")})
+	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next"), Providers: s.ssoButtons(langOf(c)), Error: s.ssoMessage(c)})
 	v.Notice = s.notice(c) // such as: your answers are kept until you sign in
 	return c.Render(http.StatusOK, "login", v)
 }
@@ -29,7 +30,7 @@ func (s *server) showLogin(c echo.Context) error {
 // the same answer; too many failures get 429 whatever the password.
 func (s *server) login(c echo.Context) error {
 	lang := langOf(c)
-	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
+	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next"), Providers: s.ssoButtons(lang)}
 	u, err := s.checkCredentials(c, f.Email, c.FormValue("password"))
 	status := http.StatusOK
 	switch {
@@ -230,9 +231,12 @@ func (s *server) apiChangePassword(c echo.Context) error {
 }
 
 type accountPage struct {
-	Tokens  []assessments.APIToken
-	Mail    bool // the instance sends mail
-	MailOff bool // the user turned it off
+	Tokens     []assessments.APIToken
+	Mail       bool // the instance sends mail
+	MailOff    bool // the user turned it off
+	Identities []assessments.Identity
+	Providers  []ssoButton // to link an identity
+	SSOError   string      // why linking was refused
 }
 
 // showAccount shows the signed-in user's API tokens, to revoke them.
@@ -241,7 +245,12 @@ func (s *server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff})
+	ids, err := s.store.Identities(c.Request().Context(), userOf(c).ID)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff,
+		Identities: ids, Providers: s.ssoButtons(langOf(c)), SSOError: s.ssoMessage(c)})
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "account", v)
 }

@@ -36,6 +36,7 @@ type server struct {
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
 	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	sso      map[string]*ssoProvider // single sign-on providers by name
 }
 
 // routes lists every route of the application in one place.
@@ -110,6 +111,9 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/login", s.showLogin)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
+	e.POST("/login/oidc/:provider", s.startSSO)
+	e.GET("/login/oidc/:provider/callback", s.ssoCallback)
+	e.POST("/account/identities/:provider", s.startLink, signedIn)
 	e.GET("/account", s.showAccount, signedIn)
 	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
 	e.GET("/account/password", s.showPassword, signedIn)
@@ -156,6 +160,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/admin/users/:id", s.showUser, signedIn, admin)
 	e.POST("/admin/users/:id", s.updateUser, signedIn, admin)
 	e.POST("/admin/users/:id/reset-password", s.resetUserPassword, signedIn, admin)
+	e.POST("/admin/users/:id/identities", s.addIdentity, signedIn, admin)
+	e.POST("/admin/users/:id/identities/:identity/delete", s.removeIdentity, signedIn, admin)
 	e.GET("/admin/organisations/:id", s.showOrganisation, signedIn, admin)
 	e.POST("/admin/organisations/:id", s.updateOrganisation, signedIn, admin)
 	e.GET("/admin/services", s.listAllServices, signedIn, admin)
@@ -377,7 +383,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m}, nil
+	for _, p := range cfg.OIDC {
+		// The organisation new respondents join must exist before anyone
+		// signs in, not be found missing at someone's first sign-in.
+		if p.AutoCreateOrg == 0 {
+			continue
+		}
+		if _, err := store.Organisation(ctx, p.AutoCreateOrg); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("DMF_OIDC_PROVIDERS: provider %s: auto_create.organisation_id %d: no such organisation; create it first (Administration, Organisations) and use its number", p.Name, p.AutoCreateOrg)
+		}
+	}
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m, sso: newSSO(cfg)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
