@@ -35,7 +35,7 @@ type server struct {
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
-	secret   []byte // signs device cookies and CSRF tokens (see loadSecret)
+	secret   []byte                  // signs device cookies and CSRF tokens (see loadSecret)
 	sso      map[string]*ssoProvider // single sign-on providers by name
 }
 
