@@ -98,9 +98,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/logout", "/logout", "", all(see)},
 		{"GET", "/account", "/account", "", page},
 		// Single sign-on: a provider this instance does not have is 404 to all.
-		{"POST", "/login/oidc/:provider", "/login/oidc/nope", "", all(nf)},
+		{"GET", "/login/oidc/:provider", "/login/oidc/nope", "", all(nf)},
 		{"GET", "/login/oidc/:provider/callback", "/login/oidc/nope/callback?state=x&code=y", "", all(nf)},
-		{"POST", "/account/identities/:provider", "/account/identities/nope", "", [5]int{un, nf, nf, nf, nf}},
+		{"GET", "/account/identities/:provider", "/account/identities/nope", "", [5]int{see, nf, nf, nf, nf}},
 		{"POST", "/account/tokens/revoke", "/account/tokens/revoke", "token=dmf_none", [5]int{un, nf, nf, nf, nf}},
 		{"GET", "/account/password", "/account/password", "", page},
 		{"POST", "/account/password", "/account/password", "current=x&password=a&confirm=b", [5]int{un, inv, inv, inv, inv}},

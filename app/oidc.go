@@ -109,15 +109,28 @@ func (s *server) ssoButtons(lang string) []ssoButton {
 	return out
 }
 
-// startSSO sends the browser to the provider to sign in. It is a form post
-// (with the CSRF token), so another site cannot start a sign-in.
+// startSSO sends the browser to the provider to sign in. It is a link, not
+// a form: browsers check a form's Content-Security-Policy form-action on
+// every redirect that follows it, and a government provider often
+// redirects on to another (a broker to a ministry's directory). Another
+// site starting a sign-in gains nothing: the state cookie binds the
+// answer to this browser.
 func (s *server) startSSO(c echo.Context) error {
-	return s.leaveForProvider(c, 0, c.FormValue("next"))
+	return s.leaveForProvider(c, 0, c.QueryParam("next"))
 }
 
 // startLink sends a signed-in user to the provider to prove an identity
-// to link to their account.
+// to link to their account. The link carries the session's form token, so
+// another site cannot make a signed-in browser link whatever identity its
+// provider session holds.
 func (s *server) startLink(c echo.Context) error {
+	if _, ok := s.sso[c.Param("provider")]; !ok {
+		return echo.ErrNotFound
+	}
+	sid, _ := c.Get(sessionKey).(string)
+	if sid == "" || !s.validCSRF(c.QueryParam("_csrf"), sid) {
+		return echo.NewHTTPError(http.StatusForbidden, "invalid CSRF token")
+	}
 	return s.leaveForProvider(c, userOf(c).ID, "")
 }
 

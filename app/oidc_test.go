@@ -111,23 +111,21 @@ type testIdP struct {
 	URL     string
 	store   *idpStorage
 	users   idpUsers
-	sign    *http.ServeMux
-	refused int // sign-in form posts with a wrong password
+	clients map[string]*storage.Client
 }
 
-// startIdP runs the provider on loopback for a client whose redirect URI
-// is redirect; people sign in with their username and "idp password".
-func startIdP(t *testing.T, redirect string) *testIdP {
+// startIdP runs the provider on loopback; people sign in with their
+// username and "idp password". DMF's client is registered with register,
+// once DMF's address is known.
+func startIdP(t *testing.T) *testIdP {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	issuer := "http://" + ln.Addr().String()
-	users := idpUsers{}
-	st := &idpStorage{Storage: storage.NewStorageWithClients(users, map[string]*storage.Client{
-		idpClientID: storage.WebClient(idpClientID, idpSecret, redirect),
-	})}
+	users, clients := idpUsers{}, map[string]*storage.Client{}
+	st := &idpStorage{Storage: storage.NewStorageWithClients(users, clients)}
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey: sha256.Sum256([]byte("test provider")), CodeMethodS256: true, AuthMethodPost: true,
 		SupportedUILocales: []language.Tag{language.English},
@@ -135,7 +133,7 @@ func startIdP(t *testing.T, redirect string) *testIdP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idp := &testIdP{URL: issuer, store: st, users: users}
+	idp := &testIdP{URL: issuer, store: st, users: users, clients: clients}
 	callback := op.AuthCallbackURL(provider)
 	mux := http.NewServeMux()
 	form := func(w http.ResponseWriter, id, problem string) {
@@ -149,20 +147,30 @@ func startIdP(t *testing.T, redirect string) *testIdP {
 	mux.Handle("POST /login/username", op.NewIssuerInterceptor(provider.IssuerFromRequest).HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.FormValue("id")
 		if err := st.CheckUsernamePassword(r.FormValue("username"), r.FormValue("password"), id); err != nil {
-			idp.refused++
 			form(w, id, "Wrong username or password.")
 			return
 		}
 		http.Redirect(w, r, callback(r.Context(), id), http.StatusFound)
 	}))
 	mux.Handle("/", provider)
-	idp.sign = mux
 	srv := httptest.NewUnstartedServer(mux)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return idp
+}
+
+// provider is the provider as DMF's settings name it: "gov".
+func (idp *testIdP) provider() OIDCProvider {
+	return OIDCProvider{Name: "gov", Issuer: idp.URL, ClientID: idpClientID, ClientSecret: idpSecret, Label: map[string]string{"en": "Government ID", "ru": "Госуслуги ID"}}
+}
+
+// register makes DMF at base the provider's client, with its callback.
+// Before any request, so without a lock.
+func (idp *testIdP) register(s *server, base string) {
+	s.sso["gov"].redirect = base + "/login/oidc/gov/callback"
+	idp.clients[idpClientID] = storage.WebClient(idpClientID, idpSecret, s.sso["gov"].redirect)
 }
 
 func (idp *testIdP) addUser(username, email string, verified bool) {
@@ -179,19 +187,16 @@ type ssoWorld struct {
 	org  *assessments.Organisation
 }
 
-func newSSOWorld(t *testing.T, settings ...func(*OIDCProvider)) *ssoWorld {
+func newSSOWorld(t *testing.T) *ssoWorld {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	idp := startIdP(t, base+"/login/oidc/gov/callback")
-	p := OIDCProvider{Name: "gov", Issuer: idp.URL, ClientID: idpClientID, ClientSecret: idpSecret, Label: map[string]string{"en": "Government ID", "ru": "Госуслуги ID"}}
-	for _, set := range settings {
-		set(&p)
-	}
-	a := newTestApp(t, func(c *Config) { c.BaseURL = base; c.OIDC = []OIDCProvider{p} })
+	idp := startIdP(t)
+	a := newTestApp(t, func(c *Config) { c.BaseURL = base; c.OIDC = []OIDCProvider{idp.provider()} })
+	idp.register(a.s, base)
 	srv := httptest.NewUnstartedServer(a.e)
 	srv.Listener.Close()
 	srv.Listener = ln
@@ -244,10 +249,7 @@ var authRequestID = regexp.MustCompile(`name="id" value="([^"]+)"`)
 // sends the browser back to.
 func (w *ssoWorld) atProvider(t *testing.T, b *http.Client, path, username string) *url.URL {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, w.base+path, strings.NewReader("next=/services"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "same-origin")
-	res, err := b.Do(req)
+	res, err := b.Get(w.base + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,6 +272,23 @@ func (w *ssoWorld) atProvider(t *testing.T, b *http.Client, path, username strin
 		t.Fatalf("the provider did not send the browser back: %d %v", res.StatusCode, loc)
 	}
 	return loc
+}
+
+// linkPath is the account page's link to link the provider, with the
+// session's form token, as the page shows it.
+func (w *ssoWorld) linkPath(t *testing.T, b *http.Client) string {
+	t.Helper()
+	res, err := b.Get(w.base + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`href="(/account/identities/gov\?_csrf=[^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no link on the account page:\n%s", page)
+	}
+	return html.UnescapeString(string(m[1]))
 }
 
 // back follows the provider's redirect to DMF and returns where DMF sends
@@ -352,13 +371,13 @@ func TestSSOSignIn(t *testing.T) {
 	}
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if !strings.Contains(string(page), `action="/login/oidc/gov"`) || !strings.Contains(string(page), "Sign in with Government ID") {
+	if !strings.Contains(string(page), `href="/login/oidc/gov"`) || !strings.Contains(string(page), "Sign in with Government ID") {
 		t.Errorf("no button on /login:\n%s", page)
 	}
 
 	// Not linked yet: refused, and DMF says so.
 	b := w.browser()
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "aigerim")); to != "/login?next=%2Fservices&sso=unlinked" {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "aigerim")); to != "/login?next=%2Fservices&sso=unlinked" {
 		t.Errorf("an unlinked identity went to %s", to)
 	}
 	if w.signedInAs(t, b) != "" {
@@ -374,7 +393,7 @@ func TestSSOSignIn(t *testing.T) {
 		t.Fatalf("link: %d", res.StatusCode)
 	}
 	b = w.browser()
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "aigerim")); to != "/services" {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "aigerim")); to != "/services" {
 		t.Errorf("signed in, then sent to %s", to)
 	}
 	if got := w.signedInAs(t, b); got != aigerim.Email {
@@ -393,7 +412,7 @@ func TestSSOSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	b = w.browser()
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "aigerim")); !strings.Contains(to, "sso=disabled") || w.signedInAs(t, b) != "" {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "aigerim")); !strings.Contains(to, "sso=disabled") || w.signedInAs(t, b) != "" {
 		t.Errorf("a disabled account: sent to %s", to)
 	}
 	// The admin unlinks: nothing signs in any more.
@@ -419,7 +438,7 @@ func TestSSOProtocolChecks(t *testing.T) {
 
 	t.Run("wrong state", func(t *testing.T) {
 		b := w.browser()
-		cb := w.atProvider(t, b, "/login/oidc/gov", "dana")
+		cb := w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")
 		q := cb.Query()
 		q.Set("state", "an attacker's state")
 		cb.RawQuery = q.Encode()
@@ -431,13 +450,13 @@ func TestSSOProtocolChecks(t *testing.T) {
 		}
 		// Another browser (no flow cookie) cannot use the code either.
 		other := w.browser()
-		if to := w.back(t, other, w.atProvider(t, b, "/login/oidc/gov", "dana")); to != "/login?sso=failed" || w.signedInAs(t, other) != "" {
+		if to := w.back(t, other, w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")); to != "/login?sso=failed" || w.signedInAs(t, other) != "" {
 			t.Errorf("another browser's callback: %s", to)
 		}
 	})
 	t.Run("replayed code", func(t *testing.T) {
 		b := w.browser()
-		first := w.atProvider(t, b, "/login/oidc/gov", "dana")
+		first := w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")
 		if to := w.back(t, b, first); to != "/services" {
 			t.Fatalf("first use: %s", to)
 		}
@@ -446,7 +465,7 @@ func TestSSOProtocolChecks(t *testing.T) {
 			t.Errorf("the same callback twice: %s", to)
 		}
 		// The old code with a new flow's state: the provider refuses it.
-		second := w.atProvider(t, b, "/login/oidc/gov", "dana")
+		second := w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")
 		q := second.Query()
 		q.Set("code", first.Query().Get("code"))
 		second.RawQuery = q.Encode()
@@ -461,7 +480,7 @@ func TestSSOProtocolChecks(t *testing.T) {
 		w.idp.store.fault([]string{"another-client"}, 0)
 		defer w.idp.store.fault(nil, 0)
 		b := w.browser()
-		if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "dana")); to != failed || w.signedInAs(t, b) != "" {
+		if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")); to != failed || w.signedInAs(t, b) != "" {
 			t.Errorf("a token for another audience: %s", to)
 		}
 		if got := w.lastRefusal(t); !strings.Contains(got, "expected audience") {
@@ -472,7 +491,7 @@ func TestSSOProtocolChecks(t *testing.T) {
 		w.idp.store.fault(nil, -time.Hour)
 		defer w.idp.store.fault(nil, 0)
 		b := w.browser()
-		if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "dana")); to != failed || w.signedInAs(t, b) != "" {
+		if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "dana")); to != failed || w.signedInAs(t, b) != "" {
 			t.Errorf("an expired token: %s", to)
 		}
 		if got := w.lastRefusal(t); !strings.Contains(got, "token is expired") {
@@ -507,13 +526,13 @@ func TestSSOAutoCreate(t *testing.T) {
 	w.idp.addUser("unverified", "unverified@economy.gov.example", false)
 
 	b := w.browser()
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "unverified")); !strings.Contains(to, "sso=unverified") {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "unverified")); !strings.Contains(to, "sso=unverified") {
 		t.Errorf("an unverified email: %s", to)
 	}
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "outsider")); !strings.Contains(to, "sso=unlinked") {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "outsider")); !strings.Contains(to, "sso=unlinked") {
 		t.Errorf("a domain not allowed: %s", to)
 	}
-	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "new")); to != "/services" {
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "new")); to != "/services" {
 		t.Fatalf("allowed domain: %s", to)
 	}
 	if got := w.signedInAs(t, b); got != "new.person@economy.gov.example" {
@@ -541,20 +560,26 @@ func TestSSOUserLinks(t *testing.T) {
 	if res := w.post(t, b, "/login", url.Values{"email": {u.Email}, "password": {"correct horse battery staple 42"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d", res.StatusCode)
 	}
-	if to := w.back(t, b, w.atProvider(t, b, "/account/identities/gov", "unverified")); to != "/account?sso=unverified" {
+	if to := w.back(t, b, w.atProvider(t, b, w.linkPath(t, b), "unverified")); to != "/account?sso=unverified" {
 		t.Errorf("an unverified link: %s", to)
 	}
-	if to := w.back(t, b, w.atProvider(t, b, "/account/identities/gov", "timur")); to != "/account?notice=identity-linked" {
+	if to := w.back(t, b, w.atProvider(t, b, w.linkPath(t, b), "timur")); to != "/account?notice=identity-linked" {
 		t.Errorf("link: %s", to)
 	}
 	// Afterwards the provider signs the user in, in another browser.
 	other := w.browser()
-	if to := w.back(t, other, w.atProvider(t, other, "/login/oidc/gov", "timur")); to != "/services" || w.signedInAs(t, other) != u.Email {
+	if to := w.back(t, other, w.atProvider(t, other, "/login/oidc/gov?next=/services", "timur")); to != "/services" || w.signedInAs(t, other) != u.Email {
 		t.Errorf("sign-in after linking: %s", to)
 	}
-	// An anonymous browser cannot start a link.
-	if res := w.post(t, w.browser(), "/account/identities/gov", nil); res.StatusCode != http.StatusUnauthorized {
-		t.Errorf("anonymous link: %d", res.StatusCode)
+	// Another site cannot start a link: without the session's form token
+	// the link is refused.
+	res, err := stay(b).Get(w.base + "/account/identities/gov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Errorf("a link without the form token: %d", res.StatusCode)
 	}
 }
 
