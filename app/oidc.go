@@ -371,3 +371,62 @@ func (s *server) removeIdentity(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/users/%d?notice=identity-unlinked#identities", id))
 }
+
+// apiIdentities lists an account's identities (administrators).
+func (s *server) apiIdentities(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.User(c.Request().Context(), id); err != nil {
+		return err
+	}
+	ids, err := s.store.Identities(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if ids == nil {
+		ids = []assessments.Identity{}
+	}
+	return c.JSON(http.StatusOK, ids)
+}
+
+// apiAddIdentity is addIdentity for programs: {provider, email}.
+func (s *server) apiAddIdentity(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Provider string `json:"provider"`
+		Email    string `json:"email"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p, ok := s.sso[req.Provider]
+	if !ok {
+		return &assessments.ValidationError{Fields: map[string]assessments.Message{"provider": {Format: "choose one of the providers"}}}
+	}
+	identity, err := s.store.AddIdentity(c.Request().Context(), actorOf(c), id, p.Name, p.Issuer, req.Email)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, identity)
+}
+
+// apiRemoveIdentity is removeIdentity for programs.
+func (s *server) apiRemoveIdentity(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	identity, err := strconv.ParseUint(c.Param("identity"), 10, 32)
+	if err != nil || identity == 0 {
+		return assessments.ErrNotFound
+	}
+	if err := s.store.RemoveIdentity(c.Request().Context(), actorOf(c), id, uint(identity)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

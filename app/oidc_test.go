@@ -653,3 +653,41 @@ func TestOIDCSettings(t *testing.T) {
 		t.Errorf("a missing organisation: %v", err)
 	}
 }
+
+// Administrators link and unlink through the API as on the user page.
+func TestSSOAdminAPI(t *testing.T) {
+	w := newSSOWorld(t)
+	admin := w.user(t, "admin@escap.example", assessments.RoleAdmin)
+	u := w.user(t, "erlan@economy.gov.example", assessments.RoleRespondent)
+	w.idp.addUser("erlan", "erlan@gov-id.example", true)
+	c := &api{t: t, base: w.base}
+	status, body := c.call(http.MethodPost, "/api/v1/tokens", map[string]string{"email": admin.Email, "password": "correct horse battery staple 42"})
+	if status != http.StatusCreated {
+		t.Fatalf("token: %d %v", status, body)
+	}
+	c.token = body["token"].(string)
+	path := fmt.Sprintf("/api/v1/users/%d/identities", u.ID)
+	if status, body := c.call(http.MethodPost, path, map[string]string{"provider": "other", "email": "erlan@gov-id.example"}); status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body), "provider") {
+		t.Errorf("an unknown provider: %d %v", status, body)
+	}
+	status, body = c.call(http.MethodPost, path, map[string]string{"provider": "gov", "email": "erlan@gov-id.example"})
+	if status != http.StatusCreated || body["subject"] != nil || body["issuer"] != w.idp.URL {
+		t.Fatalf("link: %d %v", status, body)
+	}
+	b := w.browser()
+	if to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov", "erlan")); to != "/assessments" || w.signedInAs(t, b) != u.Email {
+		t.Fatalf("sign-in: %s", to)
+	}
+	_, body = c.call(http.MethodGet, path, nil)
+	list, _ := body["list"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["subject"] != "sub-erlan" {
+		t.Fatalf("identities: %v", body)
+	}
+	id := list[0].(map[string]any)["id"]
+	if status, _ := c.raw(http.MethodDelete, fmt.Sprintf("%s/%v", path, id), nil); status != http.StatusNoContent {
+		t.Errorf("unlink: %d", status)
+	}
+	if _, body := c.call(http.MethodGet, path, nil); len(body["list"].([]any)) != 0 {
+		t.Errorf("after unlinking: %v", body)
+	}
+}
