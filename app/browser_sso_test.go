@@ -58,7 +58,7 @@ func (b *browserSuite) testSSO(t *testing.T) {
 		t.Fatalf("after signing in at the provider: on %s", got)
 	}
 	r.openOK("/account")
-	if got := r.text("#identities + p + ul li"); !strings.Contains(got, "gov: gulnara@justice.kz") {
+	if got := r.text("#identities + p + ul li"); !strings.Contains(got, "Government ID: gulnara@justice.kz") {
 		t.Errorf("the account page lists %q", got)
 	}
 

@@ -100,6 +100,15 @@ type ssoButton struct {
 	Name, Label string
 }
 
+// providerLabel is a provider's name for people reading lang; a provider
+// no longer configured keeps its name from the settings.
+func (s *server) providerLabel(name, lang string) string {
+	if p, ok := s.sso[name]; ok {
+		return p.LabelIn(lang)
+	}
+	return name
+}
+
 // ssoButtons lists the configured providers, labelled in lang.
 func (s *server) ssoButtons(lang string) []ssoButton {
 	var out []ssoButton

@@ -566,6 +566,15 @@ func TestSSOUserLinks(t *testing.T) {
 	if to := w.back(t, b, w.atProvider(t, b, w.linkPath(t, b), "timur")); to != "/account?notice=identity-linked" {
 		t.Errorf("link: %s", to)
 	}
+	res, err := b.Get(w.base + "/account")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), "Government ID: timur.b@gov-id.example") {
+		t.Errorf("the account page does not list the linked identity")
+	}
 	// Afterwards the provider signs the user in, in another browser.
 	other := w.browser()
 	if to := w.back(t, other, w.atProvider(t, other, "/login/oidc/gov?next=/services", "timur")); to != "/services" || w.signedInAs(t, other) != u.Email {
@@ -573,7 +582,7 @@ func TestSSOUserLinks(t *testing.T) {
 	}
 	// Another site cannot start a link: without the session's form token
 	// the link is refused.
-	res, err := stay(b).Get(w.base + "/account/identities/gov")
+	res, err = stay(b).Get(w.base + "/account/identities/gov")
 	if err != nil {
 		t.Fatal(err)
 	}

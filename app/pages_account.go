@@ -237,6 +237,7 @@ type accountPage struct {
 	Identities []assessments.Identity
 	Providers  []ssoButton // to link an identity
 	SSOError   string      // why linking was refused
+	Label      func(provider string) string
 }
 
 // showAccount shows the signed-in user's API tokens, to revoke them.
@@ -250,7 +251,8 @@ func (s *server) showAccount(c echo.Context) error {
 		return err
 	}
 	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff,
-		Identities: ids, Providers: s.ssoButtons(langOf(c)), SSOError: s.ssoMessage(c)})
+		Identities: ids, Providers: s.ssoButtons(langOf(c)), SSOError: s.ssoMessage(c),
+		Label: func(name string) string { return s.providerLabel(name, langOf(c)) }})
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "account", v)
 }
