@@ -700,3 +700,30 @@ func TestSSOAdminAPI(t *testing.T) {
 		t.Errorf("after unlinking: %v", body)
 	}
 }
+
+// Cancelling at the provider brings the person back to /login, which says
+// so; it is not a failure to count.
+func TestSSOCancelled(t *testing.T) {
+	w := newSSOWorld(t)
+	b := w.browser()
+	res, err := stay(b).Get(w.base + "/login/oidc/gov")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	to, err := res.Location()
+	if err != nil || res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to.String(), w.idp.URL) {
+		t.Fatalf("start: %d %v", res.StatusCode, to)
+	}
+	q := to.Query()
+	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("nonce") == "" || q.Get("state") == "" {
+		t.Errorf("the authorization request lacks PKCE, nonce or state: %s", to)
+	}
+	cb, _ := url.Parse(w.base + "/login/oidc/gov/callback?" + url.Values{"error": {"access_denied"}, "state": {q.Get("state")}}.Encode())
+	if got := w.back(t, b, cb); got != "/login?sso=cancelled" {
+		t.Errorf("cancelled: %s", got)
+	}
+	if n := w.audited(t, "user.sign_in_refused"); n != 0 {
+		t.Errorf("a cancelled sign-in counted as %d failures", n)
+	}
+}
