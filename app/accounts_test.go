@@ -419,4 +419,20 @@ func TestResetPasswordCommand(t *testing.T) {
 	if code := exitCode(run(context.Background(), []string{"users", "reset-password", "-database", db, "-email", "nobody@escap.org"}, env(nil), nil, io.Discard, io.Discard)); code != 1 {
 		t.Errorf("unknown email: exit %d", code)
 	}
+
+	// An administrator who lost their phone and recovery codes, too.
+	u, err = st.UserByEmail(context.Background(), "admin@escap.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddPasskey(context.Background(), u.ID, "lost", "Lost key", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"users", "reset-second-factor", "-database", db, "-email", "admin@escap.org"}, env(nil), nil, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := st.User(context.Background(), u.ID); u.SecondFactorAt != nil || !strings.Contains(out.String(), "removed the second factor of admin@escap.org") {
+		t.Errorf("reset-second-factor: %s", out.String())
+	}
 }

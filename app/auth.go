@@ -62,6 +62,10 @@ func (s *server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 					c.Set(endedKey, ck.Value)
 					c.Set(endedUserKey, ended.UserID)
 				}
+			case errors.As(err, new(*assessments.PendingSessionError)):
+				// Signed in halfway: only the second step sees it.
+				c.Set(pendingKey, ck.Value)
+				c.Response().Header().Set("Cache-Control", "no-store")
 			default:
 				return err
 			}
@@ -92,8 +96,9 @@ func actorOf(c echo.Context) assessments.Actor {
 }
 
 // requireUser lets only signed-in users through. Pages send others to the
-// sign-in page and back; the API answers 401. A user who must change a
-// generated password can do nothing else first.
+// sign-in page (or its second step) and back; the API answers 401. A user
+// who must change a generated password, or set up the second factor their
+// role requires, can do nothing else first.
 func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := userOf(c)
@@ -102,6 +107,9 @@ func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			if api || c.Request().Method != http.MethodGet {
 				return echo.NewHTTPError(http.StatusUnauthorized, "sign in or send an API token")
 			}
+			if pending, _ := c.Get(pendingKey).(string); pending != "" {
+				return c.Redirect(http.StatusSeeOther, "/login/second-factor?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+			}
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		if u.MustChangePassword && !api && c.Path() != "/account/password" && c.Path() != "/logout" {
@@ -109,6 +117,13 @@ func (s *server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if u.MustChangePassword && api {
 			return assessments.ErrPasswordChangeRequired
+		}
+		// A role that must use a second factor sets one up before anything else.
+		if u.NeedsSecondFactor(s.cfg.RequireMFA) && !enrolmentPaths[c.Path()] {
+			if !api && c.Request().Method == http.MethodGet {
+				return c.Redirect(http.StatusSeeOther, "/account/second-factor")
+			}
+			return assessments.ErrEnrolmentRequired
 		}
 		return next(c)
 	}
@@ -152,6 +167,10 @@ func (s *server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		sid, _ := c.Get(sessionKey).(string)
+		if sid == "" {
+			// The second step of a sign-in posts with the pending session's token.
+			sid, _ = c.Get(pendingKey).(string)
+		}
 		sent, ended := "", ""
 		if ck, err := c.Cookie(csrfCookie); err == nil && s.validCSRF(ck.Value, sid) {
 			sent = ck.Value

@@ -105,6 +105,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/account/password", "/account/password", "", page},
 		{"POST", "/account/password", "/account/password", "current=x&password=a&confirm=b", [5]int{un, inv, inv, inv, inv}},
 		{"POST", "/account/mail", "/account/mail", "mail=on", [5]int{un, see, see, see, see}}, // on, as it already is
+		// The second factor. Without a pending sign-in its second step sends
+		// everyone back to /login; the test server has an IP address for a
+		// host, so passkeys are off (404) and TestBrowserPasskey covers them.
+		{"GET", "/login/second-factor", "/login/second-factor", "", all(see)},
+		{"POST", "/login/second-factor", "/login/second-factor", "code=000000", all(see)},
+		{"POST", "/login/passkey/options", "/login/passkey/options", "", all(un)},
+		{"POST", "/login/passkey", "/login/passkey", "", all(un)},
+		{"GET", "/account/second-factor", "/account/second-factor", "", page},
+		{"POST", "/account/totp", "/account/totp", "", [5]int{un, ok, ok, ok, ok}}, // a new secret, not on until confirmed
+		{"POST", "/account/totp/confirm", "/account/totp/confirm", "code=x", [5]int{un, inv, inv, inv, inv}},
+		{"POST", "/account/totp/disable", "/account/totp/disable", "password=x&code=y", [5]int{un, inv, inv, inv, inv}},
+		{"POST", "/account/recovery-codes", "/account/recovery-codes", "", [5]int{un, nf, nf, nf, nf}}, // nobody has a second factor
+		{"POST", "/account/passkeys/options", "/account/passkeys/options", "", [5]int{un, nf, nf, nf, nf}},
+		{"POST", "/account/passkeys", "/account/passkeys", "", [5]int{un, nf, nf, nf, nf}},
+		{"POST", "/account/passkeys/remove", "/account/passkeys/remove", "id=none", [5]int{un, nf, nf, nf, nf}},
 		{"GET", "/password-reset", "/password-reset", "", all(ok)},
 		{"POST", "/password-reset", "/password-reset", "email=not-an-email", all(inv)},
 		{"GET", "/password-reset/new", "/password-reset/new?token=x", "", all(ok)},
@@ -140,6 +155,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/users/:id/reset-password", "/admin/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
 		{"POST", "/admin/users/:id/identities", "/admin/users/" + userA + "/identities", "provider=nope&email=a@example.org", [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/admin/users/:id/identities/:identity/delete", "/admin/users/" + userA + "/identities/999999/delete", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/admin/users/:id/reset-second-factor", "/admin/users/999999/reset-second-factor", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/admin/organisations/:id", "/admin/organisations/" + orgID, "", admins},
 		{"POST", "/admin/organisations/:id", "/admin/organisations/" + orgID, "name=&country=KAZ&kind=agency", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/services", "/admin/services", "", admins},
@@ -147,6 +163,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/admin/services/:id", "/admin/services/" + svcID, "name=&category=tax", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/audit", "/admin/audit", "", admins},
 		{"GET", "/admin/audit.csv", "/admin/audit.csv", "", admins},
+		{"GET", "/log/checkpoint", "/log/checkpoint", "", all(ok)},
+		{"GET", "/log/tile/*", "/log/tile/entries/000.p/1", "", all(ok)},
+		{"GET", "/admin/peers", "/admin/peers", "", admins},
+		{"POST", "/admin/peers", "/admin/peers", "base_url=", [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/admin/peers/:id/confirm", "/admin/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/admin/peers/:id/end", "/admin/peers/999999/end", "", [5]int{un, fb, fb, fb, nf}},
 
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", all(ok)},
 		{"GET", "/api/v1/frameworks", "/api/v1/frameworks", "", all(ok)},
@@ -155,6 +177,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/tokens", "/api/v1/tokens", `{"email":"nobody@nowhere.example","password":"wrong password here"}`, all(un)},
 		{"POST", "/api/v1/account/password", "/api/v1/account/password", `{"current":"not the password","new":"a new pass phrase here"}`, [5]int{un, inv, inv, inv, inv}},
 		{"POST", "/api/v1/password-reset", "/api/v1/password-reset", `{"email":"not-an-email"}`, all(inv)},
+		{"POST", "/api/v1/account/totp", "/api/v1/account/totp", "", [5]int{un, ok, ok, ok, ok}}, // a new secret, not on until confirmed
+		{"POST", "/api/v1/account/totp/confirm", "/api/v1/account/totp/confirm", `{"code":"x"}`, [5]int{un, inv, inv, inv, inv}},
 		{"GET", "/api/v1/notifications", "/api/v1/notifications", "", [5]int{un, ok, ok, ok, ok}},
 		{"POST", "/api/v1/notifications/read", "/api/v1/notifications/read", `{"ids":[]}`, [5]int{un, inv, inv, inv, inv}},
 		{"DELETE", "/api/v1/tokens/current", "/api/v1/tokens/current", "", [5]int{un, nc, nc, nc, nc}},
@@ -192,11 +216,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/users/:id/identities", "/api/v1/users/" + userA + "/identities", `{"provider":"nope","email":"a@example.org"}`, [5]int{un, fb, fb, fb, inv}},
 		{"DELETE", "/api/v1/users/:id/identities/:identity", "/api/v1/users/" + userA + "/identities/999999", "", [5]int{un, fb, fb, fb, nf}},
 		{"POST", "/api/v1/users/:id/reset-password", "/api/v1/users/999999/reset-password", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/api/v1/users/:id/reset-second-factor", "/api/v1/users/999999/reset-second-factor", "", [5]int{un, fb, fb, fb, nf}},
 		{"PATCH", "/api/v1/organisations/:id", "/api/v1/organisations/" + orgID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"PATCH", "/api/v1/services/:id", "/api/v1/services/" + svcID, `{"name":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/api/v1/log", "/api/v1/log", "", all(ok)},
 		{"GET", "/api/v1/log/checkpoint", "/api/v1/log/checkpoint", "", all(ok)},
 		{"GET", "/api/v1/log/consistency", "/api/v1/log/consistency?old=1&new=1", "", all(ok)},
+		{"GET", "/api/v1/peers", "/api/v1/peers", "", [5]int{un, fb, fb, fb, ok}},
+		{"POST", "/api/v1/peers", "/api/v1/peers", `{"base_url":""}`, [5]int{un, fb, fb, fb, inv}},
+		{"POST", "/api/v1/peers/:id/confirm", "/api/v1/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
+		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
+		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
+		{"POST", "/api/v1/witness/add-checkpoint", "/api/v1/witness/add-checkpoint", "", all(bad)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},
 	}
 

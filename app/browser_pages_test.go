@@ -7,12 +7,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
 	"github.com/unescap/dmf/assessments"
 )
 
@@ -166,6 +169,35 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		b.a.t.Fatal(err)
 	}
 	returned := fmt.Sprintf("/assessments/%d", f.returned)
+	// A reviewer with an authenticator app, whose sign-ins the "pending"
+	// tab starts afresh for each second-step state (a pending sign-in
+	// lasts only minutes).
+	factorUser, err := st.CreateUser(ctx, nil, assessments.NewUser{Email: "factor@escap.org", Name: "Reviewer with a second factor", Password: pw, Role: assessments.RoleReviewer})
+	if err != nil {
+		b.a.t.Fatal(err)
+	}
+	enrol := func(id uint) {
+		if u, _ := st.User(ctx, id); u.SecondFactorAt != nil {
+			return
+		}
+		secret, _, err := st.StartTOTP(ctx, id, "DMF test")
+		if err != nil {
+			b.a.t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(secret, time.Now())
+		if _, err := st.ConfirmTOTP(ctx, id, code); err != nil {
+			b.a.t.Fatal(err)
+		}
+	}
+	enrol(factorUser.ID)
+	secondStep := func(tb *tab) {
+		token, err := st.CreateSession(ctx, factorUser.ID)
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+		call(tb, network.SetCookie, network.SetCookieParams{Name: sessionCookie, Value: token, URL: tb.base, HTTPOnly: new(true), SameSite: network.CookieSameSiteLax})
+		tb.open("/login/second-factor?next=%2Freview")
+	}
 	// post submits a form as it is, past the browser's own checks, so
 	// that the server's problems show.
 	post := func(form string, set map[string]string) func(tb *tab) {
@@ -257,6 +289,32 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "account-long-email", who: "official", path: "/account"},
 		{name: "account-sso-refused", who: "respondent", path: "/account?sso=unverified"},
 		{name: "notifications", who: "respondent", path: "/notifications", shot: "en ru"},
+		// Issue 21: the second factor.
+		{name: "second-factor", who: "respondent", path: "/account/second-factor", shot: "en ru"},
+		{name: "second-factor-setup", who: "respondent", path: "/account/second-factor", shot: "en ru", act: post(`form[action="/account/totp"]`, nil)},
+		{name: "second-factor-setup-problem", who: "respondent", path: "/account/second-factor", status: 422, act: func(tb *tab) {
+			post(`form[action="/account/totp"]`, nil)(tb)
+			post(`form[action="/account/totp/confirm"]`, map[string]string{"code": "12345"})(tb)
+		}},
+		{name: "second-factor-codes", who: "official", path: "/account", shot: "en", act: func(tb *tab) {
+			u, err := st.UserByEmail(ctx, longEmail)
+			if err != nil {
+				tb.t.Fatal(err)
+			}
+			enrol(u.ID) // the tab's session predates it and stays signed in
+			tb.openOK("/account/second-factor")
+			post(`form[action="/account/recovery-codes"]`, nil)(tb)
+			if tb.count("ol.codes li") != assessments.RecoveryCodes {
+				tb.t.Errorf("the new recovery codes are not shown")
+			}
+		}},
+		{name: "second-factor-on-problem", who: "official", path: "/account/second-factor", status: 422, act: post(`form[action="/account/totp/disable"]`, map[string]string{"password": "not the password", "code": "123456"})},
+		{name: "login-second-factor", who: "pending", path: "/", shot: "en ru", act: secondStep},
+		{name: "login-second-factor-failed", who: "pending", path: "/", status: 401, act: func(tb *tab) {
+			secondStep(tb)
+			post(`form[action="/login/second-factor"]`, map[string]string{"code": "000000"})(tb)
+		}},
+		{name: "admin-user-second-factor", who: "admin", path: fmt.Sprintf("/admin/users/%d", factorUser.ID)},
 		{name: "password-reset", extra: true, path: "/password-reset"},
 		{name: "password-reset-problem", path: "/password-reset", status: 422, act: post(`form[action="/password-reset"]`, map[string]string{"email": "not an address"})},
 		{name: "password-reset-new", extra: true, path: "/password-reset/new?token=x"},
@@ -275,6 +333,8 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "admin-users-problem", who: "admin", path: "/admin/users", status: 422, act: post(`form[method="post"][action="/admin/users"]`, map[string]string{"email": "not-an-email", "password": "short"})},
 		{name: "admin-organisations", extra: true, who: "admin", path: "/admin/organisations"},
 		{name: "admin-audit", extra: true, who: "admin", path: "/admin/audit"},
+		{name: "admin-peers", who: "admin", path: "/admin/peers"},
+		{name: "admin-peers-problem", who: "admin", path: "/admin/peers", status: 422, act: post(`form[action="/admin/peers"]`, map[string]string{"base_url": "ftp://not-a-peer"})},
 		{name: "admin-user", who: "admin", path: spareUser},
 		{name: "admin-user-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action="`+spareUser+`"]`, map[string]string{"name": "", "role": "respondent", "organisation": ""})},
 		{name: "admin-user-reset", extra: true, who: "admin", path: spareUser, act: post(`form[action$="/reset-password"]`, nil)},
@@ -303,6 +363,7 @@ func (b *browserSuite) testPages(t *testing.T) {
 		tabs[who] = b.newTab(t, who)
 		b.signIn(tabs[who], email)
 	}
+	tabs["pending"] = b.newTab(t, "pending") // half signed in, by each second-step state
 	for _, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
 			for _, tb := range tabs {

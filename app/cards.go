@@ -29,7 +29,8 @@ func newIssuer(cfg Config, now time.Time) (*assessments.Issuer, error) {
 	}
 	u, _ := url.Parse(cfg.BaseURL)
 	origin := u.Host + strings.TrimRight(u.Path, "/") + "/cards-log"
-	keys, err := card.LoadKeys(cfg.keyDir(), origin, now)
+	witness := u.Host + strings.TrimRight(u.Path, "/") + "/witness"
+	keys, err := card.LoadKeys(cfg.keyDir(), origin, witness, now)
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -161,10 +162,16 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	trusted := map[string]*card.DIDDocument{own.ID: own}
+	// Trusted peers' issuer keys (as confirmed, §9) are trusted as the
+	// pinned documents of DMF_TRUSTED_DIDS are.
+	trusted, err := s.store.TrustedIssuers(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for id, doc := range s.pinned {
 		trusted[id] = doc
 	}
+	trusted[own.ID] = own
 	return &card.Verifier{
 		Trusted: trusted,
 		Now:     time.Now(),

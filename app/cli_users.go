@@ -20,8 +20,11 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 	if len(args) > 0 && args[0] == "reset-password" {
 		return resetPasswordCommand(ctx, args[1:], getenv, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "reset-second-factor" {
+		return resetSecondFactorCommand(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|coordinator|reviewer|admin [--org NAME --country ISO3]\n       dmf users reset-password --email E")}
+		return &exitError{2, errors.New("usage: dmf users add --email E [--password P|-] --role respondent|coordinator|reviewer|admin [--org NAME --country ISO3]\n       dmf users reset-password --email E\n       dmf users reset-second-factor --email E")}
 	}
 	fs := flag.NewFlagSet("users add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -108,6 +111,38 @@ func resetPasswordCommand(ctx context.Context, args []string, getenv func(string
 	if u.DisabledAt != nil {
 		fmt.Fprintln(stdout, "the account is disabled: an administrator re-enables it on its page")
 	}
+	return nil
+}
+
+// resetSecondFactorCommand removes an account's second factors from the
+// server's shell: the way back in for an administrator who lost their
+// phone, key and recovery codes when no other administrator can reset
+// them on the page. The user is notified, and the audit log records it
+// without a user, as the command line.
+func resetSecondFactorCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("users reset-second-factor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "email address of the account (required)")
+	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file (DMF_DATABASE)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr), nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := store.UserByEmail(ctx, *email)
+	if errors.Is(err, assessments.ErrNotFound) {
+		return &exitError{1, fmt.Errorf("no account with the email %q", *email)}
+	}
+	if err != nil {
+		return err
+	}
+	if err := store.ResetSecondFactor(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID); err != nil {
+		return &exitError{1, err}
+	}
+	fmt.Fprintf(stdout, "removed the second factor of %s (%s): they sign in with their password and set up a new one\n", u.Email, u.Role)
 	return nil
 }
 

@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/mail"
 )
 
@@ -49,6 +51,14 @@ type Config struct {
 	// DMF_OIDC_LABEL (one provider) or DMF_OIDC_PROVIDERS (a YAML file of
 	// several): single sign-on with OpenID Connect; none: passwords only.
 	OIDC []OIDCProvider
+	// DMF_REQUIRE_MFA: the roles that must sign in with a second factor
+	// (default reviewer,admin; "none": nobody). The zero Config, as tests
+	// build it, requires nobody; TestSecondFactorRequiredByDefault runs
+	// with the default.
+	RequireMFA []assessments.Role
+	// DMF_PEERS: base URLs of other DMF instances trusted from the start,
+	// as if an admin had added and confirmed them (scripted set-ups).
+	Peers []string
 }
 
 // Mail reports whether the instance sends mail.
@@ -85,7 +95,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&sso.clientSecret, "oidc-client-secret", "", "DMF's client secret at that provider; prefer the variable to the flag (DMF_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&sso.label, "oidc-label", "", "the provider's name on the sign-in button, such as \"Government ID\"; default its host (DMF_OIDC_LABEL)")
 	fs.StringVar(&sso.providers, "oidc-providers", "", "YAML file of several OpenID Connect providers, instead of the -oidc-* settings (DMF_OIDC_PROVIDERS)")
+	peerList := fs.String("peers", "", "comma-separated base URLs of other DMF instances to trust from the start, without an admin's confirmation (DMF_PEERS)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
+	requireMFA := fs.String("require-mfa", defaultRequireMFA, "comma-separated roles that must sign in with a second factor, or none; off in the demo unless set (DMF_REQUIRE_MFA)")
 
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -114,6 +126,25 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, fmt.Errorf("DMF_TRUSTED_PROXIES (-trusted-proxies): %w", err)
 	}
 	cfg.TrustedProxies = proxyNets
+	set := getenv(envName("require-mfa")) != ""
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "require-mfa" })
+	if cfg.Demo && !set {
+		// The demo's accounts are shared and have no second factor.
+		*requireMFA = "none"
+	}
+	if cfg.RequireMFA, err = parseRoles(*requireMFA); err != nil {
+		return cfg, fmt.Errorf("DMF_REQUIRE_MFA (-require-mfa): %w", err)
+	}
+	for _, p := range strings.Split(*peerList, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		base, err := assessments.NormalizePeerURL(p)
+		if err != nil {
+			return cfg, fmt.Errorf("DMF_PEERS (-peers): %q is not the base URL of a DMF instance, such as https://dmf.example.gov", p)
+		}
+		cfg.Peers = append(cfg.Peers, base)
+	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
@@ -121,6 +152,29 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 		return cfg, err
 	}
 	return cfg, cfg.complete()
+}
+
+// defaultRequireMFA: reviewers and admins change or publish results, and
+// OWASP ASVS level 2 expects a second factor for such accounts.
+const defaultRequireMFA = "reviewer,admin"
+
+// parseRoles reads DMF_REQUIRE_MFA: a comma-separated list of roles, or
+// none.
+func parseRoles(list string) ([]assessments.Role, error) {
+	if strings.TrimSpace(list) == "none" {
+		return nil, nil
+	}
+	var out []assessments.Role
+	for _, f := range strings.Split(list, ",") {
+		r := assessments.Role(strings.TrimSpace(f))
+		if !r.Valid() {
+			return nil, fmt.Errorf("%q is not a role: use a comma-separated list of respondent, reviewer, admin and coordinator, or none", f)
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // envName is the environment variable of a flag: -base-url is DMF_BASE_URL.

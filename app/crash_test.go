@@ -64,7 +64,10 @@ func dmf(t *testing.T, args ...string) string {
 // start runs the server on a free port and waits until it listens.
 func start(t *testing.T, database string, extra ...string) *process {
 	t.Helper()
-	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-login-delay", "1ms", "-log-level", "warn"}, extra...)
+	// The processes sign in as a reviewer with a password alone: the
+	// second factor DMF_REQUIRE_MFA asks of reviewers by default has its
+	// own tests (secondfactor_test.go), which run with the default.
+	args := append([]string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-login-delay", "1ms", "-log-level", "warn", "-require-mfa", "none"}, extra...)
 	cmd := exec.Command(binary(t), args...)
 	stdout, _ := cmd.StdoutPipe()
 	var errBuf bytes.Buffer

@@ -131,8 +131,22 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.email, a.password, a.role, a.org)
 	}
 	tw.Flush()
+	if len(s.cfg.RequireMFA) > 0 {
+		// Set explicitly: the demo turns the requirement off otherwise.
+		fmt.Fprintf(stdout, "DMF_REQUIRE_MFA=%s: those roles set up a second factor when they first sign in.\n", joinRoles(s.cfg.RequireMFA))
+	} else {
+		fmt.Fprintln(stdout, "No second factor is required (DMF_REQUIRE_MFA=none), so the accounts above sign in with their password alone.")
+	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+func joinRoles(roles []assessments.Role) string {
+	out := make([]string, len(roles))
+	for i, r := range roles {
+		out[i] = string(r)
+	}
+	return strings.Join(out, ",")
 }
 
 // demoAssessment creates one assessment of a service and takes it to the

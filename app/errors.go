@@ -90,6 +90,10 @@ func (s *server) handleError(err error, c echo.Context) {
 		status, detail = http.StatusUnauthorized, assessments.UserError(err).Error()
 	case errors.Is(err, assessments.ErrPasswordChangeRequired):
 		status, detail, body.Code = http.StatusForbidden, assessments.UserError(err).Error(), "password_change_required"
+	case errors.Is(err, assessments.ErrSecondFactorRequired):
+		status, detail, body.Code = http.StatusUnauthorized, assessments.UserError(err).Error(), "otp_required"
+	case errors.Is(err, assessments.ErrEnrolmentRequired):
+		status, detail, body.Code = http.StatusForbidden, assessments.UserError(err).Error(), "second_factor_required"
 	case errors.Is(err, assessments.ErrThrottled):
 		status, detail = http.StatusTooManyRequests, assessments.UserError(err).Error()
 		c.Response().Header().Set("Retry-After", "900")

@@ -207,7 +207,8 @@ func startServer(database, dir string, pprof bool) (*loadServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-data-dir", dir, "-log-level", "error", "-login-delay", "1ms"}
+	// The simulated reviewers sign in with a password alone.
+	args := []string{"serve", "-addr", "127.0.0.1:0", "-database", database, "-data-dir", dir, "-log-level", "error", "-login-delay", "1ms", "-require-mfa", "none"}
 	if pprof {
 		args = append(args, "-pprof-addr", "127.0.0.1:0")
 	}

@@ -192,6 +192,7 @@ func TestConfigEnvironmentIsStrict(t *testing.T) {
 		{"DMF_BASE_URL", "ftp://x", `DMF_BASE_URL: "ftp://x" must be an absolute http or https URL`},
 		{"DMF_PPROF_ADDR", "0.0.0.0:6060", `DMF_PPROF_ADDR: "0.0.0.0:6060" must be a loopback address`},
 		{"DMF_METRICS_ADDR", "9090", `DMF_METRICS_ADDR: address "9090"`},
+		{"DMF_REQUIRE_MFA", "reviewers", `DMF_REQUIRE_MFA (-require-mfa): "reviewers" is not a role`},
 	} {
 		getenv := env(map[string]string{tc.key: tc.value})
 		_, err := loadConfig("serve", nil, getenv, io.Discard)

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/unescap/dmf/assessments"
+	"github.com/unescap/dmf/assessments/peers"
 )
 
 // metrics are the Prometheus metrics of one server, in a registry of its
@@ -29,6 +30,7 @@ type metrics struct {
 	writeWait     prometheus.Histogram
 	reg           *prometheus.Registry
 	mailSends     *prometheus.CounterVec
+	witnessPushes *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -37,6 +39,9 @@ func newMetrics() *metrics {
 		reg: reg,
 		mailSends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmf_mail_sends_total", Help: "Attempts to send mail from the outbox by outcome: sent or failed (retried later).",
+		}, []string{"outcome"}),
+		witnessPushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dmf_witness_pushes_total", Help: "Checkpoints pushed to peers' witnesses by outcome: cosigned, failed (retried later) or refused (inconsistent, reported).",
 		}, []string{"outcome"}),
 		handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -83,7 +88,10 @@ func newMetrics() *metrics {
 	for _, o := range []string{"sent", "failed"} {
 		m.mailSends.WithLabelValues(o)
 	}
-	reg.MustRegister(m.requests, m.latency, reviews, m.logins, m.verifications, m.writeWait, m.mailSends,
+	for _, o := range []string{peers.Cosigned, peers.Failed, peers.Refused} {
+		m.witnessPushes.WithLabelValues(o)
+	}
+	reg.MustRegister(m.requests, m.latency, reviews, m.logins, m.verifications, m.writeWait, m.mailSends, m.witnessPushes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -116,6 +124,25 @@ func (m *metrics) watchOutbox(store *assessments.Store) {
 		return float64(n)
 	}))
 }
+
+// watchWitnessQueue exports the number of checkpoint pushes waiting for
+// peers' witnesses, read from the database when scraped.
+func (m *metrics) watchWitnessQueue(store *assessments.Store) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "dmf_witness_queue_depth", Help: "Checkpoint pushes to peers' witnesses not done yet.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := store.WitnessQueueDepth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+}
+
+// witnessPushed counts a push of a checkpoint to a peer's witness.
+func (m *metrics) witnessPushed(outcome string) { m.witnessPushes.WithLabelValues(outcome).Inc() }
 
 // mailSent counts an attempt to send a message.
 func (m *metrics) mailSent(ok bool) {

@@ -24,8 +24,8 @@ import (
 // Single sign-on with OpenID Connect: the authorization code flow with
 // PKCE, state and nonce. go-oidc checks the ID token's signature, issuer,
 // audience and expiry; the domain decides which account, if any, the
-// identity signs in to. A successful sign-in ends in finishSignIn, as a
-// password sign-in does.
+// identity signs in to. A successful sign-in ends in startSession, as a
+// password sign-in does, so the second factor is asked for there too.
 
 const (
 	ssoCookie   = "dmf_sso"
@@ -241,7 +241,7 @@ func (s *server) ssoCallback(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	return s.finishSignIn(c, u, f.Next)
+	return s.startSession(c, u, f.Next)
 }
 
 // checkCode exchanges the code and checks the ID token it brings: its

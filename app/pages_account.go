@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,9 @@ type loginForm struct {
 func (s *server) showLogin(c echo.Context) error {
 	if userOf(c) != nil {
 		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
+	}
+	if u, _ := s.pendingUser(c); u != nil {
+		return c.Redirect(http.StatusSeeOther, "/login/second-factor?next="+url.QueryEscape(localPath(c.QueryParam("next"))))
 	}
 	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next"), Providers: s.ssoButtons(langOf(c)), Error: s.ssoMessage(c)})
 	v.Notice = s.notice(c) // such as: your answers are kept until you sign in
@@ -45,40 +49,7 @@ func (s *server) login(c echo.Context) error {
 	if f.Error != "" {
 		return c.Render(status, "login", s.render.view(c, s.msgs.T(lang, "login.title"), f))
 	}
-	return s.finishSignIn(c, u, f.Next)
-}
-
-// finishSignIn signs u in on this browser once the first factor has been
-// checked, and sends the browser on to next (a same-site path). Every way
-// of signing in to the pages ends here (the password form in login, single
-// sign-on in oidcCallback), so a step every sign-in needs is added once.
-func (s *server) finishSignIn(c echo.Context, u *assessments.User, next string) error {
-	// A session that existed before sign-in ends: a fresh token each time
-	// means a session id planted beforehand is worthless (fixation).
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		if err := s.store.DeleteSession(c.Request().Context(), ck.Value); err != nil {
-			return err
-		}
-	}
-	token, err := s.store.CreateSession(c.Request().Context(), u.ID)
-	if err != nil {
-		return err
-	}
-	s.setSessionCookie(c, token)
-	s.newCSRFToken(c, token) // the old one was bound to no session
-	// Mail is written in the language the user last used.
-	if err := s.store.SetLanguage(c.Request().Context(), u.ID, langOf(c)); err != nil {
-		return err
-	}
-	s.issueDevice(c, u.Email)
-	if u.MustChangePassword {
-		return c.Redirect(http.StatusSeeOther, "/account/password")
-	}
-	to := localPath(next)
-	if to == "/" {
-		to = "/assessments"
-	}
-	return c.Redirect(http.StatusSeeOther, to)
+	return s.startSession(c, u, f.Next)
 }
 
 // logout ends the session on the server and in the browser.
@@ -124,6 +95,7 @@ func (s *server) changePassword(c echo.Context) error {
 type tokenRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	OTP      string `json:"otp"` // with a second factor: a code of the app, or a recovery code
 	Name     string `json:"name"`
 }
 
@@ -132,8 +104,9 @@ type tokenResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// apiCreateToken exchanges an email and password for an API token, with
-// the same throttling as the sign-in page.
+// apiCreateToken exchanges an email and password (and, for an account
+// with a second factor, a code) for an API token, with the same throttling
+// as the sign-in page.
 func (s *server) apiCreateToken(c echo.Context) error {
 	var req tokenRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -154,6 +127,17 @@ func (s *server) apiCreateToken(c echo.Context) error {
 		// The pages send such a user to the password form; a token would
 		// let the password someone else chose be used for 30 days.
 		return assessments.ErrPasswordChangeRequired
+	}
+	if u.SecondFactorAt != nil {
+		// A token is a sign-in too: the second factor is not skipped.
+		if req.OTP == "" {
+			return assessments.ErrSecondFactorRequired
+		}
+		err := s.store.VerifySecondFactor(c.Request().Context(), u.ID, req.OTP, s.origin(c, u.Email))
+		s.slowDown(c, err)
+		if err != nil {
+			return err
+		}
 	}
 	token, t, err := s.store.CreateToken(c.Request().Context(), u.ID, req.Name)
 	if err != nil {
@@ -231,6 +215,7 @@ func (s *server) apiChangePassword(c echo.Context) error {
 }
 
 type accountPage struct {
+	Factor     bool // the user has a second factor
 	Tokens     []assessments.APIToken
 	Mail       bool // the instance sends mail
 	MailOff    bool // the user turned it off
@@ -250,7 +235,7 @@ func (s *server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff,
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff, Factor: userOf(c).SecondFactorAt != nil,
 		Identities: ids, Providers: s.ssoButtons(langOf(c)), SSOError: s.ssoMessage(c),
 		Label: func(name string) string { return s.providerLabel(name, langOf(c)) }})
 	v.Notice = s.notice(c)

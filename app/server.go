@@ -13,11 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/assessments/card"
 	"github.com/unescap/dmf/assessments/mail"
+	"github.com/unescap/dmf/assessments/peers"
 	"github.com/unescap/dmf/frameworks"
 	"github.com/unescap/dmf/static"
 )
@@ -35,7 +37,9 @@ type server struct {
 	issuer   *assessments.Issuer
 	pinned   map[string]*card.DIDDocument // other instances whose cards verify here
 	metrics  *metrics
-	secret   []byte                  // signs device cookies and CSRF tokens (see loadSecret)
+	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
+	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
+	peers    *peers.Client
 	sso      map[string]*ssoProvider // single sign-on providers by name
 }
 
@@ -105,6 +109,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/cards/:id/image.svg", s.showCardImage, shareable)
 	e.GET("/status/:list", s.showStatusList, shareable)
 	e.POST("/credentials/verify", s.credentialsVerify, shareable)
+	e.GET("/log/checkpoint", s.apiCheckpoint, shareable) // C2SP tlog-tiles
+	e.GET("/log/tile/*", s.showTile, shareable)
 	e.OPTIONS("/credentials/verify", preflight, shareable)
 
 	// Accounts.
@@ -119,6 +125,18 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/account/password", s.showPassword, signedIn)
 	e.POST("/account/password", s.changePassword, signedIn)
 	e.POST("/account/mail", s.setMailPreference, signedIn)
+	e.GET("/login/second-factor", s.showSecondFactor) // a pending sign-in's second step
+	e.POST("/login/second-factor", s.secondFactor)
+	e.POST("/login/passkey/options", s.passkeyLoginOptions)
+	e.POST("/login/passkey", s.passkeyLogin)
+	e.GET("/account/second-factor", s.showFactors, signedIn)
+	e.POST("/account/totp", s.startTOTP, signedIn)
+	e.POST("/account/totp/confirm", s.confirmTOTP, signedIn)
+	e.POST("/account/totp/disable", s.disableTOTP, signedIn)
+	e.POST("/account/recovery-codes", s.renewRecoveryCodes, signedIn)
+	e.POST("/account/passkeys/options", s.passkeyRegisterOptions, signedIn)
+	e.POST("/account/passkeys", s.registerPasskey, signedIn)
+	e.POST("/account/passkeys/remove", s.removePasskey, signedIn)
 	e.GET("/password-reset", s.showForgotPassword)
 	e.POST("/password-reset", s.forgotPassword)
 	e.GET("/password-reset/new", s.showNewPassword)
@@ -162,6 +180,7 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/admin/users/:id/reset-password", s.resetUserPassword, signedIn, admin)
 	e.POST("/admin/users/:id/identities", s.addIdentity, signedIn, admin)
 	e.POST("/admin/users/:id/identities/:identity/delete", s.removeIdentity, signedIn, admin)
+	e.POST("/admin/users/:id/reset-second-factor", s.resetSecondFactor, signedIn, admin)
 	e.GET("/admin/organisations/:id", s.showOrganisation, signedIn, admin)
 	e.POST("/admin/organisations/:id", s.updateOrganisation, signedIn, admin)
 	e.GET("/admin/services", s.listAllServices, signedIn, admin)
@@ -169,6 +188,10 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/admin/services/:id", s.updateService, signedIn, admin)
 	e.GET("/admin/audit", s.showAudit, signedIn, admin)
 	e.GET("/admin/audit.csv", s.exportAudit, signedIn, admin)
+	e.GET("/admin/peers", s.showPeers, signedIn, admin)
+	e.POST("/admin/peers", s.createPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/confirm", s.confirmPeer, signedIn, admin)
+	e.POST("/admin/peers/:id/end", s.endPeer, signedIn, admin)
 
 	// JSON API.
 	api := e.Group("/api/v1")
@@ -179,6 +202,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/tokens", s.apiCreateToken)
 	api.DELETE("/tokens/current", s.apiRevokeCurrentToken, signedIn)
 	api.POST("/account/password", s.apiChangePassword) // signed in, or with email and current password
+	api.POST("/account/totp", s.apiStartTOTP, signedIn)
+	api.POST("/account/totp/confirm", s.apiConfirmTOTP, signedIn)
 	api.GET("/session", s.apiSession, signedIn)
 	api.POST("/session/refresh", s.apiSession, signedIn) // the session is refreshed by authenticate
 	api.POST("/password-reset", s.apiPasswordReset)
@@ -210,11 +235,19 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/users/:id/identities", s.apiIdentities, signedIn, admin)
 	api.POST("/users/:id/identities", s.apiAddIdentity, signedIn, admin)
 	api.DELETE("/users/:id/identities/:identity", s.apiRemoveIdentity, signedIn, admin)
+	api.POST("/users/:id/reset-second-factor", s.apiResetSecondFactor, signedIn, admin)
 	api.PATCH("/organisations/:id", s.apiUpdateOrganisation, signedIn, admin)
 	api.PATCH("/services/:id", s.apiUpdateService, signedIn, admin)
 	api.GET("/log", s.apiLog, shareable)
 	api.GET("/log/checkpoint", s.apiCheckpoint, shareable)
 	api.GET("/log/consistency", s.apiConsistency, shareable)
+	api.GET("/peers", s.apiPeers, signedIn, admin)
+	api.POST("/peers", s.apiAddPeer, signedIn, admin)
+	api.POST("/peers/:id/confirm", s.apiConfirmPeer, signedIn, admin)
+	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
+	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
+	api.GET("/witness", s.apiWitness, shareable)
+	api.POST("/witness/add-checkpoint", s.apiAddCheckpoint) // C2SP tlog-witness; the domain takes only trusted peers' logs
 	api.GET("/compare", s.apiCompare)
 	api.GET("/compare.csv", s.apiCompareCSV)
 	api.GET("/compare.xlsx", s.apiCompareXLSX)
@@ -249,6 +282,8 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 		return err
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
+	defer s.startPeers(ctx)()
+	defer s.startWitnesser(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
@@ -364,11 +399,17 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	}
 	issuer.Translate = msgs.Message // the card's name and description in every language of its edition
 	m := newMetrics()
-	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail()})
+	// Read before the store opens: the key sealing TOTP secrets derives from it.
+	secret, err := loadSecret(cfg.keyDir())
+	if err != nil {
+		return nil, err
+	}
+	store, err := assessments.Open(ctx, assessments.Options{Database: cfg.Database, Log: log, Editions: builtin, Issuer: issuer, Observer: m.observer(), Mail: cfg.Mail(), Secret: secret})
 	if err != nil {
 		return nil, err
 	}
 	m.watchOutbox(store)
+	m.watchWitnessQueue(store)
 	editions := store.Editions()
 	render, err := newRenderer(msgs, ref, store.Countries())
 	if err != nil {
@@ -377,11 +418,6 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 	}
 	render.unread = store.UnreadNotifications
 	pinned, err := pinnedDIDs(cfg.TrustedDIDs)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	secret, err := loadSecret(cfg.keyDir())
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -397,7 +433,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 			return nil, fmt.Errorf("DMF_OIDC_PROVIDERS: provider %s: auto_create.organisation_id %d: no such organisation; create it first (Administration, Organisations) and use its number", p.Name, p.AutoCreateOrg)
 		}
 	}
-	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m, sso: newSSO(cfg)}, nil
+	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
+		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}, sso: newSSO(cfg)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
@@ -462,9 +499,9 @@ func (s *server) staticFile(c echo.Context) error {
 // read-only trust resources, which carry no CSRF cookie.
 func isTrustResource(route string) bool {
 	switch route {
-	case "/.well-known/did.json", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
+	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
 		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
-		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json":
+		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness", "/api/v1/witness/add-checkpoint":
 		return true
 	}
 	return false

@@ -76,6 +76,7 @@ func openWith(t testing.TB, path string, builtin *frameworks.Catalog, is *assess
 	t.Helper()
 	s, err := assessments.Open(context.Background(), assessments.Options{
 		Database: testDatabase(t, path), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Editions: builtin, Issuer: is,
+		Secret: []byte("a test key of 32 bytes, not kept"),
 	})
 	if err == nil {
 		t.Cleanup(func() { s.Close() })

@@ -14,7 +14,7 @@ func claims(sub, email string, verified bool) assessments.Claims {
 	return assessments.Claims{Provider: "gov", Issuer: idpIssuer, Subject: sub, Email: email, EmailVerified: verified, Name: "Aigerim N."}
 }
 
-func refusal(err error) string {
+func ssoRefusal(err error) string {
 	var r *assessments.SignInRefusedError
 	if errors.As(err, &r) {
 		return r.Reason
@@ -48,7 +48,7 @@ func TestIdentityAdminLink(t *testing.T) {
 	if _, err := w.s.AddIdentity(ctx, w.admin, w.b.UserID, "gov", idpIssuer, "aigerim@justice.kz"); fieldOf(err, "email") == "" {
 		t.Errorf("the same email linked to two accounts: %v", err)
 	}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", false), nil, from); refusal(err) != assessments.RefusedUnverified {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", false), nil, from); ssoRefusal(err) != assessments.RefusedUnverified {
 		t.Fatalf("an unverified email completed a link: %v", err)
 	}
 	u, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", true), nil, from)
@@ -73,7 +73,7 @@ func TestIdentityAdminLink(t *testing.T) {
 	if _, err := w.s.UpdateUser(ctx, w.admin, w.a.UserID, assessments.UserChange{Disabled: ptr(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", true), nil, from); refusal(err) != assessments.RefusedDisabled {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", true), nil, from); ssoRefusal(err) != assessments.RefusedDisabled {
 		t.Errorf("a disabled account signed in: %v", err)
 	}
 	if _, err := w.s.UpdateUser(ctx, w.admin, w.a.UserID, assessments.UserChange{Disabled: ptr(false)}); err != nil {
@@ -83,7 +83,7 @@ func TestIdentityAdminLink(t *testing.T) {
 	if err := w.s.RemoveIdentity(ctx, w.admin, w.a.UserID, ids[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", true), nil, from); refusal(err) != assessments.RefusedUnlinked {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-1", "aigerim@justice.kz", true), nil, from); ssoRefusal(err) != assessments.RefusedUnlinked {
 		t.Errorf("an unlinked identity: %v", err)
 	}
 	if n := auditCount(t, w, "identity.unlinked"); n != 1 {
@@ -99,13 +99,13 @@ func TestIdentityAdminLink(t *testing.T) {
 func TestIdentityUserLink(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if _, err := w.s.LinkIdentity(ctx, w.a, claims("s-2", "a@gmail.example", false)); refusal(err) != assessments.RefusedUnverified {
+	if _, err := w.s.LinkIdentity(ctx, w.a, claims("s-2", "a@gmail.example", false)); ssoRefusal(err) != assessments.RefusedUnverified {
 		t.Fatalf("unverified link: %v", err)
 	}
 	if _, err := w.s.LinkIdentity(ctx, w.a, claims("s-2", "a@gmail.example", true)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.s.LinkIdentity(ctx, w.b, claims("s-2", "a@gmail.example", true)); refusal(err) != assessments.RefusedLinked {
+	if _, err := w.s.LinkIdentity(ctx, w.b, claims("s-2", "a@gmail.example", true)); ssoRefusal(err) != assessments.RefusedLinked {
 		t.Errorf("an identity linked to two accounts: %v", err)
 	}
 	u, err := w.s.SignInWithIdentity(ctx, claims("s-2", "a@gmail.example", true), nil, assessments.Origin{Addr: "192.0.2.1"})
@@ -123,13 +123,13 @@ func TestIdentityAutoCreate(t *testing.T) {
 	from := assessments.Origin{Addr: "192.0.2.1"}
 	a, _ := w.s.User(ctx, w.a.UserID)
 	auto := &assessments.AutoCreate{Domains: []string{"justice.kz"}, OrganisationID: *a.OrganisationID}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "new@tax.uz", true), auto, from); refusal(err) != assessments.RefusedUnlinked {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "new@tax.uz", true), auto, from); ssoRefusal(err) != assessments.RefusedUnlinked {
 		t.Errorf("another domain created an account: %v", err)
 	}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "new@justice.kz", false), auto, from); refusal(err) != assessments.RefusedUnverified {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "new@justice.kz", false), auto, from); ssoRefusal(err) != assessments.RefusedUnverified {
 		t.Errorf("an unverified email created an account: %v", err)
 	}
-	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "a@justice.kz", true), auto, from); refusal(err) != assessments.RefusedExists {
+	if _, err := w.s.SignInWithIdentity(ctx, claims("s-3", "a@justice.kz", true), auto, from); ssoRefusal(err) != assessments.RefusedExists {
 		t.Errorf("an existing account was taken over: %v", err)
 	}
 	u, err := w.s.SignInWithIdentity(ctx, claims("s-3", "New@justice.kz", true), auto, from)
@@ -152,7 +152,7 @@ func TestIdentityThrottle(t *testing.T) {
 	ctx := context.Background()
 	from := assessments.Origin{Addr: "192.0.2.9"}
 	for range assessments.MaxFailsAddress {
-		if err := w.s.SignInFailed(ctx, "gov", idpIssuer, "state", from); refusal(err) != assessments.RefusedFailed {
+		if err := w.s.SignInFailed(ctx, "gov", idpIssuer, "state", from); ssoRefusal(err) != assessments.RefusedFailed {
 			t.Fatal(err)
 		}
 	}

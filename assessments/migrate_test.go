@@ -29,6 +29,10 @@ func models() []any {
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		&Identity{}, // 00013
+		// 00014 adds sessions.pending and users.second_factor_at.
+		&totpFactor{}, &recoveryCode{}, &Passkey{}, &passkeyChallenge{},
+		// 00010
+		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &WitnessPush{},
 	}
 }
 

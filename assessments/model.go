@@ -75,9 +75,12 @@ type User struct {
 	// then); their mail is written in it.
 	Language string `gorm:"not null;default:''" json:"language,omitempty"`
 	// MailOff: the user reads notifications in the app only.
-	MailOff   bool      `gorm:"not null;default:false" json:"mail_off"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"-"`
+	MailOff bool `gorm:"not null;default:false" json:"mail_off"`
+	// SecondFactorAt is when the user set up the first of their second
+	// factors (TOTP or a passkey); nil: they sign in with a password alone.
+	SecondFactorAt *time.Time `json:"second_factor_at,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"-"`
 }
 
 // Actor is who makes a request, as the domain's authorization sees it.
@@ -167,6 +170,9 @@ type session struct {
 	CreatedAt  time.Time `gorm:"not null"`
 	LastSeenAt time.Time `gorm:"not null"`
 	ExpiresAt  time.Time `gorm:"not null;index"`
+	// Pending: the password (or another first factor) was right but the
+	// second factor is still to come; such a session grants nothing.
+	Pending bool `gorm:"not null;default:false"`
 }
 
 // APIToken is a bearer token for API clients, stored as a hash.

@@ -22,12 +22,21 @@ const (
 	NoticeCardRevoked    = "card.revoked"         // to the organisation's respondents
 	NoticeAccountCreated = "account.created"      // to the new user
 	NoticePasswordReset  = "password.reset"       // to the user whose password was reset
+	// NoticeSecondFactorReset: to the user whose second factor an admin removed.
+	NoticeSecondFactorReset = "second_factor.reset"
+	// To administrators: a trusted peer published keys other than those
+	// confirmed, and they were refused.
+	NoticePeerKeysRefused = "peer.keys_refused"
+	// To administrators: a witness caught a log presenting inconsistent
+	// checkpoints (a split view or rewritten history), on either side.
+	NoticeSplitView = "witness.split_view"
 	// MailPasswordResetLink is mail only: the link a user asked for.
 	MailPasswordResetLink = "password.reset_link"
 )
 
 // NoticeKinds lists the kinds shown in the app.
-var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset}
+var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset, NoticeSecondFactorReset,
+	NoticePeerKeysRefused, NoticeSplitView}
 
 // MailKinds lists every kind of mail the outbox holds.
 var MailKinds = append(append([]string{}, NoticeKinds...), MailPasswordResetLink)

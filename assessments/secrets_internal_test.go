@@ -2,12 +2,14 @@ package assessments
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/unescap/dmf/frameworks"
 )
 
@@ -19,7 +21,7 @@ func TestSecretsStoredHashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(ctx, Options{Database: filepath.Join(t.TempDir(), "x.db"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Editions: builtin})
+	s, err := Open(ctx, Options{Database: filepath.Join(t.TempDir(), "x.db"), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Editions: builtin, Secret: []byte("a test key of 32 bytes, not kept")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,8 +33,17 @@ func TestSecretsStoredHashed(t *testing.T) {
 	}
 	session, _ := s.CreateSession(ctx, u.ID)
 	token, _, _ := s.CreateToken(ctx, u.ID, "t")
+	totpSecret, otpURL, err := s.StartTOTP(ctx, u.ID, "DMF test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(totpSecret, s.now())
+	recovery, err := s.ConfirmTOTP(ctx, u.ID, code)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var dump strings.Builder
-	for _, table := range []string{"users", "sessions", "api_tokens", "audit_events"} {
+	for _, table := range []string{"users", "sessions", "api_tokens", "audit_events", "totp_factors", "recovery_codes"} {
 		rows, err := s.db.Raw("SELECT * FROM " + table).Rows()
 		if err != nil {
 			t.Fatal(err)
@@ -57,12 +68,25 @@ func TestSecretsStoredHashed(t *testing.T) {
 		}
 		rows.Close()
 	}
-	for name, secret := range map[string]string{"password": password, "session": session, "token": token} {
+	secrets := map[string]string{"password": password, "session": session, "token": token, "TOTP secret": totpSecret, "otpauth URL": otpURL}
+	for i, c := range recovery {
+		secrets[fmt.Sprintf("recovery code %d", i)] = normalCode(c)
+	}
+	for name, secret := range secrets {
 		if strings.Contains(dump.String(), secret) {
 			t.Errorf("the %s is stored in clear", name)
 		}
 	}
 	if !strings.Contains(dump.String(), "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Error("no Argon2id hash stored")
+	}
+	// A sealed TOTP secret is bound to its user: copied to another
+	// account's row, it does not open.
+	var f totpFactor
+	if err := s.db.First(&f, "user_id = ?", u.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.open(f.Sealed, u.ID+1); err == nil {
+		t.Error("a sealed secret opens for another user")
 	}
 }

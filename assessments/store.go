@@ -35,6 +35,7 @@ type Store struct {
 	checks    atomic.Int64        // Argon2id password verifications, for metrics and tests
 	purged    atomic.Int64        // when this instance last deleted expired sign-in attempts (Unix seconds)
 	mail      bool                // see Options.Mail
+	secret    []byte              // see Options.Secret
 }
 
 // Observer receives what the store's writes did, for metrics, without the
@@ -67,6 +68,10 @@ type Options struct {
 	// Mail: the instance sends mail, so events and password resets write
 	// messages to the outbox. Without it notifications are in-app only.
 	Mail bool
+	// Secret is the instance's key outside the database; the key that
+	// seals second-factor secrets (TOTP) is derived from it. Without it
+	// TOTP cannot be set up or checked.
+	Secret []byte
 }
 
 // Open connects to a SQLite file, or to PostgreSQL for a postgres:// URL,
@@ -130,7 +135,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s := &Store{
 		db: db, now: func() time.Time { return time.Now().UTC() }, countries: countries,
 		hashing: make(chan struct{}, runtime.NumCPU()), writing: make(chan struct{}, 1),
-		issuer: o.Issuer, observer: o.Observer, mail: o.Mail,
+		issuer: o.Issuer, observer: o.Observer, mail: o.Mail, secret: o.Secret,
 	}
 	if err := s.ready(ctx, log, o.Editions); err != nil {
 		s.Close()

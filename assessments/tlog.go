@@ -110,6 +110,11 @@ func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
 	if err := tx.Create(&tlogCheckpoint{Size: size + 1, Note: string(signed)}).Error; err != nil {
 		return 0, err
 	}
+	// The one hook of witnessing (§9): each signed checkpoint goes to the
+	// trusted peers' witnesses.
+	if err := s.queueWitnessPushes(tx, size+1); err != nil {
+		return 0, err
+	}
 	return size, nil
 }
 
@@ -130,16 +135,21 @@ func (s *Store) Log(ctx context.Context) (_ LogInfo, err error) {
 	return LogInfo{Origin: s.issuer.Origin, VKey: s.issuer.Keys.LogKey, Size: size}, err
 }
 
-// Checkpoint returns the latest signed checkpoint; an empty log has an
-// unsigned-size-0 checkpoint only in memory, so it answers ErrNotFound.
+// Checkpoint returns the latest signed checkpoint with the witnesses'
+// cosignatures collected; an empty log has an unsigned-size-0 checkpoint
+// only in memory, so it answers ErrNotFound.
 func (s *Store) Checkpoint(ctx context.Context) (_ string, err error) {
 	defer wrap(&err, "read the checkpoint")
 	var cp tlogCheckpoint
-	err = s.db.WithContext(ctx).Order("size DESC").First(&cp).Error
+	db := s.db.WithContext(ctx)
+	err = db.Order("size DESC").First(&cp).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", ErrNotFound
 	}
-	return cp.Note, err
+	if err != nil {
+		return "", err
+	}
+	return withCosignatures(db, cp)
 }
 
 // CheckpointAt returns the signed checkpoint of a tree size, for witnesses
@@ -147,11 +157,15 @@ func (s *Store) Checkpoint(ctx context.Context) (_ string, err error) {
 func (s *Store) CheckpointAt(ctx context.Context, size int64) (_ string, err error) {
 	defer wrap(&err, "read the checkpoint of size %d", size)
 	var cp tlogCheckpoint
-	err = s.db.WithContext(ctx).Where("size = ?", size).First(&cp).Error
+	db := s.db.WithContext(ctx)
+	err = db.Where("size = ?", size).First(&cp).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return "", ErrNotFound
 	}
-	return cp.Note, err
+	if err != nil {
+		return "", err
+	}
+	return withCosignatures(db, cp)
 }
 
 // Consistency proves that the tree of size old is a prefix of the tree of
@@ -179,5 +193,9 @@ func (s *Store) inclusionProof(db *gorm.DB, index int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return card.FormatProof(index, proof, cp.Note), nil
+	signed, err := withCosignatures(db, cp)
+	if err != nil {
+		return "", err
+	}
+	return card.FormatProof(index, proof, signed), nil
 }

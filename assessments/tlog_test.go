@@ -20,7 +20,7 @@ import (
 // testIssuer is an issuer with the keys in dir, made there if missing.
 func testIssuer(t testing.TB, dir string) *assessments.Issuer {
 	t.Helper()
-	keys, err := card.LoadKeys(dir, "dmf.example/cards-log", time.Now())
+	keys, err := card.LoadKeys(dir, "dmf.example/cards-log", "dmf.example/witness", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

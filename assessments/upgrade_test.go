@@ -153,7 +153,7 @@ func releaseIssuer(t *testing.T, dir string, m *manifest) *assessments.Issuer {
 	}
 	origin := m.Log.Origin
 	baseURL := "http://" + strings.TrimSuffix(origin, "/cards-log")
-	ks, err := card.LoadKeys(keys, origin, time.Now())
+	ks, err := card.LoadKeys(keys, origin, "dmf.example/witness", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,15 +162,26 @@ func secretID(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateSession signs a user in and returns the cookie token. A new token
-// on every sign-in means a session id planted before sign-in is useless.
+// CreateSession signs a user in, after their first factor (a password,
+// or single sign-on), and returns the cookie token. A new token on every
+// sign-in means a session id planted before sign-in is useless. For a user
+// with a second factor the session is pending: it grants nothing, and
+// lasts PendingLifetime, until CompleteSignIn or CompletePasskeySignIn
+// replaces it with a full one. Every way of signing in goes through here,
+// so none can skip the second factor.
 func (s *Store) CreateSession(ctx context.Context, userID uint) (_ string, err error) {
 	defer wrap(&err, "create a session for user %d", userID)
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return "", err
+	}
 	token, id := newSecret("")
 	now := s.now()
-	err = s.write(ctx, func(tx *gorm.DB) error {
-		return tx.Create(&session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}).Error
-	})
+	ss := session{ID: id, UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionLifetime)}
+	if u.SecondFactorAt != nil {
+		ss.Pending, ss.ExpiresAt = true, now.Add(PendingLifetime)
+	}
+	err = s.write(ctx, func(tx *gorm.DB) error { return tx.Create(&ss).Error })
 	return token, err
 }
 
@@ -186,6 +197,13 @@ func (s *Store) SessionUser(ctx context.Context, token string) (_ *User, err err
 		return nil, err
 	}
 	now := s.now()
+	if ss.Pending {
+		if now.After(ss.ExpiresAt) {
+			s.write(ctx, func(tx *gorm.DB) error { return tx.Delete(&ss).Error })
+			return nil, ErrExpired
+		}
+		return nil, &PendingSessionError{UserID: ss.UserID}
+	}
 	if now.After(ss.ExpiresAt) || now.Sub(ss.LastSeenAt) > SessionIdle {
 		// The row stays a while after the session ends, so that every
 		// request of that browser can still say whose session it was and

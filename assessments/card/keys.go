@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	tdnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -38,11 +39,16 @@ type Keys struct {
 	Issuer []Key // oldest first; the last one signs new cards
 	Log    note.Signer
 	LogKey string // the log's verifier key, in signed-note form
+	// Witness cosigns peers' checkpoints (C2SP tlog-cosignature, Ed25519
+	// cosignature/v1); WitnessKey is its verifier key in that form.
+	Witness    note.Signer
+	WitnessKey string
 }
 
 // LoadKeys reads the keys in dir, creating the directory, a first issuer
-// key and a log key named origin when they do not exist yet.
-func LoadKeys(dir, origin string, now time.Time) (*Keys, error) {
+// key, a log key named origin and a witness key named witness when they do
+// not exist yet.
+func LoadKeys(dir, origin, witness string, now time.Time) (*Keys, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -68,6 +74,9 @@ func LoadKeys(dir, origin string, now time.Time) (*Keys, error) {
 		}
 	}
 	if err := ks.loadLogKey(origin); err != nil {
+		return nil, err
+	}
+	if err := ks.loadWitnessKey(witness); err != nil {
 		return nil, err
 	}
 	return ks, nil
@@ -154,36 +163,65 @@ func sortKeys(keys []Key) {
 // origin, fixed at creation so that the log keeps its identity even if the
 // instance's URL changes later.
 func (ks *Keys) loadLogKey(origin string) error {
-	path := filepath.Join(ks.dir, "log.key")
+	skey, vkey, err := noteKey(filepath.Join(ks.dir, "log.key"), origin)
+	if err != nil {
+		return err
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return fmt.Errorf("log.key: %w", err)
+	}
+	ks.Log, ks.LogKey = signer, vkey
+	return nil
+}
+
+// loadWitnessKey reads or creates the witness key. It is stored as a
+// plain Ed25519 note key and used as a timestamped cosignature/v1 key,
+// whose verifier key (algorithm 0x04) is what peers pin.
+func (ks *Keys) loadWitnessKey(name string) error {
+	skey, vkey, err := noteKey(filepath.Join(ks.dir, "witness.key"), name)
+	if err != nil {
+		return err
+	}
+	signer, err := tdnote.NewSignerForCosignatureV1(skey)
+	if err != nil {
+		return fmt.Errorf("witness.key: %w", err)
+	}
+	if ks.WitnessKey, err = tdnote.VKeyToCosignatureV1(vkey); err != nil {
+		return fmt.Errorf("witness.key: %w", err)
+	}
+	ks.Witness = signer
+	return nil
+}
+
+// noteKey reads a signed-note key pair from path, or creates it named
+// name, the file of mode 0600 holding the signer and verifier keys on two
+// lines.
+func noteKey(path, name string) (skey, vkey string, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		skey, vkey, err := note.GenerateKey(rand.Reader, origin)
+		skey, vkey, err := note.GenerateKey(rand.Reader, name)
 		if err != nil {
-			return err
+			return "", "", err
 		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
-			return err
+			return "", "", err
 		}
 		if _, err := f.WriteString(skey + "\n" + vkey + "\n"); err != nil {
 			f.Close()
-			return err
+			return "", "", err
 		}
 		if err := f.Close(); err != nil {
-			return err
+			return "", "", err
 		}
 		data = []byte(skey + "\n" + vkey + "\n")
 	} else if err != nil {
-		return err
+		return "", "", err
 	}
 	lines := strings.Fields(string(data))
 	if len(lines) != 2 {
-		return fmt.Errorf("%s: want the signer key and the verifier key on two lines", path)
+		return "", "", fmt.Errorf("%s: want the signer key and the verifier key on two lines", path)
 	}
-	signer, err := note.NewSigner(lines[0])
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	ks.Log, ks.LogKey = signer, lines[1]
-	return nil
+	return lines[0], lines[1], nil
 }
