@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
 	"github.com/unescap/dmf/assessments"
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -725,5 +726,38 @@ func TestSSOCancelled(t *testing.T) {
 	}
 	if n := w.audited(t, "user.sign_in_refused"); n != 0 {
 		t.Errorf("a cancelled sign-in counted as %d failures", n)
+	}
+}
+
+// Single sign-on ends where a password sign-in does (startSession): an
+// account with a second factor is asked for it after the provider, and is
+// signed in only with it.
+func TestSSOSecondFactor(t *testing.T) {
+	w := newSSOWorld(t)
+	ctx := context.Background()
+	u := w.user(t, "saule@economy.gov.example", assessments.RoleReviewer)
+	secret, _, err := w.s.store.StartTOTP(ctx, u.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(secret, time.Now())
+	if _, err := w.s.store.ConfirmTOTP(ctx, u.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.store.LinkIdentity(ctx, u.Actor(), assessments.Claims{Provider: "gov", Issuer: w.idp.URL, Subject: "sub-saule", Email: u.Email, EmailVerified: true}); err != nil {
+		t.Fatal(err)
+	}
+	w.idp.addUser("saule", u.Email, true)
+	b := w.browser()
+	to := w.back(t, b, w.atProvider(t, b, "/login/oidc/gov?next=/services", "saule"))
+	if to != "/login/second-factor?next=%2Fservices" || w.signedInAs(t, b) != "" {
+		t.Fatalf("after the provider: sent to %s, signed in as %q", to, w.signedInAs(t, b))
+	}
+	next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // a code not used yet
+	if res := w.post(t, b, "/login/second-factor", url.Values{"code": {next}, "next": {"/services"}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/services" {
+		t.Fatalf("second step: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got := w.signedInAs(t, b); got != u.Email {
+		t.Errorf("signed in as %q after the second factor", got)
 	}
 }
