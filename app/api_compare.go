@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -37,6 +38,9 @@ type countryJSON struct {
 	Rank       int           `json:"rank"`
 	Overall    statJSON      `json:"overall"`
 	Dimensions []dimStatJSON `json:"dimensions"`
+	// Sources are the trusted peers (base URLs) whose verified cards the
+	// country's scores come from; absent: this instance's own assessments.
+	Sources []string `json:"sources,omitempty"`
 }
 
 type regionJSON struct {
@@ -96,7 +100,7 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 	for i, r := range cmpn.Countries {
 		overall := stat(r.Overall)
 		overall.Level, overall.Label = r.Level, ed.LevelLabel(r.Level).In(lang) // held below a gate as on the page
-		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions)})
+		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions), r.Sources})
 	}
 	for _, r := range cmpn.Subregions {
 		out.Subregions = append(out.Subregions, region(r))
@@ -137,12 +141,20 @@ func (cmpn *comparePage) table(lang string) [][]any {
 	for _, d := range cmpn.Edition.Dimensions {
 		head = append(head, d.ID, d.ID+"_min", d.ID+"_max")
 	}
+	head = append(head, "source") // last, so that the columns before keep their places
 	rows := [][]any{head}
 	for _, c := range cmpn.json(lang).Countries {
 		row := []any{c.Rank, c.Code, c.Name, c.Subregion, c.Services, c.Overall.Score, c.Overall.Min, c.Overall.Max, c.Overall.Label}
-		for _, d := range c.Dimensions {
-			row = append(row, d.Score, d.Min, d.Max)
+		for _, ed := range cmpn.Edition.Dimensions { // blanks where a country has no score, to keep the columns
+			cells := []any{"", "", ""}
+			for _, d := range c.Dimensions {
+				if d.ID == ed.ID {
+					cells = []any{d.Score, d.Min, d.Max}
+				}
+			}
+			row = append(row, cells...)
 		}
+		row = append(row, strings.Join(c.Sources, " ")) // the peers whose cards; empty: this instance
 		rows = append(rows, row)
 	}
 	return rows

@@ -199,6 +199,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		// 1.0.0 has no country indicators: those who may read get 422, others 404.
 		{"GET", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", "", [5]int{un, inv, nf, inv, inv}},
 		{"PUT", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", `{"answers":{}}`, [5]int{un, fb, fb, fb, fb}},
+		{"GET", "/api/v1/cards", "/api/v1/cards?after=0&limit=5", "", all(ok)},
 		{"GET", "/api/v1/cards/:id", "/api/v1/cards/" + cid, "", all(ok)},
 		{"GET", "/api/v1/cards/:id/tlog-proof", "/api/v1/cards/" + cid + "/tlog-proof", "", all(ok)},
 		{"POST", "/api/v1/cards/verify", "/api/v1/cards/verify", `{}`, all(ok)},
@@ -226,6 +227,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/peers", "/api/v1/peers", `{"base_url":""}`, [5]int{un, fb, fb, fb, inv}},
 		{"POST", "/api/v1/peers/:id/confirm", "/api/v1/peers/999999/confirm", "", [5]int{un, fb, fb, fb, nf}},
 		{"DELETE", "/api/v1/peers/:id", "/api/v1/peers/999999", "", [5]int{un, fb, fb, fb, nf}},
+		{"POST", "/api/v1/peers/:id/sync", "/api/v1/peers/999999/sync", "", [5]int{un, fb, fb, fb, nf}},
 		{"GET", "/api/v1/witness", "/api/v1/witness", "", all(ok)},
 		{"POST", "/api/v1/witness/add-checkpoint", "/api/v1/witness/add-checkpoint", "", all(bad)},
 		{"ANY", "/api/v1/*", "/api/v1/no-such-thing", "", all(nf)},

@@ -172,7 +172,7 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 		trusted[id] = doc
 	}
 	trusted[own.ID] = own
-	return &card.Verifier{
+	v := &card.Verifier{
 		Trusted: trusted,
 		Now:     time.Now(),
 		StatusList: func(u string) ([]byte, error) {
@@ -204,7 +204,9 @@ func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
 			}
 			return ed.DigestSRI(), true
 		},
-	}, nil
+	}
+	v.StatusList, v.Inclusion, err = s.peerChecks(ctx, v.StatusList, v.Inclusion)
+	return v, err
 }
 
 // maxCardSize bounds what the verifier reads: a card is a few kilobytes.
@@ -539,7 +541,8 @@ func (s *server) verifyCard(c echo.Context) error {
 			rec, p.CardID = found, found.ID
 		}
 	}
-	p.explain(rec, s.cfg.BaseURL, s.issuer.Keys.LogKey)
+	base, logKey := s.issuerOf(c.Request().Context(), &r)
+	p.explain(rec, base, logKey)
 	return c.Render(http.StatusOK, "verify", s.render.view(c, s.msgs.T(langOf(c), "verify.title"), p))
 }
 
@@ -599,6 +602,16 @@ func (s *server) credentialsVerify(c echo.Context) error {
 	for id, doc := range s.pinned {
 		docs[id] = doc
 	}
+	// Trusted peers' cards verify here too, with their status lists.
+	ps, err := s.store.TrustedPeers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		if doc, err := card.ParseDIDDocument([]byte(p.DIDDocument)); err == nil && docs[doc.ID] == nil {
+			docs[doc.ID] = doc
+		}
+	}
 	c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxCardSize)
 	v := &card.CredentialVerifier{
 		Now: time.Now(),
@@ -613,7 +626,11 @@ func (s *server) credentialsVerify(c echo.Context) error {
 		StatusList: func(u string) ([]byte, error) {
 			n, ok := s.issuer.StatusListID(u)
 			if !ok {
-				return nil, errors.New("the list belongs to another instance and cannot be fetched here")
+				data, err := s.hub.StatusList(ctx, ps, u)
+				if errors.Is(err, card.ErrListElsewhere) {
+					return nil, errors.New("the list belongs to another instance and cannot be fetched here")
+				}
+				return data, err
 			}
 			return s.store.StatusList(ctx, n)
 		},

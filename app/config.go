@@ -59,6 +59,13 @@ type Config struct {
 	// DMF_PEERS: base URLs of other DMF instances trusted from the start,
 	// as if an admin had added and confirmed them (scripted set-ups).
 	Peers []string
+	// The regional hub (§9): how long a peer's status list is reused
+	// (DMF_STATUS_TTL), the witness cosignatures a peer's checkpoint needs
+	// (DMF_WITNESS_QUORUM) and how often peers' cards are pulled
+	// (DMF_PEER_SYNC; 0: only when an admin asks).
+	StatusTTL     time.Duration
+	WitnessQuorum int
+	PeerSync      time.Duration
 }
 
 // Mail reports whether the instance sends mail.
@@ -96,6 +103,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.StringVar(&sso.label, "oidc-label", "", "the provider's name on the sign-in button, such as \"Government ID\"; default its host (DMF_OIDC_LABEL)")
 	fs.StringVar(&sso.providers, "oidc-providers", "", "YAML file of several OpenID Connect providers, instead of the -oidc-* settings (DMF_OIDC_PROVIDERS)")
 	peerList := fs.String("peers", "", "comma-separated base URLs of other DMF instances to trust from the start, without an admin's confirmation (DMF_PEERS)")
+	fs.DurationVar(&cfg.StatusTTL, "status-ttl", 5*time.Minute, "how long a peer's status list is reused before it is fetched again; 0: every time (DMF_STATUS_TTL)")
+	fs.IntVar(&cfg.WitnessQuorum, "witness-quorum", 1, "cosignatures from witnesses trusted here that a peer's checkpoint needs for its cards to verify; 0: none (DMF_WITNESS_QUORUM)")
+	fs.DurationVar(&cfg.PeerSync, "peer-sync", 10*time.Minute, "how often trusted peers' cards are pulled; 0: only when an admin asks (DMF_PEER_SYNC)")
 	fs.BoolVar(&cfg.Demo, "demo", name == "demo", "seed demonstration organisations, users and assessments")
 	requireMFA := fs.String("require-mfa", defaultRequireMFA, "comma-separated roles that must sign in with a second factor, or none; off in the demo unless set (DMF_REQUIRE_MFA)")
 
@@ -251,6 +261,15 @@ func (c *Config) complete() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("DMF_SHUTDOWN_TIMEOUT: %v must not be negative", c.ShutdownTimeout)
+	}
+	if c.StatusTTL < 0 {
+		return fmt.Errorf("DMF_STATUS_TTL: %v must not be negative", c.StatusTTL)
+	}
+	if c.WitnessQuorum < 0 {
+		return fmt.Errorf("DMF_WITNESS_QUORUM: %d must not be negative", c.WitnessQuorum)
+	}
+	if c.PeerSync < 0 || (c.PeerSync > 0 && c.PeerSync < time.Second) {
+		return fmt.Errorf("DMF_PEER_SYNC: %v must be 0 (off) or at least 1s", c.PeerSync)
 	}
 	if c.LoginDelay < 0 {
 		return fmt.Errorf("DMF_LOGIN_DELAY: %v must not be negative", c.LoginDelay)

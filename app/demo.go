@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -49,7 +50,17 @@ var demoOrgs = []demoOrg{
 // users of every role and assessments in every state, so that every page
 // has something to show. It does nothing on an instance that has them.
 func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
-	if _, err := s.store.OrganisationByName(ctx, demoOrgs[0].name, demoOrgs[0].country); err == nil {
+	return s.seedDemoOf(ctx, stdout, nil)
+}
+
+// seedDemoOf seeds the demo organisations of the given countries only
+// (all when none is given), as one state's instance of a federation has.
+func (s *server) seedDemoOf(ctx context.Context, stdout io.Writer, countries []string) error {
+	orgs := slices.DeleteFunc(slices.Clone(demoOrgs), func(o demoOrg) bool { return len(countries) > 0 && !slices.Contains(countries, o.country) })
+	if len(orgs) == 0 {
+		return errors.New("no demo organisation in these countries")
+	}
+	if _, err := s.store.OrganisationByName(ctx, orgs[0].name, orgs[0].country); err == nil {
 		fmt.Fprintln(stdout, "Demo data is already present; not seeding again.")
 		return nil
 	}
@@ -89,7 +100,7 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 	}
 	rng := mrand.New(mrand.NewPCG(2025, 8)) // fixed seed: the same demo every time
 	coordinated := map[string]bool{}
-	for i, do := range demoOrgs {
+	for i, do := range orgs {
 		org, err := s.store.CreateOrganisation(ctx, nil, assessments.Organisation{Name: do.name, Country: do.country, Kind: do.kind})
 		if err != nil {
 			return err
@@ -119,7 +130,13 @@ func (s *server) seedDemo(ctx context.Context, stdout io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintln(stdout, "\nDemo data: organisations in KAZ, UZB, KGZ, ARM and MNG, with assessments in every state.")
+	var codes []string
+	for _, o := range orgs {
+		if !slices.Contains(codes, o.country) {
+			codes = append(codes, o.country)
+		}
+	}
+	fmt.Fprintf(stdout, "\nDemo data: organisations in %s, with assessments in every state.\n", strings.Join(codes, ", "))
 	fmt.Fprintf(stdout, "2025 assessments use %s %s, 2026 assessments %s %s.\n", last.ID, last.Version, ed.ID, ed.Version)
 	if rec, err := s.store.CardOf(ctx, reviewer, 1); err == nil {
 		fmt.Fprintf(stdout, "A card to try: %s (verify it at %s)\n", s.issuer.CardURL(rec.ID), s.issuer.VerifyURL(rec.ID))

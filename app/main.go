@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -51,6 +52,9 @@ const usage = `usage: dmf [command] [flags]
 commands:
   serve                        run the web application (default)
   demo                         seed demonstration data, then serve (same as serve -demo)
+  demo -federation [-dir dmf-federation -addrs A,B,HUB]
+                               three instances on three loopback ports (KAZ, UZB and a regional hub),
+                               each with its own database and keys, trusting one another
   users add --email E --role R [--password P|-] [--org NAME --country ISO3]
                                create an account
   users reset-password --email E
@@ -77,6 +81,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve", "demo":
+		if cmd == "demo" && slices.ContainsFunc(args, func(a string) bool { return a == "-federation" || a == "--federation" || a == "-federation=true" }) {
+			return demoFederationCommand(ctx, args, stdout, stderr)
+		}
 		return serve(ctx, cmd, args, getenv, stdout, stderr)
 	case "users":
 		return usersCommand(ctx, args, getenv, stdin, stdout, stderr)

@@ -40,6 +40,7 @@ type server struct {
 	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
 	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
 	peers    *peers.Client
+	hub      *peers.Hub              // verifies trusted peers' cards and keeps them (§9 hub)
 	sso      map[string]*ssoProvider // single sign-on providers by name
 }
 
@@ -223,6 +224,7 @@ func (s *server) routes() *echo.Echo {
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
 	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
 	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)
+	api.GET("/cards", s.apiCardFeed, shareable)
 	api.GET("/cards/:id", s.apiCard, shareable)
 	api.GET("/cards/:id/tlog-proof", s.apiCardProof, shareable)
 	api.POST("/cards/verify", s.apiVerify)
@@ -245,7 +247,7 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/peers", s.apiAddPeer, signedIn, admin)
 	api.POST("/peers/:id/confirm", s.apiConfirmPeer, signedIn, admin)
 	api.DELETE("/peers/:id", s.apiEndPeer, signedIn, admin)
-	// POST /peers/:id/sync is reserved for pulling a peer's cards (§9 hub).
+	api.POST("/peers/:id/sync", s.apiSyncPeer, signedIn, admin)
 	api.GET("/witness", s.apiWitness, shareable)
 	api.POST("/witness/add-checkpoint", s.apiAddCheckpoint) // C2SP tlog-witness; the domain takes only trusted peers' logs
 	api.GET("/compare", s.apiCompare)
@@ -265,6 +267,12 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	if err != nil {
 		return err
 	}
+	return serveConfig(ctx, cfg, stdout, stderr, nil)
+}
+
+// serveConfig runs an instance with its settings until ctx ends; started,
+// when not nil, is called once it listens (demo -federation seeds then).
+func serveConfig(ctx context.Context, cfg Config, stdout, stderr io.Writer, started func(*server)) error {
 	log := newLogger(cfg, stderr)
 	// The address first: a busy port must not leave behind a new database
 	// and a one-time password that was printed but never usable.
@@ -283,6 +291,7 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	}
 	defer s.startMail(ctx)() // before the store closes: stops the worker, which finishes a message being sent
 	defer s.startPeers(ctx)()
+	defer s.startHub(ctx)()
 	defer s.startWitnesser(ctx)()
 	if cfg.Demo {
 		if err := s.seedDemo(ctx, stdout); err != nil {
@@ -313,6 +322,9 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
+	if started != nil {
+		started(s)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -434,7 +446,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		}
 	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
-		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}, sso: newSSO(cfg)}, nil
+		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}, hub: newHub(cfg, store, issuer, editions), sso: newSSO(cfg)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
@@ -500,7 +512,7 @@ func (s *server) staticFile(c echo.Context) error {
 func isTrustResource(route string) bool {
 	switch route {
 	case "/.well-known/did.json", "/log/checkpoint", "/log/tile/*", card.ContextPath, card.ContextV2Path, card.SchemaPath, "/cards/:id/image.svg", "/status/:list", "/credentials/verify",
-		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
+		"/api/v1/frameworks/:id/:version/canonical", "/api/v1/cards", "/api/v1/cards/:id", "/api/v1/cards/:id/tlog-proof",
 		"/api/v1/log", "/api/v1/log/checkpoint", "/api/v1/log/consistency", "/api/v1/openapi.json", "/api/v1/witness", "/api/v1/witness/add-checkpoint":
 		return true
 	}

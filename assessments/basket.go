@@ -68,10 +68,19 @@ func (s *Store) basket(ctx context.Context, cmpn *Comparison) error {
 	if err != nil {
 		return err
 	}
+	peer, err := s.peerBasket(ctx, cmpn, codes)
+	if err != nil {
+		return err
+	}
 	for _, r := range cmpn.Countries {
 		row := BasketRow{Code: r.Code, Name: r.Name, Services: map[string]int{}}
+		for cat, n := range peer[r.Code] { // a country peers attest counts their cards alone
+			if b, ok := cmpn.Edition.BasketOf(cat); ok {
+				row.Services[b.ID] += n
+			}
+		}
 		for _, x := range rows {
-			if x.Country != r.Code {
+			if x.Country != r.Code || len(r.Sources) > 0 {
 				continue
 			}
 			if b, ok := cmpn.Edition.BasketOf(x.Category); ok {

@@ -21,6 +21,10 @@ type CountryScores struct {
 	Services   int
 	Overall    Stat
 	Dimensions map[string]Stat
+	// Sources are the base URLs of the trusted peers whose verified cards
+	// the country's scores come from; empty: this instance's own
+	// assessments (see withPeerScores for the rule).
+	Sources []string
 }
 
 // countryScores reads the running totals kept at approval: one assessment
@@ -51,7 +55,7 @@ func (s *Store) countryScores(ctx context.Context, ed *frameworks.Edition, perio
 			out[n-1].Dimensions[r.DimensionID] = st
 		}
 	}
-	return out, nil
+	return s.withPeerScores(ctx, ed, period, countries, out)
 }
 
 // trendPoint is a country's mean overall score in one period.
@@ -79,7 +83,7 @@ func (s *Store) trendPoints(ctx context.Context, ed *frameworks.Edition, countri
 			out = append(out, trendPoint{Country: r.Country, Period: r.Period, Services: r.N, Mean: r.Sum / float64(r.N)})
 		}
 	}
-	return out, nil
+	return s.withPeerTrend(ctx, ed, countries, out)
 }
 
 // periods lists the periods with approved assessments of an edition,
@@ -89,7 +93,10 @@ func (s *Store) periods(ctx context.Context, ed *frameworks.Edition) ([]int, err
 	err := s.db.WithContext(ctx).Model(&countryAggregate{}).
 		Where("framework_id = ? AND framework_version = ? AND dimension_id = '' AND n > 0", ed.ID, ed.Version).
 		Distinct().Order("period DESC").Pluck("period", &out).Error
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return s.peerPeriods(ctx, ed, out)
 }
 
 // ApprovedRow is one approved assessment with its stored scores, for the

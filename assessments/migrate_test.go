@@ -33,6 +33,7 @@ func models() []any {
 		&totpFactor{}, &recoveryCode{}, &Passkey{}, &passkeyChallenge{},
 		// 00010
 		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &WitnessPush{},
+		&PeerCard{}, &peerSync{}, // 00011
 	}
 }
 

@@ -41,6 +41,9 @@ type Checkpoint struct {
 	Size   int64
 	Root   tlog.Hash
 	Note   string // the signed note as served
+	// Cosigners are the witnesses trusted by the verifier whose
+	// cosignatures on the checkpoint were checked (see Cosigners).
+	Cosigners []string
 }
 
 // OpenCheckpoint verifies a signed checkpoint with the log's verifier key

@@ -165,6 +165,8 @@ func (v *Verifier) Verify(data []byte) Report {
 		set(CheckLog, false, "none", "no log proof to check")
 	} else if p, cp, err := v.Inclusion(data); err != nil {
 		fail(CheckLog, "%v", err)
+	} else if len(cp.Cosigners) > 0 {
+		pass(CheckLog, "entry %d of %s, in the signed tree of size %d, cosigned by %s", p.Index, cp.Origin, cp.Size, strings.Join(cp.Cosigners, ", "))
 	} else {
 		pass(CheckLog, "entry %d of %s, in the signed tree of size %d", p.Index, cp.Origin, cp.Size)
 	}
