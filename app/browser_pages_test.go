@@ -164,6 +164,10 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		b.a.t.Fatal(err)
 	}
 	spareUser := fmt.Sprintf("/admin/users/%d", spare.ID)
+	// It waits for a single sign-on to complete an admin's link.
+	if _, err := st.AddIdentity(ctx, b.actorOf(b.p.adm), spare.ID, "gov", b.idp.URL, "spare.reviewer@gov-id.example"); err != nil {
+		b.a.t.Fatal(err)
+	}
 	returned := fmt.Sprintf("/assessments/%d", f.returned)
 	// A reviewer with an authenticator app, whose sign-ins the "pending"
 	// tab starts afresh for each second-step state (a pending sign-in
@@ -229,6 +233,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "reference-topic", extra: true, path: "/reference/dmf"},
 		{name: "login", path: "/login", shot: "en ru"},
 		{name: "login-failed", path: "/login", status: 401, act: post(`form[action="/login"]`, map[string]string{"email": "nobody@example.org", "password": "wrong password"})},
+		{name: "login-sso-refused", path: "/login?sso=unlinked"},
 		{name: "compare-public", extra: true, path: "/compare"},
 		{name: "vocab", extra: true, path: "/vocab"},
 		{name: "verify", extra: true, path: "/verify"},
@@ -282,6 +287,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "password", extra: true, who: "respondent", path: "/account/password"},
 		{name: "account", who: "respondent", path: "/account", shot: "en ru"}, // with a long token name
 		{name: "account-long-email", who: "official", path: "/account"},
+		{name: "account-sso-refused", who: "respondent", path: "/account?sso=unverified"},
 		{name: "notifications", who: "respondent", path: "/notifications", shot: "en ru"},
 		// Issue 21: the second factor.
 		{name: "second-factor", who: "respondent", path: "/account/second-factor", shot: "en ru"},
@@ -332,6 +338,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "admin-user", who: "admin", path: spareUser},
 		{name: "admin-user-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action="`+spareUser+`"]`, map[string]string{"name": "", "role": "respondent", "organisation": ""})},
 		{name: "admin-user-reset", extra: true, who: "admin", path: spareUser, act: post(`form[action$="/reset-password"]`, nil)},
+		{name: "admin-user-sso-problem", who: "admin", path: spareUser, status: 422, act: post(`form[action$="/identities"]`, map[string]string{"email": "not an address"})},
 		{name: "admin-organisation", extra: true, who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation)},
 		{name: "admin-organisation-problem", who: "admin", path: fmt.Sprintf("/admin/organisations/%d", f.organisation), status: 422, act: post(`form.form`, map[string]string{"name": "", "kind": "other"})},
 		{name: "admin-services", extra: true, who: "admin", path: "/admin/services"},

@@ -100,6 +100,8 @@ type browserSuite struct {
 
 	shotsOnce sync.Once
 	shots     string // the screenshot folder
+
+	idp *testIdP // the single sign-on provider, "gov"
 }
 
 // axeURL is where the test's server serves axe-core, beside the app.
@@ -125,8 +127,10 @@ func serveWithAxe(t *testing.T, a *testApp, axe []byte) string {
 // pages without JavaScript and the autosave's retries.
 func TestBrowser(t *testing.T) {
 	chrome, axe := browserTools(t)
-	a := newTestApp(t)
-	b := &browserSuite{root: startBrowser(t, chrome), a: a, base: serveWithAxe(t, a, axe), p: a.seedPeople()}
+	idp := startIdP(t)
+	a := newTestApp(t, func(c *Config) { c.OIDC = []OIDCProvider{idp.provider()} })
+	b := &browserSuite{root: startBrowser(t, chrome), a: a, base: serveWithAxe(t, a, axe), p: a.seedPeople(), idp: idp}
+	idp.register(a.s, b.base)
 	t.Run("journey", func(t *testing.T) { b.testJourney(t, "en") })
 	t.Run("journey-fr", func(t *testing.T) { b.testJourney(t, "fr") })
 	t.Run("journey-zh", func(t *testing.T) { b.testJourney(t, "zh") })
@@ -142,6 +146,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("country", b.testCountry)
 	t.Run("cross-origin-card", b.testCrossOrigin)
 	t.Run("verify-states", b.testVerifyStates)
+	t.Run("sso", b.testSSO)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

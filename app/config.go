@@ -47,6 +47,10 @@ type Config struct {
 	SMTPURL  string
 	SMTP     mail.Settings // parsed from SMTPURL
 	MailFrom string        // DMF_MAIL_FROM: the From of every message
+	// DMF_OIDC_ISSUER, DMF_OIDC_CLIENT_ID, DMF_OIDC_CLIENT_SECRET and
+	// DMF_OIDC_LABEL (one provider) or DMF_OIDC_PROVIDERS (a YAML file of
+	// several): single sign-on with OpenID Connect; none: passwords only.
+	OIDC []OIDCProvider
 	// DMF_REQUIRE_MFA: the roles that must sign in with a second factor
 	// (default reviewer,admin; "none": nobody). The zero Config, as tests
 	// build it, requires nobody; TestSecondFactorRequiredByDefault runs
@@ -92,6 +96,12 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	proxies := fs.String("trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client (DMF_TRUSTED_PROXIES)")
 	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS) or smtps://...; empty: no mail (DMF_SMTP_URL)")
 	fs.StringVar(&cfg.MailFrom, "mail-from", "", "From address of mail, such as \"DMF <dmf@agency.gov>\"; required with DMF_SMTP_URL (DMF_MAIL_FROM)")
+	var sso oidcSettings
+	fs.StringVar(&sso.issuer, "oidc-issuer", "", "issuer URL of the OpenID Connect provider for single sign-on (DMF_OIDC_ISSUER)")
+	fs.StringVar(&sso.clientID, "oidc-client-id", "", "DMF's client id at that provider (DMF_OIDC_CLIENT_ID)")
+	fs.StringVar(&sso.clientSecret, "oidc-client-secret", "", "DMF's client secret at that provider; prefer the variable to the flag (DMF_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&sso.label, "oidc-label", "", "the provider's name on the sign-in button, such as \"Government ID\"; default its host (DMF_OIDC_LABEL)")
+	fs.StringVar(&sso.providers, "oidc-providers", "", "YAML file of several OpenID Connect providers, instead of the -oidc-* settings (DMF_OIDC_PROVIDERS)")
 	peerList := fs.String("peers", "", "comma-separated base URLs of other DMF instances to trust from the start, without an admin's confirmation (DMF_PEERS)")
 	fs.DurationVar(&cfg.StatusTTL, "status-ttl", 5*time.Minute, "how long a peer's status list is reused before it is fetched again; 0: every time (DMF_STATUS_TTL)")
 	fs.IntVar(&cfg.WitnessQuorum, "witness-quorum", 1, "cosignatures from witnesses trusted here that a peer's checkpoint needs for its cards to verify; 0: none (DMF_WITNESS_QUORUM)")
@@ -147,6 +157,9 @@ func loadConfig(name string, args []string, getenv func(string) string, stderr i
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if cfg.OIDC, err = loadOIDC(sso, getenv); err != nil {
+		return cfg, err
 	}
 	return cfg, cfg.complete()
 }

@@ -11,9 +11,10 @@ import (
 )
 
 type loginForm struct {
-	Email string
-	Next  string
-	Error string // translated, shown above the form
+	Email     string
+	Next      string
+	Error     string      // translated, shown above the form
+	Providers []ssoButton // single sign-on
 }
 
 // showLogin is the sign-in form.
@@ -24,7 +25,7 @@ func (s *server) showLogin(c echo.Context) error {
 	if u, _ := s.pendingUser(c); u != nil {
 		return c.Redirect(http.StatusSeeOther, "/login/second-factor?next="+url.QueryEscape(localPath(c.QueryParam("next"))))
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next")})
+	v := s.render.view(c, s.msgs.T(langOf(c), "login.title"), &loginForm{Next: c.QueryParam("next"), Providers: s.ssoButtons(langOf(c)), Error: s.ssoMessage(c)})
 	v.Notice = s.notice(c) // such as: your answers are kept until you sign in
 	return c.Render(http.StatusOK, "login", v)
 }
@@ -33,7 +34,7 @@ func (s *server) showLogin(c echo.Context) error {
 // the same answer; too many failures get 429 whatever the password.
 func (s *server) login(c echo.Context) error {
 	lang := langOf(c)
-	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
+	f := &loginForm{Email: c.FormValue("email"), Next: c.FormValue("next"), Providers: s.ssoButtons(lang)}
 	u, err := s.checkCredentials(c, f.Email, c.FormValue("password"))
 	status := http.StatusOK
 	switch {
@@ -214,10 +215,14 @@ func (s *server) apiChangePassword(c echo.Context) error {
 }
 
 type accountPage struct {
-	Factor  bool // the user has a second factor
-	Tokens  []assessments.APIToken
-	Mail    bool // the instance sends mail
-	MailOff bool // the user turned it off
+	Factor     bool // the user has a second factor
+	Tokens     []assessments.APIToken
+	Mail       bool // the instance sends mail
+	MailOff    bool // the user turned it off
+	Identities []assessments.Identity
+	Providers  []ssoButton // to link an identity
+	SSOError   string      // why linking was refused
+	Label      func(provider string) string
 }
 
 // showAccount shows the signed-in user's API tokens, to revoke them.
@@ -226,7 +231,13 @@ func (s *server) showAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff, Factor: userOf(c).SecondFactorAt != nil})
+	ids, err := s.store.Identities(c.Request().Context(), userOf(c).ID)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, s.msgs.T(langOf(c), "account.title"), &accountPage{Tokens: ts, Mail: s.cfg.Mail(), MailOff: userOf(c).MailOff, Factor: userOf(c).SecondFactorAt != nil,
+		Identities: ids, Providers: s.ssoButtons(langOf(c)), SSOError: s.ssoMessage(c),
+		Label: func(name string) string { return s.providerLabel(name, langOf(c)) }})
 	v.Notice = s.notice(c)
 	return c.Render(http.StatusOK, "account", v)
 }

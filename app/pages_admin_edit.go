@@ -25,6 +25,8 @@ type userEditPage struct {
 	Organisations []assessments.Organisation
 	Roles         []assessments.Role
 	Password      string // a new one-time password, shown once
+	Identities    []assessments.Identity
+	Providers     []ssoButton // to link an identity with
 }
 
 func (s *server) userEditPage(c echo.Context) (*userEditPage, error) {
@@ -45,7 +47,11 @@ func (s *server) userEditPage(c echo.Context) (*userEditPage, error) {
 	if u.OrganisationID != nil {
 		f.OrganisationID = *u.OrganisationID
 	}
-	return &userEditPage{User: u, Form: f, Organisations: orgs, Roles: assessments.Roles}, nil
+	ids, err := s.store.Identities(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &userEditPage{User: u, Form: f, Organisations: orgs, Roles: assessments.Roles, Identities: ids, Providers: s.ssoButtons(langOf(c))}, nil
 }
 
 func (s *server) renderUserEdit(c echo.Context, status int, p *userEditPage, ve *assessments.ValidationError) error {

@@ -41,8 +41,9 @@ type server struct {
 	secret   []byte             // signs device cookies and CSRF tokens (see loadSecret)
 	passkeys *webauthn.WebAuthn // nil when the base URL's host cannot be a WebAuthn relying party (an IP address)
 	peers    *peers.Client
-	hub      *peers.Hub // verifies trusted peers' cards and keeps them (§9 hub)
-	verified card.Cache // what every verification shares: parsed keys, checked status lists and checkpoints
+	hub      *peers.Hub              // verifies trusted peers' cards and keeps them (§9 hub)
+	verified card.Cache              // what every verification shares: parsed keys, checked status lists and checkpoints
+	sso      map[string]*ssoProvider // single sign-on providers by name
 }
 
 // routes lists every route of the application in one place.
@@ -119,6 +120,9 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/login", s.showLogin)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
+	e.GET("/login/oidc/:provider", s.startSSO)
+	e.GET("/login/oidc/:provider/callback", s.ssoCallback)
+	e.GET("/account/identities/:provider", s.startLink, signedIn)
 	e.GET("/account", s.showAccount, signedIn)
 	e.POST("/account/tokens/revoke", s.revokeToken, signedIn)
 	e.GET("/account/password", s.showPassword, signedIn)
@@ -177,6 +181,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/admin/users/:id", s.showUser, signedIn, admin)
 	e.POST("/admin/users/:id", s.updateUser, signedIn, admin)
 	e.POST("/admin/users/:id/reset-password", s.resetUserPassword, signedIn, admin)
+	e.POST("/admin/users/:id/identities", s.addIdentity, signedIn, admin)
+	e.POST("/admin/users/:id/identities/:identity/delete", s.removeIdentity, signedIn, admin)
 	e.POST("/admin/users/:id/reset-second-factor", s.resetSecondFactor, signedIn, admin)
 	e.GET("/admin/organisations/:id", s.showOrganisation, signedIn, admin)
 	e.POST("/admin/organisations/:id", s.updateOrganisation, signedIn, admin)
@@ -230,6 +236,9 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/users", s.apiCreateUser, signedIn, admin)
 	api.PATCH("/users/:id", s.apiUpdateUser, signedIn, admin)
 	api.POST("/users/:id/reset-password", s.apiResetPassword, signedIn, admin)
+	api.GET("/users/:id/identities", s.apiIdentities, signedIn, admin)
+	api.POST("/users/:id/identities", s.apiAddIdentity, signedIn, admin)
+	api.DELETE("/users/:id/identities/:identity", s.apiRemoveIdentity, signedIn, admin)
 	api.POST("/users/:id/reset-second-factor", s.apiResetSecondFactor, signedIn, admin)
 	api.PATCH("/organisations/:id", s.apiUpdateOrganisation, signedIn, admin)
 	api.PATCH("/services/:id", s.apiUpdateService, signedIn, admin)
@@ -439,8 +448,19 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) 
 		store.Close()
 		return nil, err
 	}
+	for _, p := range cfg.OIDC {
+		// The organisation new respondents join must exist before anyone
+		// signs in, not be found missing at someone's first sign-in.
+		if p.AutoCreateOrg == 0 {
+			continue
+		}
+		if _, err := store.Organisation(ctx, p.AutoCreateOrg); err != nil {
+			store.Close()
+			return nil, fmt.Errorf("DMF_OIDC_PROVIDERS: provider %s: auto_create.organisation_id %d: no such organisation; create it first (Administration, Organisations) and use its number", p.Name, p.AutoCreateOrg)
+		}
+	}
 	return &server{cfg: cfg, log: log, store: store, editions: editions, ref: ref, msgs: msgs, render: render, issuer: issuer, pinned: pinned, secret: secret, metrics: m,
-		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}, hub: newHub(cfg, store, issuer, editions)}, nil
+		passkeys: newWebAuthn(cfg, log), peers: &peers.Client{}, hub: newHub(cfg, store, issuer, editions), sso: newSSO(cfg)}, nil
 }
 
 // openStore opens the database for a command as the server does: migrated,
