@@ -91,7 +91,9 @@ var (
 	// W3C standard "Verifiable Credentials", and "apostille", the Hague
 	// Convention's term, which the Chinese edition gives as a gloss.
 	properNames = map[string]bool{"excel": true, "openapi": true, "http": true, "https": true,
-		"verifiable": true, "credentials": true, "apostille": true}
+		"verifiable": true, "credentials": true, "apostille": true,
+		// The second-factor page names the apps to install and JavaScript.
+		"javascript": true, "freeotp": true, "google": true, "microsoft": true, "authenticator": true}
 )
 
 // checkNoEnglish fails the test for every text on the page, in the page's
