@@ -118,6 +118,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/assessments/:id/submit", "/assessments/" + d + "/submit", "", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/assessments/:id/result", "/assessments/" + d + "/result", "", own},
 		{"GET", "/assessments/:id/report", "/assessments/" + d + "/report", "", own},
+		{"POST", "/assessments/:id/plan", "/assessments/" + d + "/plan", "plan.0.indicator=NOPE", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/assessments/:id/export", "/assessments/" + d + "/export", "", own},
 		{"GET", "/assessments/:id/export.xlsx", "/assessments/" + d + "/export.xlsx", "", own},
 		{"POST", "/assessments/:id/import", "/assessments/" + d + "/import", "", [5]int{un, inv, nf, fb, fb}},
@@ -166,6 +167,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/assessments/:id/import", "/api/v1/assessments/" + d + "/import", `{"format":"x"}`, [5]int{un, inv, nf, fb, fb}},
 		{"POST", "/api/v1/assessments/:id/review", "/api/v1/assessments/" + s + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
 		{"GET", "/api/v1/assessments/:id/card", "/api/v1/assessments/" + ap + "/card", "", ownAPI},
+		{"GET", "/api/v1/assessments/:id/plan", "/api/v1/assessments/" + d + "/plan", "", ownAPI},
+		{"PUT", "/api/v1/assessments/:id/plan", "/api/v1/assessments/" + d + "/plan", `{"items":[{"indicator":"NOPE"}]}`, [5]int{un, inv, nf, fb, fb}},
 		// 1.0.0 has no country indicators: those who may read get 422, others 404.
 		{"GET", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", "", [5]int{un, inv, nf, inv, inv}},
 		{"PUT", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", `{"answers":{}}`, [5]int{un, fb, fb, fb, fb}},

@@ -48,6 +48,8 @@ type resultPage struct {
 	// to the comparison, and the indicators it makes incomparable.
 	EditionNote   string
 	NotComparable []string
+	Plan          *planForm                 // the assessment's improvement plan
+	Carried       *assessments.PlanProgress // the previous assessment's plan, read against this one; nil if none
 }
 
 // resultPage computes what the result and report pages show.
@@ -192,6 +194,12 @@ func (s *server) showReport(c echo.Context) error { return s.renderResult(c, "re
 
 // renderResult renders the result or report page of the path's assessment.
 func (s *server) renderResult(c echo.Context, page string) error {
+	return s.renderResultWith(c, page, http.StatusOK, nil, nil)
+}
+
+// renderResultWith renders the result or report page, with the plan form
+// as sent and its problems when a plan was refused.
+func (s *server) renderResultWith(c echo.Context, page string, status int, sent []planRow, ve *assessments.ValidationError) error {
 	v, err := s.loadAssessment(c)
 	if err != nil {
 		return err
@@ -200,7 +208,13 @@ func (s *server) renderResult(c echo.Context, page string) error {
 	if err != nil {
 		return err
 	}
-	pv := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+v.Assessment.Service.Name, p)
+	if p.Plan, err = s.planForm(c, v, sent); err != nil {
+		return err
+	}
+	if p.Carried, err = s.store.CarriedPlan(c.Request().Context(), actorOf(c), v, p.Previous); err != nil {
+		return err
+	}
+	pv := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+v.Assessment.Service.Name, p).withErrors(ve)
 	pv.Notice = s.notice(c)
-	return c.Render(http.StatusOK, page, pv)
+	return c.Render(status, page, pv)
 }

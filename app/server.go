@@ -134,6 +134,7 @@ func (s *server) routes() *echo.Echo {
 	e.POST("/assessments/:id/submit", s.submitAssessment, signedIn, edit)
 	e.GET("/assessments/:id/result", s.showResult, signedIn)
 	e.GET("/assessments/:id/report", s.showReport, signedIn)
+	e.POST("/assessments/:id/plan", s.savePlan, signedIn, respondent)
 	e.GET("/assessments/:id/export", s.exportAssessment, signedIn)
 	e.GET("/assessments/:id/export.xlsx", s.exportWorkbook, signedIn)
 	e.POST("/assessments/:id/import", s.importAssessment, signedIn, edit)
@@ -190,6 +191,8 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/assessments/:id/import", s.apiImport, signedIn, edit)
 	api.POST("/assessments/:id/review", s.apiReview, signedIn, reviewer)
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
+	api.GET("/assessments/:id/plan", s.apiPlan, signedIn)
+	api.PUT("/assessments/:id/plan", s.apiSavePlan, signedIn, respondent)
 	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
 	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)
 	api.GET("/cards/:id", s.apiCard, shareable)

@@ -28,6 +28,8 @@ func models() []any {
 		&keptForm{}, // 00005
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
+		// 00012
+		&PlanItem{},
 	}
 }
 
