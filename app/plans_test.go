@@ -97,6 +97,7 @@ func TestPlanPages(t *testing.T) {
 	next := a.approve(p.actorA, p.actorRev, "Company register", 2026, func(i int) int { return 4 }, false)
 	_, body = b.get("/assessments/" + strconv.Itoa(int(next)) + "/result")
 	if !strings.Contains(body, "Targets set in 2025") || !strings.Contains(body, ">reached<") || !strings.Contains(body, "&#43;2") {
-		i := strings.Index(body, "carried-h"); t.Errorf("next year's result does not show the plan's progress: %q", body[max(0, i):min(len(body), max(0, i)+3000)])
+		i := strings.Index(body, "carried-h")
+		t.Errorf("next year's result does not show the plan's progress: %q", body[max(0, i):min(len(body), max(0, i)+3000)])
 	}
 }
