@@ -27,7 +27,8 @@ const (
 )
 
 // NoticeKinds lists the kinds shown in the app.
-var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset}
+var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset,
+	NoticePracticeSubmitted, NoticePracticePublished, NoticePracticeReturned}
 
 // MailKinds lists every kind of mail the outbox holds.
 var MailKinds = append(append([]string{}, NoticeKinds...), MailPasswordResetLink)

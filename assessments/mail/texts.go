@@ -28,6 +28,12 @@ var texts = map[string]map[string][2]string{
 			"Hello {{.Name}},\n\nThe password of your account was reset, and every session and API token of the account has ended. If you did not expect this, tell your administrator.\n\nSign in:\n{{.Link}}\n"},
 		assessments.MailPasswordResetLink: {"Set a new DMF password",
 			"Hello {{.Name}},\n\nSomeone, probably you, asked to set a new password for your account. Follow this link within 30 minutes to choose one; it works once:\n{{.Link}}\n\nIf you did not ask, ignore this message: your password stays as it is.\n"},
+		assessments.NoticePracticeSubmitted: {"Practice to review: {{.Comment}}",
+			"Hello {{.Name}},\n\nA practice from the assessment of {{.Service}} for {{.Period}} waits for review:\n{{.Comment}}\n\nReview it here:\n{{.Link}}\n"},
+		assessments.NoticePracticePublished: {"Practice published: {{.Service}} ({{.Period}})",
+			"Hello {{.Name}},\n\nThe reviewer published the practice you wrote from the assessment of {{.Service}} for {{.Period}}.{{if .Comment}}\n\nThe reviewer's comment:\n{{.Comment}}{{end}}\n\nSee it here:\n{{.Link}}\n"},
+		assessments.NoticePracticeReturned: {"Practice returned: {{.Service}} ({{.Period}})",
+			"Hello {{.Name}},\n\nThe reviewer returned the practice you wrote from the assessment of {{.Service}} for {{.Period}}.\n\nThe reviewer's comment:\n{{.Comment}}\n\nChange it and send it again:\n{{.Link}}\n"},
 	},
 	"ru": {
 		assessments.NoticeSubmitted: {"Оценка отправлена на проверку: {{.Service}} ({{.Period}})",
@@ -44,6 +50,12 @@ var texts = map[string]map[string][2]string{
 			"Здравствуйте, {{.Name}}!\n\nПароль вашей учётной записи сброшен, все сеансы и API-токены завершены. Если вы этого не ожидали, сообщите администратору.\n\nВойти:\n{{.Link}}\n"},
 		assessments.MailPasswordResetLink: {"Новый пароль DMF",
 			"Здравствуйте, {{.Name}}!\n\nКто-то, вероятно вы, попросил задать новый пароль для вашей учётной записи. Перейдите по ссылке в течение 30 минут, чтобы выбрать его; ссылка действует один раз:\n{{.Link}}\n\nЕсли вы этого не просили, не обращайте внимания на письмо: пароль останется прежним.\n"},
+		assessments.NoticePracticeSubmitted: {"Практика на проверку: {{.Comment}}",
+			"Здравствуйте, {{.Name}}!\n\nПрактика из оценки услуги {{.Service}} за {{.Period}} ждёт проверки:\n{{.Comment}}\n\nПроверить её:\n{{.Link}}\n"},
+		assessments.NoticePracticePublished: {"Практика опубликована: {{.Service}} ({{.Period}})",
+			"Здравствуйте, {{.Name}}!\n\nЭксперт опубликовал практику, которую вы описали по оценке услуги {{.Service}} за {{.Period}}.{{if .Comment}}\n\nКомментарий эксперта:\n{{.Comment}}{{end}}\n\nПосмотреть её:\n{{.Link}}\n"},
+		assessments.NoticePracticeReturned: {"Практика возвращена: {{.Service}} ({{.Period}})",
+			"Здравствуйте, {{.Name}}!\n\nЭксперт вернул практику, которую вы описали по оценке услуги {{.Service}} за {{.Period}}.\n\nКомментарий эксперта:\n{{.Comment}}\n\nИсправьте её и отправьте снова:\n{{.Link}}\n"},
 	},
 }
 
