@@ -139,6 +139,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("country", b.testCountry)
 	t.Run("cross-origin-card", b.testCrossOrigin)
 	t.Run("verify-states", b.testVerifyStates)
+	t.Run("plan-and-practice", b.testPlanAndPractice)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

@@ -166,6 +166,9 @@ func (v *view) FieldLabel(field string) string {
 	if l, ok := v.cellLabel(field); ok {
 		return l
 	}
+	if m := practiceReviewField.FindStringSubmatch(field); m != nil {
+		return v.T("field." + m[1]) // p12.comment: the comment of one practice's review form
+	}
 	if m := planField.FindStringSubmatch(field); m != nil {
 		// plan.0.due → "Target 1 — due date"
 		n, _ := strconv.Atoi(m[1])

@@ -90,6 +90,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/reference/wsis", s.showActionLines)
 	e.GET("/reference/:topic", s.showTopic)
 	e.GET("/compare", s.showCompare)
+	e.GET("/practices", s.showPractices)
+	e.GET("/practices/:id", s.showPractice)
 	e.GET("/verify", s.showVerify)
 	e.POST("/verify", s.verifyCard)
 	e.GET("/cards/:id", s.showCard)
@@ -135,6 +137,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/assessments/:id/result", s.showResult, signedIn)
 	e.GET("/assessments/:id/report", s.showReport, signedIn)
 	e.POST("/assessments/:id/plan", s.savePlan, signedIn, respondent)
+	e.GET("/assessments/:id/practices/new", s.showNewPractice, signedIn, respondent)
+	e.POST("/assessments/:id/practices", s.submitPractice, signedIn, respondent)
 	e.GET("/assessments/:id/export", s.exportAssessment, signedIn)
 	e.GET("/assessments/:id/export.xlsx", s.exportWorkbook, signedIn)
 	e.POST("/assessments/:id/import", s.importAssessment, signedIn, edit)
@@ -148,6 +152,8 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/review", s.showReviewQueue, signedIn, reader)
 	e.GET("/assessments/:id/review", s.showReview, signedIn, reader)
 	e.POST("/assessments/:id/review", s.reviewAssessment, signedIn, reviewer)
+	e.GET("/review/practices", s.showPracticeReview, signedIn, reviewer)
+	e.POST("/practices/:id/review", s.reviewPractice, signedIn, reviewer)
 
 	// Administration.
 	e.GET("/admin/users", s.listUsers, signedIn, admin)
@@ -192,6 +198,10 @@ func (s *server) routes() *echo.Echo {
 	api.POST("/assessments/:id/review", s.apiReview, signedIn, reviewer)
 	api.GET("/assessments/:id/card", s.apiAssessmentCard, signedIn)
 	api.GET("/assessments/:id/plan", s.apiPlan, signedIn)
+	api.POST("/assessments/:id/practices", s.apiSubmitPractice, signedIn, respondent)
+	api.GET("/practices", s.apiPractices)
+	api.GET("/practices/:id", s.apiPractice)
+	api.POST("/practices/:id/review", s.apiReviewPractice, signedIn, reviewer)
 	api.PUT("/assessments/:id/plan", s.apiSavePlan, signedIn, respondent)
 	api.GET("/countries/:code/answers", s.apiCountryAnswers, signedIn) // the domain decides who reads
 	api.PUT("/countries/:code/answers", s.apiSaveCountryAnswers, signedIn, coordinator)

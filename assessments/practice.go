@@ -151,6 +151,15 @@ func (in PracticeInput) check() (PracticeInput, error) {
 // and submitted again; one waiting for review or published is a duplicate.
 func (s *Store) SubmitPractice(ctx context.Context, by Actor, assessmentID uint, in PracticeInput) (_ *Practice, err error) {
 	defer wrap(&err, "share a practice of assessment %d", assessmentID)
+	// Who may share is decided before the text is read: others learn
+	// nothing about the assessment from the answer.
+	a, err := s.Assessment(ctx, by, assessmentID)
+	if err != nil {
+		return nil, err
+	}
+	if !by.CanPlan(a) {
+		return nil, fmt.Errorf("%w: only the organisation's respondents share its practices", ErrForbidden)
+	}
 	in, err = in.check()
 	if err != nil {
 		return nil, err
@@ -162,9 +171,6 @@ func (s *Store) SubmitPractice(ctx context.Context, by Actor, assessmentID uint,
 			return err
 		}
 		a := v.Assessment
-		if !by.CanPlan(a) {
-			return fmt.Errorf("%w: only the organisation's respondents share its practices", ErrForbidden)
-		}
 		if a.Status != StatusApproved {
 			return fieldError("assessment", "practices are shared from approved assessments; this one is %s", a.Status)
 		}
