@@ -88,6 +88,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/reference/wsis", "/reference/wsis", "", all(ok)},
 		{"GET", "/reference/:topic", "/reference/dmf", "", all(ok)},
 		{"GET", "/compare", "/compare", "", all(ok)},
+		{"GET", "/compare/dimensions/:dim", "/compare/dimensions/SERV?category=tax", "", all(ok)},
 		{"GET", "/practices", "/practices?q=%22one%22+OR", "", all(ok)},
 		{"GET", "/practices/:id", "/practices/" + pr, "", all(ok)},
 		{"GET", "/verify", "/verify", "", all(ok)},

@@ -305,6 +305,8 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "practices-review-problem", who: "reviewer", path: "/review/practices", status: 422, act: post(`form[action$="/review"]`, map[string]string{"comment": ""})},
 		{name: "confirm-revoke", who: "reviewer", path: "/cards/" + f.card, act: post(`form[action$="/revoke"]`, map[string]string{"reason": "Issued by mistake."})},
 		{name: "compare", who: "reviewer", path: "/compare?countries=KAZ,UZB", shot: "en ru"},
+		{name: "compare-dimension", who: "reviewer", path: "/compare/dimensions/SERV?countries=KAZ,UZB", shot: "en ru"},
+		{name: "compare-dimension-public", extra: true, path: "/compare/dimensions/DATA?category=tax"},
 		{name: "card-reviewer", extra: true, who: "reviewer", path: "/cards/" + f.card},
 
 		{name: "admin-users", who: "admin", path: "/admin/users", shot: "en"},

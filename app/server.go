@@ -90,6 +90,7 @@ func (s *server) routes() *echo.Echo {
 	e.GET("/reference/wsis", s.showActionLines)
 	e.GET("/reference/:topic", s.showTopic)
 	e.GET("/compare", s.showCompare)
+	e.GET("/compare/dimensions/:dim", s.showCompareDimension)
 	e.GET("/practices", s.showPractices)
 	e.GET("/practices/:id", s.showPractice)
 	e.GET("/verify", s.showVerify)

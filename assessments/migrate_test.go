@@ -29,7 +29,7 @@ func models() []any {
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		// 00012
-		&PlanItem{}, &Practice{},
+		&PlanItem{}, &Practice{}, &scoreHistogram{},
 	}
 }
 

@@ -52,6 +52,23 @@ CREATE UNIQUE INDEX ux_practice_assessment_indicator ON practices (assessment_id
 CREATE INDEX ix_practice_public ON practices (status, indicator_id);
 CREATE INDEX ix_practice_search ON practices USING GIN (search);
 
+-- score_histograms count approved assessments by score per edition,
+-- period, country, service category and indicator (or dimension, or ""
+-- for the number of services), for the reviewer drill-down's spreads.
+-- The store fills it for assessments approved before this migration.
+CREATE TABLE score_histograms (
+    framework_id      varchar(100) NOT NULL,
+    framework_version varchar(50) NOT NULL,
+    period            bigint NOT NULL,
+    indicator_id      varchar(70) NOT NULL,
+    country           varchar(3) NOT NULL,
+    category          varchar(64) NOT NULL,
+    tenths            bigint NOT NULL,
+    n                 bigint NOT NULL,
+    PRIMARY KEY (framework_id, framework_version, period, indicator_id, country, category, tenths)
+);
+
 -- +goose Down
+DROP TABLE score_histograms;
 DROP TABLE practices;
 DROP TABLE plan_items;

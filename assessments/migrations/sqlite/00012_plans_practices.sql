@@ -70,7 +70,24 @@ CREATE TRIGGER practices_search_delete AFTER DELETE ON practices BEGIN
 END;
 -- +goose StatementEnd
 
+-- score_histograms count approved assessments by score per edition,
+-- period, country, service category and indicator (or dimension, or ""
+-- for the number of services), for the reviewer drill-down's spreads.
+-- The store fills it for assessments approved before this migration.
+CREATE TABLE score_histograms (
+    framework_id      text,
+    framework_version text,
+    period            integer,
+    indicator_id      text,
+    country           text,
+    category          text,
+    tenths            integer,
+    n                 integer NOT NULL,
+    PRIMARY KEY (framework_id, framework_version, period, indicator_id, country, category, tenths)
+);
+
 -- +goose Down
+DROP TABLE score_histograms;
 DROP TRIGGER practices_search_delete;
 DROP TRIGGER practices_search_update;
 DROP TRIGGER practices_search_insert;
