@@ -74,20 +74,32 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 	// Issue 18: the 2025 assessment has a plan, which the 2026 result
 	// reads (the first target reached, the second not); the 2026 one has
 	// a published practice and one waiting for review.
-	var inds []string
+	// Indicators each service answers itself (another test may have
+	// given the country's answers): where the plan's targets start, and
+	// where the 2026 assessment is at level 4 or 5.
+	var own, strong []string
+	i = 0
 	for _, d := range ed.Dimensions {
 		for _, ind := range d.Indicators {
-			inds = append(inds, ind.ID)
+			if !ind.CountryScoped() && ind.Type == "level" {
+				own = append(own, ind.ID)
+				if spread(i) >= 4 {
+					strong = append(strong, ind.ID)
+				}
+			}
+			i++
 		}
 	}
+	inds := []string{own[0], own[1], "", strong[1], "", strong[2]}
+	pubInd := strong[0]
 	due := time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02")
 	if _, err := st.SavePlan(ctx, p.actorA, first, []assessments.PlanInput{
-		{Indicator: inds[0], TargetLevel: 3, Actions: "Publish the service standard and measure it every quarter.", Owner: "Digital office", Due: due},
-		{Indicator: inds[1], TargetLevel: 4, Actions: "Accept e-signatures on every form.", Owner: "Legal department", Due: due},
+		{Indicator: inds[0], TargetLevel: 4, Actions: "Publish the service standard and measure it every quarter.", Owner: "Digital office", Due: due},
+		{Indicator: inds[1], TargetLevel: 5, Actions: "Accept e-signatures on every form.", Owner: "Legal department", Due: due},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	pub, err := st.SubmitPractice(ctx, p.actorA, f.approved, assessments.PracticeInput{Indicator: inds[0], Title: "One login for every form",
+	pub, err := st.SubmitPractice(ctx, p.actorA, f.approved, assessments.PracticeInput{Indicator: pubInd, Title: "One login for every form",
 		Summary: "Businesses sign in once with the national e-ID and reach every form from one page.", Contact: "digital@justice.example.kz", Links: []string{longURL}})
 	if err != nil {
 		t.Fatal(err)
