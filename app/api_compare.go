@@ -41,6 +41,26 @@ type countryJSON struct {
 	// Sources are the trusted peers (base URLs) whose verified cards the
 	// country's scores come from; absent: this instance's own assessments.
 	Sources []string `json:"sources,omitempty"`
+	// With ?dimension=: the drilled dimension's spread over the country's
+	// services (of the category, with ?category=) and each indicator's.
+	Dimension  *spreadJSON  `json:"dimension,omitempty"`
+	Indicators []spreadJSON `json:"indicators,omitempty"`
+}
+
+// spreadJSON is a drill-down cell: mean score, lowest, median, highest,
+// and the number of services behind them.
+type spreadJSON struct {
+	ID       string  `json:"id"`
+	Score    float64 `json:"score"`
+	Min      float64 `json:"min"`
+	Median   float64 `json:"median"`
+	Max      float64 `json:"max"`
+	Services int     `json:"services"`
+}
+
+func newSpreadJSON(id string, sp assessments.Spread) spreadJSON {
+	r := assessments.Round1
+	return spreadJSON{id, r(sp.Mean), r(sp.Min), r(sp.Median), r(sp.Max), sp.Services}
 }
 
 type regionJSON struct {
@@ -65,6 +85,9 @@ type comparisonJSON struct {
 	// Basket is, per shown country, the approved services per basket
 	// service of the edition; absent for editions without a basket.
 	Basket []basketJSON `json:"basket,omitempty"`
+	// Dimension and Category echo the drill-down asked for.
+	Dimension string `json:"dimension,omitempty"`
+	Category  string `json:"category,omitempty"`
 }
 
 type basketJSON struct {
@@ -100,7 +123,20 @@ func (cmpn *comparePage) json(lang string) comparisonJSON {
 	for i, r := range cmpn.Countries {
 		overall := stat(r.Overall)
 		overall.Level, overall.Label = r.Level, ed.LevelLabel(r.Level).In(lang) // held below a gate as on the page
-		out.Countries = append(out.Countries, countryJSON{r.Code, r.Name.In(lang), r.Subregion, r.Services, i + 1, overall, dims(r.Dimensions), r.Sources})
+		cj := countryJSON{Code: r.Code, Name: r.Name.In(lang), Subregion: r.Subregion, Services: r.Services, Rank: i + 1, Overall: overall, Dimensions: dims(r.Dimensions), Sources: r.Sources}
+		if dd := r.Drill; dd != nil {
+			d := newSpreadJSON(cmpn.Dimension.ID, dd.Dimension)
+			cj.Dimension, cj.Indicators = &d, []spreadJSON{}
+			for _, ind := range cmpn.Dimension.Indicators {
+				if sp, ok := dd.Indicators[ind.ID]; ok {
+					cj.Indicators = append(cj.Indicators, newSpreadJSON(ind.ID, sp))
+				}
+			}
+		}
+		out.Countries = append(out.Countries, cj)
+	}
+	if cmpn.Dimension != nil {
+		out.Dimension, out.Category = cmpn.Dimension.ID, cmpn.Category
 	}
 	for _, r := range cmpn.Subregions {
 		out.Subregions = append(out.Subregions, region(r))
@@ -135,8 +171,12 @@ func (s *server) apiCompare(c echo.Context) error {
 	return c.JSON(http.StatusOK, cmpn.json(apiLang(c)))
 }
 
-// table is the comparison as rows of cells, shared by CSV and XLSX.
+// table is the comparison as rows of cells, shared by CSV and XLSX; with
+// a drill-down, one row per country and indicator.
 func (cmpn *comparePage) table(lang string) [][]any {
+	if cmpn.Dimension != nil {
+		return cmpn.drillTable(lang)
+	}
 	head := []any{"rank", "code", "country", "subregion", "services", "overall", "overall_min", "overall_max", "level"}
 	for _, d := range cmpn.Edition.Dimensions {
 		head = append(head, d.ID, d.ID+"_min", d.ID+"_max")
@@ -160,6 +200,25 @@ func (cmpn *comparePage) table(lang string) [][]any {
 	return rows
 }
 
+// drillTable is the drill-down as rows: per country, the dimension's
+// spread, then each indicator's.
+func (cmpn *comparePage) drillTable(lang string) [][]any {
+	rows := [][]any{{"rank", "code", "country", "subregion", "category", "dimension", "indicator", "services", "score", "min", "median", "max"}}
+	category := cmpn.Category
+	if category == "" {
+		category = "all"
+	}
+	for _, c := range cmpn.json(lang).Countries {
+		if c.Dimension == nil {
+			continue
+		}
+		for _, sp := range append([]spreadJSON{{ID: "", Score: c.Dimension.Score, Min: c.Dimension.Min, Median: c.Dimension.Median, Max: c.Dimension.Max, Services: c.Dimension.Services}}, c.Indicators...) {
+			rows = append(rows, []any{c.Rank, c.Code, c.Name, c.Subregion, category, cmpn.Dimension.ID, sp.ID, sp.Services, sp.Score, sp.Min, sp.Median, sp.Max})
+		}
+	}
+	return rows
+}
+
 // apiCompareCSV is the comparison as CSV.
 func (s *server) apiCompareCSV(c echo.Context) error {
 	cmpn, err := s.comparison(c)
@@ -175,8 +234,12 @@ func (s *server) apiCompareXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	names := dimensionSheet(cmpn.Edition, apiLang(c), s.msgs.T(apiLang(c), "xlsx.sheet.dimensions"))
+	if cmpn.Dimension != nil {
+		names = indicatorSheet(cmpn.Dimension, apiLang(c), s.msgs.T(apiLang(c), "xlsx.sheet.indicators"))
+	}
 	return sendXLSX(c, fmt.Sprintf("dmf-compare-%s-%d.xlsx", cmpn.Edition.ID, cmpn.Period),
-		xlsxSheet{s.msgs.T(apiLang(c), "xlsx.sheet.comparison"), cmpn.table(apiLang(c))}, dimensionSheet(cmpn.Edition, apiLang(c), s.msgs.T(apiLang(c), "xlsx.sheet.dimensions")))
+		xlsxSheet{s.msgs.T(apiLang(c), "xlsx.sheet.comparison"), cmpn.table(apiLang(c))}, names)
 }
 
 // approvedTable is every approved assessment with its stored scores.
@@ -301,6 +364,15 @@ func dimensionSheet(ed *frameworks.Edition, lang, name string) xlsxSheet {
 	rows := [][]any{{"code", "dimension"}}
 	for _, d := range ed.Dimensions {
 		rows = append(rows, []any{d.ID, d.Title.In(lang)})
+	}
+	return xlsxSheet{name, rows}
+}
+
+// indicatorSheet names the indicators of a drilled dimension.
+func indicatorSheet(dim *frameworks.Dimension, lang, name string) xlsxSheet {
+	rows := [][]any{{"code", "indicator"}, {dim.ID, dim.Title.In(lang)}}
+	for _, ind := range dim.Indicators {
+		rows = append(rows, []any{ind.ID, ind.Question.In(lang)})
 	}
 	return xlsxSheet{name, rows}
 }

@@ -595,9 +595,23 @@ func TestDemoSeedsEveryState(t *testing.T) {
 	}
 	b := a.browser()
 	b.login("reviewer@demo.example", demoPassword(t, out.String(), "reviewer@demo.example"))
-	if resp, page := b.get(fmt.Sprintf("/assessments/%d/result", approved2026)); resp.StatusCode != http.StatusOK ||
+	resp, page := b.get(fmt.Sprintf("/assessments/%d/result", approved2026))
+	if resp.StatusCode != http.StatusOK ||
 		!strings.Contains(page, "used version 1.0.0 of the framework, this one version 1.1.0") {
 		t.Errorf("the result of a 2026 demo assessment does not compare with 2025 across editions: %d", resp.StatusCode)
+	}
+	// Issue 18: last year's plans show on this year's results, and
+	// practices are published in both languages.
+	if !strings.Contains(page, "Targets set in 2025") {
+		t.Error("the 2026 demo result does not read the 2025 plan")
+	}
+	pg, err := a.s.store.Practices(context.Background(), assessments.Actor{}, assessments.PracticeFilter{})
+	langs := map[string]bool{}
+	for _, p := range pg.Items {
+		langs[p.Language] = true
+	}
+	if err != nil || pg.Total < 3 || !langs["en"] || !langs["ru"] {
+		t.Errorf("demo practices: %v, %d published, languages %v", err, pg.Total, langs)
 	}
 	if err := a.s.seedDemo(context.Background(), &out); err != nil {
 		t.Errorf("seeding twice: %v", err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/unescap/dmf/assessments"
 )
 
 // actors of the authorization matrix, in column order.
@@ -46,6 +48,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	svcID, orgID := strconv.Itoa(int(svc.ID)), strconv.Itoa(int(p.orgA.ID))
 	userA := strconv.Itoa(int(p.actorA.UserID))
+	practice, err := a.s.store.SubmitPractice(ctx, p.actorA, approved, assessments.PracticeInput{Indicator: "SERV.1", Title: "One login", Summary: "How"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.s.store.ReviewPractice(ctx, p.actorRev, practice.ID, "publish", ""); err != nil {
+		t.Fatal(err)
+	}
+	pr := strconv.Itoa(int(practice.ID))
 
 	const (
 		ok  = http.StatusOK
@@ -78,6 +88,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/reference/wsis", "/reference/wsis", "", all(ok)},
 		{"GET", "/reference/:topic", "/reference/dmf", "", all(ok)},
 		{"GET", "/compare", "/compare", "", all(ok)},
+		{"GET", "/compare/dimensions/:dim", "/compare/dimensions/SERV?category=tax", "", all(ok)},
+		{"GET", "/practices", "/practices?q=%22one%22+OR", "", all(ok)},
+		{"GET", "/practices/:id", "/practices/" + pr, "", all(ok)},
 		{"GET", "/verify", "/verify", "", all(ok)},
 		{"POST", "/verify", "/verify", "card=", all(inv)},
 		{"GET", "/cards/:id", "/cards/" + cid, "", all(ok)},
@@ -137,6 +150,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/assessments/:id/submit", "/assessments/" + d + "/submit", "", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/assessments/:id/result", "/assessments/" + d + "/result", "", own},
 		{"GET", "/assessments/:id/report", "/assessments/" + d + "/report", "", own},
+		{"GET", "/assessments/:id/practices/new", "/assessments/" + ap + "/practices/new?indicator=SERV.2", "", [5]int{see, ok, nf, fb, fb}},
+		{"POST", "/assessments/:id/practices", "/assessments/" + ap + "/practices", "indicator=SERV.2&title=", [5]int{un, inv, nf, fb, fb}},
+		{"POST", "/assessments/:id/plan", "/assessments/" + d + "/plan", "plan.0.indicator=NOPE", [5]int{un, inv, nf, fb, fb}},
 		{"GET", "/assessments/:id/export", "/assessments/" + d + "/export", "", own},
 		{"GET", "/assessments/:id/export.xlsx", "/assessments/" + d + "/export.xlsx", "", own},
 		{"POST", "/assessments/:id/import", "/assessments/" + d + "/import", "", [5]int{un, inv, nf, fb, fb}},
@@ -146,6 +162,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/review", "/review", "", readers},
 		{"GET", "/assessments/:id/review", "/assessments/" + s + "/review", "", readers},
 		{"POST", "/assessments/:id/review", "/assessments/" + s + "/review", "decision=maybe", [5]int{un, fb, fb, inv, fb}},
+		{"GET", "/review/practices", "/review/practices", "", [5]int{see, fb, fb, ok, fb}},
+		{"POST", "/practices/:id/review", "/practices/" + pr + "/review", "decision=maybe", [5]int{un, fb, fb, inv, fb}},
 		{"GET", "/admin/users", "/admin/users", "", admins},
 		{"POST", "/admin/users", "/admin/users", "email=not-an-email&role=respondent", [5]int{un, fb, fb, fb, inv}},
 		{"GET", "/admin/organisations", "/admin/organisations", "", admins},
@@ -196,6 +214,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/api/v1/assessments/:id/import", "/api/v1/assessments/" + d + "/import", `{"format":"x"}`, [5]int{un, inv, nf, fb, fb}},
 		{"POST", "/api/v1/assessments/:id/review", "/api/v1/assessments/" + s + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
 		{"GET", "/api/v1/assessments/:id/card", "/api/v1/assessments/" + ap + "/card", "", ownAPI},
+		{"POST", "/api/v1/assessments/:id/practices", "/api/v1/assessments/" + ap + "/practices", `{"indicator":"SERV.2","title":""}`, [5]int{un, inv, nf, fb, fb}},
+		{"GET", "/api/v1/practices", "/api/v1/practices?q=%27", "", all(ok)},
+		{"GET", "/api/v1/practices/:id", "/api/v1/practices/" + pr, "", all(ok)},
+		{"POST", "/api/v1/practices/:id/review", "/api/v1/practices/" + pr + "/review", `{"decision":"maybe"}`, [5]int{un, fb, fb, inv, fb}},
+		{"GET", "/api/v1/assessments/:id/plan", "/api/v1/assessments/" + d + "/plan", "", ownAPI},
+		{"PUT", "/api/v1/assessments/:id/plan", "/api/v1/assessments/" + d + "/plan", `{"items":[{"indicator":"NOPE"}]}`, [5]int{un, inv, nf, fb, fb}},
 		// 1.0.0 has no country indicators: those who may read get 422, others 404.
 		{"GET", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", "", [5]int{un, inv, nf, inv, inv}},
 		{"PUT", "/api/v1/countries/:code/answers", "/api/v1/countries/KAZ/answers?framework=escap-dmf-dps-sme&version=1.0.0&period=2026", `{"answers":{}}`, [5]int{un, fb, fb, fb, fb}},

@@ -30,7 +30,9 @@ type pageFixture struct {
 	returned                   uint // complete, returned with comments
 	capped                     uint // approved, its overall level held down by a level gate
 	card                       string
-	service, organisation      uint // of the approved assessment: their public pages
+	service, organisation      uint   // of the approved assessment: their public pages
+	practice                   uint   // published, from the approved assessment
+	shareInd                   string // an indicator of the approved assessment at level 4 with no practice yet
 }
 
 func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
@@ -39,7 +41,7 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 	a, p, st := b.a, b.p, b.a.s.store
 	var f pageFixture
 	spread := func(i int) int { return 1 + (i*7+3)%5 }
-	a.approve(p.actorA, p.actorRev, "Business registration", 2025, func(i int) int { return 1 + i%3 }, true)
+	first := a.approve(p.actorA, p.actorRev, "Business registration", 2025, func(i int) int { return 1 + i%3 }, true)
 	f.approved = a.approve(p.actorA, p.actorRev, "Business registration", 2026, spread, true)
 	a.approve(p.actorB, p.actorRev, "VAT filing", 2026, func(i int) int { return 3 + i%3 }, true)
 	f.submitted = a.approve(p.actorB, p.actorRev, "Customs declarations", 2026, spread, false)
@@ -71,6 +73,49 @@ func (b *browserSuite) seedPageFixture(t *testing.T) pageFixture {
 	if v, err := st.View(ctx, p.actorRev, f.capped); err != nil || v.Result.Overall.CappedBy == nil {
 		t.Fatalf("the fixture's gated assessment is not capped (%v): the result page state no longer shows a gate", err)
 	}
+	// Issue 18: the 2025 assessment has a plan, which the 2026 result
+	// reads (the first target reached, the second not); the 2026 one has
+	// a published practice and one waiting for review.
+	// Indicators each service answers itself (another test may have
+	// given the country's answers): where the plan's targets start, and
+	// where the 2026 assessment is at level 4 or 5.
+	var own, strong []string
+	i = 0
+	for _, d := range ed.Dimensions {
+		for _, ind := range d.Indicators {
+			if !ind.CountryScoped() && ind.Type == "level" {
+				own = append(own, ind.ID)
+				if spread(i) >= 4 {
+					strong = append(strong, ind.ID)
+				}
+			}
+			i++
+		}
+	}
+	inds := []string{own[0], own[1], "", strong[1], "", strong[2]}
+	pubInd := strong[0]
+	due := time.Now().UTC().AddDate(1, 0, 0).Format("2006-01-02")
+	if _, err := st.SavePlan(ctx, p.actorA, first, []assessments.PlanInput{
+		{Indicator: inds[0], TargetLevel: 4, Actions: "Publish the service standard and measure it every quarter.", Owner: "Digital office", Due: due},
+		{Indicator: inds[1], TargetLevel: 5, Actions: "Accept e-signatures on every form.", Owner: "Legal department", Due: due},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := st.SubmitPractice(ctx, p.actorA, f.approved, assessments.PracticeInput{Indicator: pubInd, Title: "One login for every form",
+		Summary: "Businesses sign in once with the national e-ID and reach every form from one page.", Contact: "digital@justice.example.kz", Links: []string{longURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ReviewPractice(ctx, p.actorRev, pub.ID, "publish", ""); err != nil {
+		t.Fatal(err)
+	}
+	f.practice = pub.ID
+	if _, err := st.SubmitPractice(ctx, p.actorA, f.approved, assessments.PracticeInput{Indicator: inds[3], Title: "Единое окно",
+		Summary: "Заявитель видит, где находится его заявление.", Language: "ru"}); err != nil {
+		t.Fatal(err)
+	}
+	f.shareInd = inds[5]
+
 	rec, err := st.CardOf(ctx, p.actorA, f.approved)
 	if err != nil {
 		t.Fatal(err)
@@ -279,6 +324,12 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 				tb.t.Errorf("the result of a gated assessment does not say it is capped")
 			}
 		}},
+		{name: "result-plan-problem", who: "respondent", path: approved + "/result", status: 422, act: post(`form.plan-form`, map[string]string{"plan.0.indicator": "SERV.2", "plan.0.target_level": "1", "plan.0.actions": "", "plan.0.due": "2001-01-01"})},
+		{name: "practices", path: "/practices", shot: "en ru"},
+		{name: "practices-search", extra: true, path: "/practices?q=login&dimension=SERV&country=KAZ"},
+		{name: "practice", path: fmt.Sprintf("/practices/%d", f.practice), shot: "en"},
+		{name: "practice-new", who: "respondent", path: approved + "/practices/new?indicator=" + f.shareInd},
+		{name: "practice-new-problem", who: "respondent", path: approved + "/practices/new?indicator=" + f.shareInd, status: 422, act: post(`form[action$="/practices"]`, map[string]string{"title": "", "summary": "", "links": "ftp://x"})},
 		{name: "report", who: "respondent", path: approved + "/report", shot: "en"},
 		{name: "report-print-button", who: "respondent", path: approved + "/report", shot: "ru", act: func(tb *tab) {
 			if !js[bool](tb, `(() => { const b = document.querySelector('button[data-print]'); return !!b && !b.hidden && b.offsetWidth > 0; })()`) {
@@ -326,8 +377,12 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "review-problem", who: "reviewer", path: submitted + "/review", status: 422, act: post(`form.review-form`, map[string]string{"decision": "return"})},
 		{name: "confirm-return", who: "reviewer", path: submitted + "/review", act: post(`form.review-form`, map[string]string{"decision": "return", "comment": "Please add evidence.", "note.SERV.1": "Which share is online?"})},
 		{name: "confirm-approve", extra: true, who: "reviewer", path: submitted + "/review", act: post(`form.review-form`, map[string]string{"decision": "approve"})},
+		{name: "practices-review", who: "reviewer", path: "/review/practices", shot: "en"},
+		{name: "practices-review-problem", who: "reviewer", path: "/review/practices", status: 422, act: post(`form[action$="/review"]`, map[string]string{"comment": ""})},
 		{name: "confirm-revoke", who: "reviewer", path: "/cards/" + f.card, act: post(`form[action$="/revoke"]`, map[string]string{"reason": "Issued by mistake."})},
 		{name: "compare", who: "reviewer", path: "/compare?countries=KAZ,UZB", shot: "en ru"},
+		{name: "compare-dimension", who: "reviewer", path: "/compare/dimensions/SERV?countries=KAZ,UZB", shot: "en ru"},
+		{name: "compare-dimension-public", extra: true, path: "/compare/dimensions/DATA?category=tax"},
 		{name: "card-reviewer", extra: true, who: "reviewer", path: "/cards/" + f.card},
 
 		{name: "admin-users", who: "admin", path: "/admin/users", shot: "en"},

@@ -147,6 +147,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("cross-origin-card", b.testCrossOrigin)
 	t.Run("verify-states", b.testVerifyStates)
 	t.Run("sso", b.testSSO)
+	t.Run("plan-and-practice", b.testPlanAndPractice)
 }
 
 // tab is one browser tab in its own browser context (its own cookies).

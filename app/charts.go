@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/unescap/dmf/assessments"
 )
 
 // radarSeries is one polygon: a name and one value per axis on the 0–100
@@ -450,4 +452,43 @@ func radarEsc(s string) string {
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
 	return template.HTMLEscapeString(s)
+}
+
+// heatRow is one country of a drill-down heatmap: a cell per indicator of
+// the dimension, each with its value written in it and coloured by the
+// level of that value, so that the colour is never the only carrier.
+type heatRow struct {
+	Country assessments.ComparedCountry
+	Cells   []heatCell
+}
+
+type heatCell struct {
+	Indicator string
+	Value     float64
+	Level     int // 0: no service scored the indicator
+	Services  int
+}
+
+// drillHeatmap lays out a drill-down as heatmap rows, countries in the
+// comparison's ranking order and indicators in the edition's order.
+func drillHeatmap(cmpn *assessments.Comparison) []heatRow {
+	var out []heatRow
+	for _, r := range cmpn.Countries {
+		if r.Drill == nil {
+			continue
+		}
+		row := heatRow{Country: r}
+		for _, ind := range cmpn.Dimension.Indicators {
+			if !ind.Scored() {
+				continue
+			}
+			cell := heatCell{Indicator: ind.ID}
+			if sp, ok := r.Drill.Indicators[ind.ID]; ok {
+				cell.Value, cell.Level, cell.Services = sp.Mean, cmpn.Edition.LevelFor(sp.Mean).Level, sp.Services
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		out = append(out, row)
+	}
+	return out
 }

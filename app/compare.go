@@ -29,10 +29,15 @@ func (s *server) comparison(c echo.Context) (*comparePage, error) {
 	if err != nil {
 		return nil, err
 	}
+	dimension := c.QueryParam("dimension")
+	if d := c.Param("dim"); d != "" { // the drill-down page's path
+		dimension = d
+	}
 	cmpn, err := s.store.Comparison(c.Request().Context(), actorOf(c), assessments.ComparisonQuery{
 		FrameworkID: c.QueryParam("framework"), Version: c.QueryParam("version"), Period: period,
 		Countries: strings.Split(strings.Join(c.QueryParams()["countries"], ","), ","),
 		Subregion: c.QueryParam("subregion"), MinServices: s.cfg.PublicMinServices,
+		Dimension: dimension, Category: c.QueryParam("category"),
 	})
 	if err != nil {
 		return nil, err
@@ -101,7 +106,34 @@ func (s *server) showCompare(c echo.Context) error {
 		return err
 	}
 	v := s.render.view(c, s.msgs.T(langOf(c), "compare.title"), map[string]any{
-		"C": cmpn, "Countries": s.store.Countries(), "Editions": s.editions.Editions(), "Query": c.QueryString(),
+		"C": cmpn, "Countries": s.store.Countries(), "Editions": s.editions.Editions(), "Query": queryOf(c),
 	})
 	return c.Render(http.StatusOK, "compare", v)
+}
+
+// showCompareDimension is the drill-down: a country × indicator heatmap
+// of one dimension, with each country's spread beside its mean, for one
+// service category or all.
+func (s *server) showCompareDimension(c echo.Context) error {
+	cmpn, err := s.comparison(c)
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	q.Del("category")
+	q.Del("dimension")
+	download := c.QueryParams()
+	download.Set("dimension", cmpn.Dimension.ID)
+	v := s.render.view(c, s.msgs.T(langOf(c), "drill.title", cmpn.Dimension.Title.In(langOf(c))), map[string]any{
+		"C": cmpn, "Categories": assessments.ServiceCategories, "Keep": q, "Back": template.URL(q.Encode()), "Query": queryOf(c), "Download": template.URL(download.Encode()),
+		"Heat": drillHeatmap(cmpn.Comparison),
+	})
+	return c.Render(http.StatusOK, "compare_dimension", v)
+}
+
+// queryOf is the request's query, re-encoded, for links that keep it
+// after a fixed path: as a plain string the template would escape its "="
+// and "&" (period%3d2026), and the links would lose every filter.
+func queryOf(c echo.Context) template.URL {
+	return template.URL(c.QueryParams().Encode())
 }

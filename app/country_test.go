@@ -248,7 +248,7 @@ func TestDemoCountryAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.s.demoAssessment(ctx, ed, p.actorA, p.actorRev, svc.ID, 2026, 3.5, "approved", rng); err != nil {
+	if _, err := a.s.demoAssessment(ctx, ed, p.actorA, p.actorRev, svc.ID, 2026, 3.5, "approved", rng); err != nil {
 		t.Fatalf("a demo assessment of an edition with country indicators: %v", err)
 	}
 	// An edition without country indicators makes no coordinator.

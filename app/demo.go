@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/frameworks"
@@ -122,11 +123,21 @@ func (s *server) seedDemoOf(ctx context.Context, stdout io.Writer, countries []s
 			}
 			// Last year approved, so that results show change; this year in
 			// the state the data gives, so that every state appears.
-			if err := s.demoAssessment(ctx, last, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng); err != nil {
+			before, err := s.demoAssessment(ctx, last, resp, reviewer, created.ID, 2025, do.maturity-0.4, "approved", rng)
+			if err != nil {
 				return err
 			}
-			if err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, do.states[j], rng); err != nil {
+			if err := s.demoPlan(ctx, resp, before); err != nil {
 				return err
+			}
+			now, err := s.demoAssessment(ctx, ed, resp, reviewer, created.ID, 2026, do.maturity, do.states[j], rng)
+			if err != nil {
+				return err
+			}
+			if j == 0 && do.states[j] == "approved" {
+				if err := s.demoPractice(ctx, resp, reviewer, now, i); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -168,10 +179,10 @@ func joinRoles(roles []assessments.Role) string {
 
 // demoAssessment creates one assessment of a service and takes it to the
 // given state, with answers spread around a maturity level.
-func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, resp, reviewer assessments.Actor, serviceID uint, period int, maturity float64, state string, rng *mrand.Rand) error {
+func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, resp, reviewer assessments.Actor, serviceID uint, period int, maturity float64, state string, rng *mrand.Rand) (uint, error) {
 	a, err := s.store.CreateAssessment(ctx, resp, assessments.NewAssessment{ServiceID: serviceID, FrameworkID: ed.ID, Version: ed.Version, Period: period})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	answers := assessments.Answers{}
 	for _, d := range ed.Dimensions {
@@ -197,13 +208,13 @@ func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, res
 		}
 	}
 	if _, err := s.store.SaveAnswers(ctx, resp, a.ID, nil, answers); err != nil {
-		return err
+		return 0, err
 	}
 	if state == "draft" {
-		return nil
+		return a.ID, nil
 	}
 	if _, err := s.store.Submit(ctx, resp, a.ID); err != nil {
-		return err
+		return 0, err
 	}
 	switch state {
 	case "approved":
@@ -218,7 +229,72 @@ func (s *server) demoAssessment(ctx context.Context, ed *frameworks.Edition, res
 			},
 		})
 	}
+	return a.ID, err
+}
+
+// demoPlan sets last year's targets for the two weakest indicators of an
+// assessment, so that this year's result shows which were reached.
+func (s *server) demoPlan(ctx context.Context, resp assessments.Actor, id uint) error {
+	v, err := s.store.View(ctx, resp, id)
+	if err != nil {
+		return err
+	}
+	due := time.Now().UTC().AddDate(0, 9, 0).Format("2006-01-02")
+	var items []assessments.PlanInput
+	for _, d := range v.Edition.Dimensions {
+		for _, ind := range d.Indicators {
+			level, top := assessments.PlanLevels(v.Edition, v.Answers, ind.ID)
+			if !ind.Scored() || ind.CountryScoped() || level == 0 || level >= top || len(items) == 2 {
+				continue
+			}
+			items = append(items, assessments.PlanInput{Indicator: ind.ID, TargetLevel: level + 1, Due: due, Owner: "Digital services unit",
+				Actions: "Agree the steps with the service owner, fund them in next year's budget and check progress every quarter."})
+		}
+	}
+	_, err = s.store.SavePlan(ctx, resp, id, items)
 	return err
+}
+
+// demoPractices are the practices the demo publishes, by organisation
+// (index into demoOrgs), in both languages.
+var demoPractices = map[int]assessments.PracticeInput{
+	0: {Title: "Company registration in one online session", Language: "en", Contact: "digital@example.kz",
+		Summary: "Founders register a company, its tax number and its bank account in one online session with the national e-ID. The registry reuses data held by the tax and statistics offices, so nothing is typed twice.",
+		Links:   []string{"https://example.kz/register"}},
+	1: {Title: "Декларация по НДС, заполненная заранее", Language: "ru",
+		Summary: "Система заполняет декларацию по НДС данными электронных счетов-фактур; предприниматель только проверяет и подписывает её. Доля деклараций, поданных онлайн, выросла до 98 %."},
+	2: {Title: "Единое окно для предпринимателей", Language: "ru", Contact: "window@example.uz",
+		Summary: "Все разрешения для открытия бизнеса запрашиваются через одно окно; ведомства обмениваются данными напрямую, а заявитель видит статус каждого шага."},
+	3: {Title: "E-invoicing that files itself", Language: "en",
+		Summary: "Invoices issued through the e-invoicing service are reported to the tax committee as they are issued, and the monthly return is prepared from them."},
+}
+
+// demoPractice publishes one practice of an organisation's approved
+// assessment, behind its first indicator at level 4 or 5.
+func (s *server) demoPractice(ctx context.Context, resp, reviewer assessments.Actor, id uint, org int) error {
+	in, ok := demoPractices[org]
+	if !ok {
+		return nil
+	}
+	v, err := s.store.View(ctx, resp, id)
+	if err != nil {
+		return err
+	}
+	for _, d := range v.Edition.Dimensions {
+		for _, ind := range d.Indicators {
+			if level, _ := assessments.PlanLevels(v.Edition, v.Answers, ind.ID); level < assessments.PracticeMinLevel || ind.CountryScoped() {
+				continue
+			}
+			in.Indicator = ind.ID
+			p, err := s.store.SubmitPractice(ctx, resp, id, in)
+			if err != nil {
+				return err
+			}
+			_, err = s.store.ReviewPractice(ctx, reviewer, p.ID, assessments.PracticePublish, "")
+			return err
+		}
+	}
+	return nil
 }
 
 // demoCountryAnswers makes the coordinator of an organisation's country

@@ -81,7 +81,11 @@ func (s *server) showDimension(c echo.Context) error {
 	if !ok {
 		return echo.NewHTTPError(http.StatusNotFound, "no such dimension")
 	}
-	v := s.render.view(c, dim.Title.In(langOf(c)), map[string]any{"Page": p, "Dimension": dim})
+	counts, err := s.store.PracticeCounts(c.Request().Context(), p.Edition.ID)
+	if err != nil {
+		return err
+	}
+	v := s.render.view(c, dim.Title.In(langOf(c)), map[string]any{"Page": p, "Dimension": dim, "Practices": counts})
 	return c.Render(http.StatusOK, "dimension", v)
 }
 

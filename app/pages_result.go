@@ -48,6 +48,13 @@ type resultPage struct {
 	// to the comparison, and the indicators it makes incomparable.
 	EditionNote   string
 	NotComparable []string
+	Plan          *planForm // the assessment's improvement plan
+	// Practices counts the region's published practices by indicator,
+	// linked from each gap; Shareable marks the indicators where this
+	// assessment's organisation may share its own.
+	Practices map[string]assessments.PracticeCount
+	Shareable map[string]bool
+	Carried   *assessments.PlanProgress // the previous assessment's plan, read against this one; nil if none
 }
 
 // resultPage computes what the result and report pages show.
@@ -182,6 +189,25 @@ func strengthsAndGaps(items []indicatorResult, n int) (strengths, gaps []indicat
 	return strengths[:min(n, len(strengths))], gaps[:min(n, len(gaps))]
 }
 
+// shareable marks the indicators of an approved assessment at level 4 or
+// 5 where its organisation has no practice waiting or published yet.
+func (s *server) shareable(c echo.Context, v *assessments.View) (map[string]bool, error) {
+	out := map[string]bool{}
+	if v.Assessment.Status != assessments.StatusApproved || !actorOf(c).CanPlan(v.Assessment) {
+		return out, nil
+	}
+	mine, err := s.store.PracticesOf(c.Request().Context(), actorOf(c), v.Assessment.ID)
+	if err != nil {
+		return nil, err
+	}
+	for id := range v.Answers {
+		level, _ := assessments.PlanLevels(v.Edition, v.Answers, id)
+		p, shared := mine[id]
+		out[id] = level >= assessments.PracticeMinLevel && (!shared || p.Status == assessments.PracticeReturned)
+	}
+	return out, nil
+}
+
 // showResult shows scores, the radar chart with its table, strengths,
 // gaps and the advice for each indicator below the top level.
 func (s *server) showResult(c echo.Context) error { return s.renderResult(c, "result") }
@@ -192,6 +218,12 @@ func (s *server) showReport(c echo.Context) error { return s.renderResult(c, "re
 
 // renderResult renders the result or report page of the path's assessment.
 func (s *server) renderResult(c echo.Context, page string) error {
+	return s.renderResultWith(c, page, http.StatusOK, nil, nil)
+}
+
+// renderResultWith renders the result or report page, with the plan form
+// as sent and its problems when a plan was refused.
+func (s *server) renderResultWith(c echo.Context, page string, status int, sent []planRow, ve *assessments.ValidationError) error {
 	v, err := s.loadAssessment(c)
 	if err != nil {
 		return err
@@ -200,7 +232,19 @@ func (s *server) renderResult(c echo.Context, page string) error {
 	if err != nil {
 		return err
 	}
-	pv := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+v.Assessment.Service.Name, p)
+	if p.Plan, err = s.planForm(c, v, sent); err != nil {
+		return err
+	}
+	if p.Practices, err = s.store.PracticeCounts(c.Request().Context(), v.Edition.ID); err != nil {
+		return err
+	}
+	if p.Shareable, err = s.shareable(c, v); err != nil {
+		return err
+	}
+	if p.Carried, err = s.store.CarriedPlan(c.Request().Context(), actorOf(c), v, p.Previous); err != nil {
+		return err
+	}
+	pv := s.render.view(c, s.msgs.T(langOf(c), page+".title")+": "+v.Assessment.Service.Name, p).withErrors(ve)
 	pv.Notice = s.notice(c)
-	return c.Render(http.StatusOK, page, pv)
+	return c.Render(status, page, pv)
 }

@@ -181,6 +181,14 @@ func (v *view) FieldLabel(field string) string {
 	if l, ok := v.cellLabel(field); ok {
 		return l
 	}
+	if m := practiceReviewField.FindStringSubmatch(field); m != nil {
+		return v.T("field." + m[1]) // p12.comment: the comment of one practice's review form
+	}
+	if m := planField.FindStringSubmatch(field); m != nil {
+		// plan.0.due → "Target 1 — due date"
+		n, _ := strconv.Atoi(m[1])
+		return v.T("plan.target", n+1) + " — " + v.T("plan."+m[2])
+	}
 	if rest, ok := strings.CutPrefix(field, "answers."); ok {
 		// answers.SERV.1.level → "SERV.1 — level"
 		if i := strings.LastIndexByte(rest, '.'); i > 0 {
@@ -511,6 +519,17 @@ func (v *view) Signed(x float64) string {
 		return "−" + formatNumber(v.Lang, -x, 1)
 	}
 	return formatNumber(v.Lang, 0, 1)
+}
+
+// SignedInt is a change of level with its sign: +2, −1, 0.
+func (v *view) SignedInt(x int) string {
+	switch {
+	case x > 0:
+		return "+" + strconv.Itoa(x)
+	case x < 0:
+		return "−" + strconv.Itoa(-x)
+	}
+	return "0"
 }
 
 // dict builds a map from alternating keys and values, so that a template

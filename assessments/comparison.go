@@ -19,6 +19,11 @@ type ComparisonQuery struct {
 	Countries   []string // ISO 3166-1 alpha-3 codes; with no Subregion either, every country
 	Subregion   string   // adds the subregion's countries to Countries
 	MinServices int      // approved services a country needs in the public view
+	// Dimension opens the drill-down: each country's scores on the
+	// dimension's indicators. Category restricts the drill-down to the
+	// services of one category.
+	Dimension string
+	Category  string
 }
 
 // Comparison is everything the comparison shows: the page, its JSON and
@@ -47,6 +52,11 @@ type Comparison struct {
 	// includes because the compared edition continues their dimensions one
 	// to one, and those left out because it changed them.
 	TrendFrom, TrendBroken []*frameworks.Edition
+
+	// Dimension is the dimension drilled into, nil without one; Category
+	// the service category it is restricted to, "" for all.
+	Dimension *frameworks.Dimension
+	Category  string
 }
 
 // ComparedCountry is one shown country of a comparison.
@@ -56,6 +66,9 @@ type ComparedCountry struct {
 	Subregion string
 	Level     int  // of the overall mean, held below a gate as a service's is
 	CappedBy  *Cap // the gate holding Level below the band of the mean, if any
+	// Drill is the country's scores on the drilled dimension's indicators;
+	// nil without a dimension.
+	Drill *DrillDown
 }
 
 // RegionScores is the service-weighted mean of a group of shown countries.
@@ -105,11 +118,37 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 	case len(cmpn.Periods) > 0:
 		cmpn.Period = cmpn.Periods[0]
 	}
+	var drills map[string]*DrillDown
+	if q.Dimension != "" || q.Category != "" {
+		dim, ok := ed.Dimension(q.Dimension)
+		if !ok {
+			return nil, fieldError("dimension", "edition %s has no dimension %q", ed.Key(), q.Dimension)
+		}
+		if q.Category != "" && !slices.Contains(ServiceCategories, q.Category) {
+			return nil, fieldError("category", "must be one of: %s", strings.Join(ServiceCategories, ", "))
+		}
+		cmpn.Dimension, cmpn.Category = dim, q.Category
+		if drills, err = s.drillDown(ctx, ed, cmpn.Period, dim, q.Category, cmpn.Selected); err != nil {
+			return nil, err
+		}
+	}
 	scores, err := s.countryScores(ctx, ed, cmpn.Period, cmpn.Selected)
 	if err != nil {
 		return nil, err
 	}
 	for _, sc := range scores {
+		if cmpn.Dimension != nil {
+			// The drill-down's own count decides, so that a category with
+			// one agency's service in it stays hidden from the public.
+			dd := drills[sc.Code]
+			if dd == nil {
+				continue // no service of the category: nothing to show or hide
+			}
+			if !cmpn.shows(dd.Services) {
+				cmpn.Suppressed = append(cmpn.Suppressed, sc.Code)
+				continue
+			}
+		}
 		if !cmpn.shows(sc.Services) {
 			cmpn.Suppressed = append(cmpn.Suppressed, sc.Code)
 			continue
@@ -123,6 +162,9 @@ func (s *Store) Comparison(ctx context.Context, by Actor, q ComparisonQuery) (_ 
 		})
 		if ct, ok := s.countries.Country(sc.Code); ok {
 			row.Name, row.Subregion = ct.Name, ct.Subregion
+		}
+		if cmpn.Dimension != nil {
+			row.Drill = drills[sc.Code]
 		}
 		cmpn.Countries = append(cmpn.Countries, row)
 	}

@@ -35,6 +35,8 @@ func models() []any {
 		// 00010
 		&Peer{}, &witnessedLog{}, &WitnessEvidence{}, &logCosignature{}, &WitnessPush{},
 		&PeerCard{}, &peerSync{}, // 00011
+		// 00012
+		&PlanItem{}, &Practice{}, &scoreHistogram{},
 	}
 }
 

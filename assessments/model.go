@@ -124,6 +124,13 @@ func (a Actor) CanEdit(as *Assessment) bool {
 // Reviewers never edit answers, and administrators do not review.
 func (a Actor) CanReview() bool { return a.Role == RoleReviewer }
 
+// CanPlan reports whether the actor may change this assessment's
+// improvement plan: its own organisation's respondents, in any status,
+// since a plan is about what comes after the answers.
+func (a Actor) CanPlan(as *Assessment) bool {
+	return a.CanAssess() && as.OrganisationID == a.OrganisationID
+}
+
 // CanDecide reports whether the actor may approve or return this
 // assessment now.
 func (a Actor) CanDecide(as *Assessment) bool { return a.CanReview() && as.Status == StatusSubmitted }

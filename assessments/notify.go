@@ -36,7 +36,8 @@ const (
 
 // NoticeKinds lists the kinds shown in the app.
 var NoticeKinds = []string{NoticeSubmitted, NoticeReturned, NoticeApproved, NoticeCardRevoked, NoticeAccountCreated, NoticePasswordReset, NoticeSecondFactorReset,
-	NoticePeerKeysRefused, NoticeSplitView}
+	NoticePeerKeysRefused, NoticeSplitView,
+	NoticePracticeSubmitted, NoticePracticePublished, NoticePracticeReturned}
 
 // MailKinds lists every kind of mail the outbox holds.
 var MailKinds = append(append([]string{}, NoticeKinds...), MailPasswordResetLink)

@@ -81,6 +81,13 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			if err := addToAggregates(tx, &a, res); err != nil {
 				return err
 			}
+			var svc Service
+			if err := tx.First(&svc, a.ServiceID).Error; err != nil {
+				return err
+			}
+			if err := addToHistograms(tx, histogramRows(&a, svc.Category, ed, answers, res)); err != nil {
+				return err
+			}
 			if s.issuer != nil {
 				if err := s.issueCard(tx, &a, ed, res, pre); err != nil {
 					return fmt.Errorf("issue the card: %w", err)

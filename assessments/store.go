@@ -158,6 +158,9 @@ func (s *Store) ready(ctx context.Context, log *slog.Logger, builtin *frameworks
 	if err := s.syncEditions(ctx, builtin); err != nil {
 		return fmt.Errorf("record editions: %w", err)
 	}
+	if err := s.fillHistograms(ctx); err != nil {
+		return fmt.Errorf("count approved scores for the drill-down: %w", err)
+	}
 	if s.issuer != nil {
 		if err := s.publishKeys(ctx); err != nil {
 			return fmt.Errorf("publish issuer keys: %w", err)

@@ -42,6 +42,7 @@ func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthO
 		if err := tx.CreateInBatches(orgs, batch).Error; err != nil {
 			return err
 		}
+		hist := map[scoreHistogram]int{} // rows without N → count
 		for start := 0; start < o.Assessments; start += batch {
 			n := min(batch, o.Assessments-start)
 			services := make([]Service, n)
@@ -54,11 +55,13 @@ func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthO
 			}
 			as := make([]Assessment, n)
 			results := make([]Result, n)
+			answers := make([]Answers, n)
 			for i := range as {
 				org := orgs[(start+i)%len(orgs)]
 				// Each country centres on its own level, so countries differ.
 				centre := 1.5 + 3*float64((start+i)%len(orgs))/float64(len(orgs))
-				results[i] = Score(ed, synthAnswers(ed, rng, centre))
+				answers[i] = synthAnswers(ed, rng, centre)
+				results[i] = Score(ed, answers[i])
 				score, level := results[i].Overall.Score, results[i].Overall.Level
 				t := now.Add(-time.Duration(rng.IntN(3600)) * time.Second)
 				as[i] = Assessment{
@@ -82,6 +85,20 @@ func (s *Store) Synthesize(ctx context.Context, ed *frameworks.Edition, o SynthO
 			if err := tx.CreateInBatches(dims, batch).Error; err != nil {
 				return err
 			}
+			for i := range as {
+				for _, r := range histogramRows(&as[i], services[i].Category, ed, answers[i], results[i]) {
+					r.N = 0
+					hist[r]++
+				}
+			}
+		}
+		rows := make([]scoreHistogram, 0, len(hist))
+		for r, n := range hist {
+			r.N = n
+			rows = append(rows, r)
+		}
+		if err := addToHistograms(tx, rows); err != nil {
+			return err
 		}
 		return rebuildAggregates(tx)
 	})
