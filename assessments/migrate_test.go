@@ -29,7 +29,7 @@ func models() []any {
 		// 00008
 		&countryAnswerSet{}, &countryAnswerRecord{},
 		&authGeneration{}, // 00009
-		&Identity{}, // 00013
+		&Identity{},       // 00013
 		// 00014 adds sessions.pending and users.second_factor_at.
 		&totpFactor{}, &recoveryCode{}, &Passkey{}, &passkeyChallenge{},
 		// 00010
