@@ -90,6 +90,12 @@ var texts = map[string]map[string][2]string{
 			"Bonjour {{.Name}},\n\nUn témoin a constaté qu'un journal de transparence présentait un point de contrôle incohérent avec un point de contrôle déjà contresigné (vue divergente ou historique réécrit). Les preuves sont conservées.\n\n{{.Comment}}\n\nVoir les instances partenaires\u00a0:\n{{.Link}}\n"},
 		assessments.MailPasswordResetLink: {"Choisir un nouveau mot de passe DMF",
 			"Bonjour {{.Name}},\n\nQuelqu'un, sans doute vous-même, a demandé à choisir un nouveau mot de passe pour votre compte. Suivez ce lien dans les 30\u00a0minutes pour le choisir\u202f; il ne fonctionne qu'une fois\u00a0:\n{{.Link}}\n\nSi vous n'avez rien demandé, ignorez ce message\u202f: votre mot de passe reste inchangé.\n"},
+		assessments.NoticePracticeSubmitted: {"Pratique à examiner\u00a0: {{.Comment}}",
+			"Bonjour {{.Name}},\n\nUne pratique tirée de l'évaluation de {{.Service}} pour {{.Period}} attend son examen\u00a0:\n{{.Comment}}\n\nL'examiner ici\u00a0:\n{{.Link}}\n"},
+		assessments.NoticePracticePublished: {"Pratique publiée\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nL'examinateur a publié la pratique que vous avez rédigée à partir de l'évaluation de {{.Service}} pour {{.Period}}.{{if .Comment}}\n\nCommentaire de l'examinateur\u00a0:\n{{.Comment}}{{end}}\n\nLa consulter ici\u00a0:\n{{.Link}}\n"},
+		assessments.NoticePracticeReturned: {"Pratique renvoyée\u00a0: {{.Service}} ({{.Period}})",
+			"Bonjour {{.Name}},\n\nL'examinateur a renvoyé la pratique que vous avez rédigée à partir de l'évaluation de {{.Service}} pour {{.Period}}.\n\nCommentaire de l'examinateur\u00a0:\n{{.Comment}}\n\nLa modifier et la soumettre à nouveau\u00a0:\n{{.Link}}\n"},
 	},
 	"zh": {
 		assessments.NoticeSubmitted: {"评估已提交审核：{{.Service}}（{{.Period}}年）",
@@ -112,6 +118,12 @@ var texts = map[string]map[string][2]string{
 			"{{.Name}}，您好：\n\n见证方发现某透明度日志出示的检查点与已联署的检查点不一致（分裂视图或改写的历史）。证据已保存。\n\n{{.Comment}}\n\n查看伙伴实例：\n{{.Link}}\n"},
 		assessments.MailPasswordResetLink: {"设置新的 DMF 密码",
 			"{{.Name}}，您好：\n\n有人（很可能是您本人）申请为您的账户设置新密码。请在 30 分钟内点击以下链接设置新密码；该链接只能使用一次：\n{{.Link}}\n\n如果您没有提出申请，请忽略本邮件，您的密码不会改变。\n"},
+		assessments.NoticePracticeSubmitted: {"待审核的做法：{{.Comment}}",
+			"{{.Name}}，您好：\n\n{{.Service}} {{.Period}}年评估中的一项做法正在等待审核：\n{{.Comment}}\n\n请在此审核：\n{{.Link}}\n"},
+		assessments.NoticePracticePublished: {"做法已发布：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n审核员已发布您根据 {{.Service}} {{.Period}}年评估撰写的做法。{{if .Comment}}\n\n审核员意见：\n{{.Comment}}{{end}}\n\n在此查看：\n{{.Link}}\n"},
+		assessments.NoticePracticeReturned: {"做法已退回：{{.Service}}（{{.Period}}年）",
+			"{{.Name}}，您好：\n\n审核员退回了您根据 {{.Service}} {{.Period}}年评估撰写的做法。\n\n审核员意见：\n{{.Comment}}\n\n请修改后再次提交：\n{{.Link}}\n"},
 	},
 }
 
