@@ -143,3 +143,52 @@ func TestPracticePages(t *testing.T) {
 func practiceFilterOf(status string) assessments.PracticeFilter {
 	return assessments.PracticeFilter{Status: assessments.PracticeStatus(status)}
 }
+
+// TestPracticeLanguages: a practice can be written in any interface
+// language, keeps it on its page, and the gap link reads in French and
+// Chinese with their plural forms.
+func TestPracticeLanguages(t *testing.T) {
+	a := newTestApp(t)
+	p := a.seedPeople()
+	id := strconv.Itoa(int(a.approve(p.actorA, p.actorRev, "Company register", 2025, func(int) int { return 5 }, true)))
+	other := strconv.Itoa(int(a.approve(p.actorB, p.actorRev, "VAT returns", 2025, func(int) int { return 2 }, true)))
+	b := a.browser()
+	b.login(p.a, pw)
+	_, page := b.get("/assessments/" + id + "/practices/new?indicator=SERV.3")
+	for _, lang := range languages {
+		if !strings.Contains(page, `<option value="`+lang+`"`) {
+			t.Errorf("the form does not offer %s", lang)
+		}
+	}
+	form := url.Values{"indicator": {"SERV.3"}, "title": {"Suivi des demandes"}, "summary": {"Chaque demande indique où elle en est."}, "language": {"fr"}}
+	if resp, _ := b.post("/assessments/"+id+"/practices", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("French practice: %d", resp.StatusCode)
+	}
+	st, body := a.api(p.a, pw).call("POST", "/api/v1/assessments/"+id+"/practices", map[string]any{"indicator": "SERV.1", "title": "一次登录", "summary": "企业使用国家电子身份识别一次登录。", "language": "zh"})
+	if st != http.StatusCreated || body["language"] != "zh" {
+		t.Fatalf("Chinese practice: %d %v", st, body)
+	}
+	rev := a.api(p.rev, pw)
+	pg, _ := a.s.store.Practices(t.Context(), p.actorRev, practiceFilterOf("submitted"))
+	for _, pr := range pg.Items {
+		pid := strconv.Itoa(int(pr.ID))
+		if st, body := rev.call("POST", "/api/v1/practices/"+pid+"/review", map[string]any{"decision": "publish"}); st != http.StatusOK {
+			t.Fatalf("publish: %d %v", st, body)
+		}
+		if _, page := a.browser().get("/practices/" + pid); !strings.Contains(page, `lang="`+pr.Language+`"`) {
+			t.Errorf("practice %s does not keep its language %s", pid, pr.Language)
+		}
+	}
+	if len(pg.Items) != 2 {
+		t.Fatalf("submitted practices: %d", len(pg.Items))
+	}
+
+	o := a.browser()
+	o.login(p.b, pw)
+	for lang, want := range map[string]string{"fr": "1 service de la région a atteint ici le niveau 5\u00a0:", "zh": "本区域有 1 项服务在此达到第 5 级："} {
+		o.get("/lang/" + lang + "?next=/")
+		if _, page := o.get("/assessments/" + other + "/result"); !strings.Contains(page, want) {
+			t.Errorf("%s gap link: want %q", lang, want)
+		}
+	}
+}
