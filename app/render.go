@@ -191,6 +191,9 @@ func (v *view) FieldLabel(field string) string {
 		}
 		return rest
 	}
+	if id, ok := strings.CutPrefix(field, "indicators."); ok {
+		return v.T("field.indicator_note", id) // a reviewer's comment on one indicator
+	}
 	if v.r.msgs.has("field." + field) {
 		return v.T("field." + field)
 	}
