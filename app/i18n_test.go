@@ -164,7 +164,7 @@ func TestCountryNamesInEveryLanguage(t *testing.T) {
 // v.add("field", …), addMessage, fieldError, Message maps and the fields
 // handlers rename (ve.Fields["new"] = m). A name ending in a dot is a
 // prefix the code appends an id to.
-var fieldName = regexp.MustCompile(`(?:\.add(?:Message)?\(|fieldError\(|Message\{|(?:Fields|bad)\[)"([a-z_.]+)"`)
+var fieldName = regexp.MustCompile(`(?:\.add(?:Message)?\(|fieldError\(|\bMessage\{|(?:Fields|bad)\[)"([a-z_.]+)"`)
 
 // TestCatalogFieldLabels: every field a problem can be about has a label
 // in every language, so that an error summary never starts with a raw
