@@ -25,9 +25,11 @@ var journeyWords = map[string]journeyText{
 // journeyData is what a page may show in another language because a
 // person typed or configured it: every journey's words (the English
 // journey's service is in the same respondent's lists), the fixture's
-// organisations and user names, and the issuer's name (a setting).
+// organisations, service and user names, and the issuer's and the sign-in
+// provider's names (settings).
 func (b *browserSuite) journeyData() []string {
-	out := []string{"Ministry of Justice", "Tax Committee", "Digital development office", "reviewer", "admin", b.a.s.issuer.Name}
+	out := []string{"Ministry of Justice", "Tax Committee", "Digital development office", "Business registration", "reviewer", "admin",
+		b.a.s.issuer.Name, "Government ID"}
 	for _, w := range journeyWords {
 		out = append(out, w.service, w.comment, w.note)
 	}
@@ -38,13 +40,14 @@ func (b *browserSuite) journeyData() []string {
 // language it is marked as: text nodes (hidden ones too: a closed
 // <details> or a status shown later is still read), the labels screen
 // readers announce, and the title. Code, commands and identifiers in
-// <code>, <pre>, <kbd> and <samp> are not words.
+// <code>, <pre>, <kbd> and <samp> are not words, and what a <textarea>
+// holds is what the person typed or pasted (a card on /verify).
 const pageTextsJS = `(() => {
 	const out = [], langOf = e => (e && e.closest('[lang]')?.getAttribute('lang')) || '';
 	const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 	for (let n; (n = w.nextNode()); ) {
 		const e = n.parentElement;
-		if (!e || e.closest('script,style,template,code,pre,kbd,samp')) continue;
+		if (!e || e.closest('script,style,template,code,pre,kbd,samp,textarea')) continue;
 		const s = n.textContent.replace(/\s+/g, ' ').trim();
 		if (s) out.push({text: s, lang: langOf(e)});
 	}
@@ -66,14 +69,14 @@ type pageText struct {
 // englishWords are words that are English and not French: one of them on a
 // French page is an untranslated text. (Words both languages spell alike —
 // service, dimension, version, actions, score, page, public, question,
-// comment, change, on, or — are left out.)
+// comment, change, organisation, on, or — are left out.)
 var englishWords = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`the and of to your you with this that is are not for from by be was were has have had
 		will can all what how who which when where there here sign save saved submit submitted answer answered answers
 		assessment assessments review reviewer reviewers card cards level levels overall country countries
-		organisation organization search next previous back home help account password email download
+		organization search next previous back home help account password email download
 		print verify valid invalid framework edition indicator indicators step result results issuer revoked approved
 		returned draft none yes no only more less than then after before while should must may need needs please
 		comments evidence chart private show hide open close changed`) {

@@ -265,15 +265,15 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	}
 	return []pageState{
 		{name: "home", path: "/", shot: "en ru"},
-		{name: "frameworks", extra: true, path: "/frameworks"},
-		{name: "framework", path: ed, shot: "en ru", act: func(tb *tab) {
+		{name: "frameworks", words: true, extra: true, path: "/frameworks"},
+		{name: "framework", words: true, path: ed, shot: "en ru", act: func(tb *tab) {
 			// The default edition is 1.1.0: its page lists what changed
 			// from 1.0.0, in the page's language.
 			if tb.count("ul.changelog li") == 0 {
 				tb.t.Errorf("the framework page has no changelog")
 			}
 		}},
-		{name: "dimension", path: ed + "/dimensions/SERV"},
+		{name: "dimension", words: true, path: ed + "/dimensions/SERV"},
 		{name: "reference", path: "/reference"},
 		{name: "reference-wsis", extra: true, path: "/reference/wsis"},
 		{name: "reference-topic", extra: true, path: "/reference/dmf"},
@@ -282,10 +282,10 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "login-sso-refused", path: "/login?sso=unlinked"},
 		{name: "compare-public", extra: true, path: "/compare"},
 		{name: "vocab", extra: true, path: "/vocab"},
-		{name: "verify", extra: true, path: "/verify"},
-		{name: "verify-problem", path: "/verify", status: 422, act: post(`form[action="/verify"]`, map[string]string{"card": ""})},
-		{name: "verify-card", path: "/verify?card=" + f.card},
-		{name: "verify-tampered", extra: true, path: "/verify", act: func(tb *tab) {
+		{name: "verify", words: true, extra: true, path: "/verify"},
+		{name: "verify-problem", words: true, path: "/verify", status: 422, act: post(`form[action="/verify"]`, map[string]string{"card": ""})},
+		{name: "verify-card", words: true, path: "/verify?card=" + f.card},
+		{name: "verify-tampered", words: true, extra: true, path: "/verify", act: func(tb *tab) {
 			rec, _ := st.Card(ctx, f.card)
 			bad := strings.Replace(string(rec.Data), `"period":2026`, `"period":2027`, 1)
 			post(`form[action="/verify"]`, map[string]string{"card": bad})(tb)
@@ -293,7 +293,7 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 		{name: "card", path: "/cards/" + f.card, shot: "en ru"},
 		// Issue 14: the card's "for verifiers" part and the framework's digest, unfolded.
 		{name: "card-verifiers", path: "/cards/" + f.card, shot: "en ru", act: openDetails},
-		{name: "framework-digest", path: ed, shot: "en ru", act: openDetails},
+		{name: "framework-digest", words: true, path: ed, shot: "en ru", act: openDetails},
 		{name: "service-public", path: fmt.Sprintf("/services/%d", f.service)},
 		{name: "organisation-public", path: fmt.Sprintf("/organisations/%d", f.organisation)},
 		{name: "not-found", extra: true, path: "/no-such-page", status: 404},
@@ -403,14 +403,15 @@ func (b *browserSuite) states(f pageFixture) []pageState {
 	}
 }
 
-// testPages checks every page state in English and Russian, each at the
-// desktop and the phone width (pageViews): axe-core finds no WCAG 2.1 A or
-// AA violation and nothing its best-practice rules object to, nothing
-// scrolls sideways and every control is on screen; error summaries link
-// to their fields, charts have text equivalents and no page loads more than
-// 100 KB of CSS and JavaScript; the states marked words have no English
-// left in French and Chinese (checkNoEnglish). The main pages are saved as
-// screenshots at both widths in both languages.
+// testPages checks every page state in every interface language (English,
+// Russian, French and Chinese), each at the desktop and the phone width
+// (pageViews): axe-core finds no WCAG 2.1 A or AA violation and nothing its
+// best-practice rules object to, nothing scrolls sideways and every control
+// is on screen; error summaries link to their fields, charts have text
+// equivalents and no page loads more than 100 KB of CSS and JavaScript; the
+// states marked words have no English left in French and Chinese
+// (checkNoEnglish). The main pages are saved as screenshots at both widths
+// in the languages their shot names.
 func (b *browserSuite) testPages(t *testing.T) {
 	f := b.seedPageFixture(t)
 	states := b.states(f)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"html/template"
 	"strconv"
 	"strings"
 
@@ -14,12 +15,25 @@ import (
 // texts in the page's language and the interface catalogue.
 
 // changelog renders the changes from old to new as sentences in lang.
-func (s *server) changelog(lang string, old, new *frameworks.Edition) []string {
-	var out []string
-	t := func(key string, args ...any) { out = append(out, s.msgs.T(lang, key, args...)) }
+// A quoted text the edition lacks in lang (an older edition's question,
+// published in English and Russian only) is quoted in English, marked
+// lang="en" so that screen readers and translators know it.
+func (s *server) changelog(lang string, old, new *frameworks.Edition) []template.HTML {
+	var out []template.HTML
+	t := func(key string, args ...any) {
+		h := template.HTMLEscapeString(s.msgs.T(lang, key, args...))
+		out = append(out, template.HTML(quoteMarks.Replace(h)))
+	}
+	quote := func(x frameworks.Text) string {
+		q := noMarks.Replace(x.In(lang))
+		if textLang(x, lang) != "" {
+			return "\x02" + q + "\x03"
+		}
+		return q
+	}
 	level := func(ed *frameworks.Edition, k int) string { return ed.LevelLabel(k).In(lang) }
 	for _, c := range frameworks.Changes(old, new) {
-		title := c.Title.In(lang)
+		title := quote(c.Title)
 		switch c.Kind {
 		case frameworks.ChangeAdded, frameworks.ChangeRemoved:
 			t("change."+c.Kind+"."+c.Item, c.ID, title)
@@ -44,13 +58,21 @@ func (s *server) changelog(lang string, old, new *frameworks.Edition) []string {
 			}
 			dim := c.Gate.Requires.Dimension
 			if d, ok := ed.Dimension(dim); ok {
-				dim = d.Title.In(lang)
+				dim = quote(d.Title)
 			}
 			t("change."+c.Kind, level(ed, c.Gate.Level), dim, level(ed, c.Gate.Requires.MinLevel))
 		}
 	}
 	return out
 }
+
+// quoteMarks turns the markers changelog puts around an English quote,
+// once the sentence is escaped, into its lang="en" span; noMarks keeps a
+// text's own control characters from passing for markers.
+var (
+	quoteMarks = strings.NewReplacer("\x02", `<span lang="en">`, "\x03", "</span>")
+	noMarks    = strings.NewReplacer("\x02", "", "\x03", "")
+)
 
 func number(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 

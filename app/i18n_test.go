@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
@@ -154,6 +155,56 @@ func TestCountryNamesInEveryLanguage(t *testing.T) {
 		for _, s := range cs.Subregions {
 			if s.Name[lang] == "" {
 				t.Errorf("subregion %s has no %s name", s.ID, lang)
+			}
+		}
+	}
+}
+
+// fieldName finds the field names the code can put a form problem on:
+// v.add("field", …), addMessage, fieldError, Message maps and the fields
+// handlers rename (ve.Fields["new"] = m). A name ending in a dot is a
+// prefix the code appends an id to.
+var fieldName = regexp.MustCompile(`(?:\.add(?:Message)?\(|fieldError\(|\bMessage\{|(?:Fields|bad)\[)"([a-z_.]+)"`)
+
+// TestCatalogFieldLabels: every field a problem can be about has a label
+// in every language, so that an error summary never starts with a raw
+// field name ("card: paste a card…") on a page in any language.
+func TestCatalogFieldLabels(t *testing.T) {
+	msgs, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Named only in JSON answers, whose field keys are the API's contract:
+	// the feed's and the log's query parameters and the new service that
+	// only POST /api/v1/assessments creates.
+	apiOnly := map[string]bool{"after": true, "old": true, "service.": true, "service.name": true}
+	files, _ := filepath.Glob("../assessments/*.go")
+	app, _ := filepath.Glob("*.go")
+	names := map[string]bool{}
+	for _, f := range append(files, app...) {
+		if regexp.MustCompile(`_test\.go$`).MatchString(f) {
+			continue
+		}
+		src, _ := os.ReadFile(f)
+		for _, m := range fieldName.FindAllStringSubmatch(string(src), -1) {
+			names[m[1]] = true
+		}
+	}
+	if len(names) < 30 {
+		t.Errorf("found only %d field names; is the pattern still right?", len(names))
+	}
+	for name := range names {
+		if apiOnly[name] {
+			continue
+		}
+		field := name
+		if name[len(name)-1] == '.' {
+			field += "SERV.1" // answers.SERV.1, indicators.SERV.1
+		}
+		for _, lang := range languages {
+			v := &view{Lang: lang, r: &renderer{msgs: msgs}}
+			if l := v.FieldLabel(field); l == field || l == strings.TrimSuffix(field, "SERV.1") || strings.Contains(l, "[field.") {
+				t.Errorf("%s: the field %q has no label (%q)", lang, field, l)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 
@@ -38,7 +39,7 @@ type frameworkPage struct {
 	// The edition this one continues, and what changed from it, in the
 	// page's language.
 	Previous *frameworks.Edition
-	Changes  []string
+	Changes  []template.HTML
 }
 
 func (s *server) frameworkPage(c echo.Context) (*frameworkPage, error) {

@@ -199,6 +199,9 @@ func (v *view) FieldLabel(field string) string {
 		}
 		return rest
 	}
+	if id, ok := strings.CutPrefix(field, "indicators."); ok {
+		return v.T("field.indicator_note", id) // a reviewer's comment on one indicator
+	}
 	if v.r.msgs.has("field." + field) {
 		return v.T("field." + field)
 	}
@@ -307,8 +310,10 @@ func (v *view) EditionLang(ed *frameworks.Edition) string {
 // edition without texts in it falls back to its own language), for a lang
 // attribute on the element: screen readers then read it right, and the
 // language checks of the browser tests know it is deliberate.
-func (v *view) TextLang(t frameworks.Text) string {
-	if t[v.Lang] != "" || t["en"] == "" {
+func (v *view) TextLang(t frameworks.Text) string { return textLang(t, v.Lang) }
+
+func textLang(t frameworks.Text, lang string) string {
+	if t[lang] != "" || t["en"] == "" {
 		return ""
 	}
 	return "en" // what Text.In falls back to
