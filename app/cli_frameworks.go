@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/unescap/dmf/assessments"
 	"github.com/unescap/dmf/frameworks"
@@ -32,7 +33,12 @@ func frameworksCommand(args []string, stdout io.Writer) error {
 	}
 	var parsed []*frameworks.Edition
 	names := map[*frameworks.Edition]string{}
+	var overlays []string
 	for _, name := range args[1:] {
+		if _, _, ok := frameworks.IsOverlayFile(name); ok {
+			overlays = append(overlays, name) // checked against its edition below
+			continue
+		}
 		data, err := os.ReadFile(name)
 		if err != nil {
 			return &exitError{1, err}
@@ -79,9 +85,54 @@ func frameworksCommand(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s: ok: %s %s, %d dimensions, %d indicators, digest %s\n",
 			name, ed.ID, ed.Version, len(ed.Dimensions), ed.IndicatorCount(), ed.Digest)
 	}
+	for _, name := range overlays {
+		if err := validateOverlay(name, parsed, names, stdout, report); err != nil {
+			return &exitError{1, err}
+		}
+	}
 	if failed > 0 {
 		return &exitError{1, fmt.Errorf("%d of %d file(s) have problems", failed, len(args)-1)}
 	}
+	return nil
+}
+
+// validateOverlay checks a translation overlay against the edition file
+// beside it (parsed already when it was given too); problems go to report.
+func validateOverlay(name string, parsed []*frameworks.Edition, names map[*frameworks.Edition]string, stdout io.Writer, report func(error) bool) error {
+	editionFile, lang, _ := frameworks.IsOverlayFile(name)
+	var ed *frameworks.Edition
+	for _, e := range parsed {
+		if filepath.Clean(names[e]) == filepath.Clean(editionFile) {
+			ed = e
+		}
+	}
+	if ed == nil {
+		data, err := os.ReadFile(editionFile)
+		if err != nil {
+			return fmt.Errorf("%s is a translation overlay of %s, which cannot be read: %w", name, editionFile, err)
+		}
+		if ed, err = frameworks.Parse(editionFile, data); err != nil {
+			if !report(err) {
+				return err
+			}
+			return nil
+		}
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	merged, err := frameworks.ApplyOverlay(ed, name, data)
+	if report(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if merged.Digest != ed.Digest {
+		return fmt.Errorf("%s changed the digest of %s", name, ed.Key())
+	}
+	fmt.Fprintf(stdout, "%s: ok: %s translation of %s %s, outside its pinned digest %s\n", name, lang, ed.ID, ed.Version, ed.Digest)
 	return nil
 }
 

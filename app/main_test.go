@@ -243,3 +243,32 @@ func TestEverySettingIsDocumented(t *testing.T) {
 		t.Errorf("help does not name the variables:\n%s", help.String())
 	}
 }
+
+// An overlay given to `dmf frameworks validate` (as CI's glob over the
+// edition files gives them) is checked against the edition beside it: a
+// complete one is ok, one missing a text names it, and neither changes
+// the edition's digest.
+func TestFrameworksValidateOverlay(t *testing.T) {
+	dir := t.TempDir()
+	edition, _ := os.ReadFile("../frameworks/data/escap-dmf-dps-sme-1.1.0.yaml")
+	overlay, _ := os.ReadFile("../frameworks/data/escap-dmf-dps-sme-1.1.0.fr.yaml")
+	os.WriteFile(filepath.Join(dir, "ed-1.1.0.yaml"), edition, 0o644)
+	os.WriteFile(filepath.Join(dir, "ed-1.1.0.fr.yaml"), overlay, 0o644)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "ed-1.1.0.fr.yaml")}, env(nil), nil, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "ok: fr translation of escap-dmf-dps-sme 1.1.0, outside its pinned digest sha256:") {
+		t.Fatalf("complete overlay: %v\n%s", err, out.String())
+	}
+	// Empty the publisher and move its French text under a key editions do not have.
+	i := bytes.Index(overlay, []byte("\npublisher:"))
+	if i < 0 {
+		t.Fatal("the overlay has no publisher")
+	}
+	broken := append(append([]byte{}, overlay[:i+1]...), bytes.Replace(overlay[i+1:], []byte("publisher:"), []byte("publisher: {}\nunused:"), 1)...)
+	os.WriteFile(filepath.Join(dir, "ed-1.1.0.fr.yaml"), broken, 0o644)
+	out.Reset()
+	err := run(context.Background(), []string{"frameworks", "validate", filepath.Join(dir, "ed-1.1.0.yaml"), filepath.Join(dir, "ed-1.1.0.fr.yaml")}, env(nil), nil, &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "ed-1.1.0.fr.yaml") {
+		t.Errorf("broken overlay accepted: %v\n%s", err, out.String())
+	}
+}

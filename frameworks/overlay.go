@@ -84,8 +84,10 @@ func OverlayFile(editionFile, lang string) string {
 	return strings.TrimSuffix(editionFile, ".yaml") + "." + lang + ".yaml"
 }
 
-// isOverlayFile reports whether name is an overlay and for which edition
-// file and language.
+// IsOverlayFile reports whether name is a translation overlay and for
+// which edition file (beside it) and language.
+func IsOverlayFile(name string) (editionFile, lang string, ok bool) { return isOverlayFile(name) }
+
 func isOverlayFile(name string) (editionFile, lang string, ok bool) {
 	m := overlayName.FindStringSubmatch(path.Base(name))
 	if m == nil {
