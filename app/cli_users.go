@@ -83,35 +83,18 @@ func usersCommand(ctx context.Context, args []string, getenv func(string) string
 // admin, it ends every session and token of the account; the audit log
 // records it without a user, as the command line.
 func resetPasswordCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("users reset-password", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	email := fs.String("email", "", "email address of the account (required)")
-	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file (DMF_DATABASE)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, *database, newLogger(Config{LogFormat: "text"}, stderr), nil)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	u, err := store.UserByEmail(ctx, *email)
-	if errors.Is(err, assessments.ErrNotFound) {
-		return &exitError{1, fmt.Errorf("no account with the email %q", *email)}
-	}
-	if err != nil {
-		return err
-	}
-	password, err := store.ResetPassword(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID)
-	if err != nil {
-		return &exitError{1, err}
-	}
-	fmt.Fprintf(stdout, "reset the password of %s (%s); every session and API token of the account has ended\n", u.Email, u.Role)
-	fmt.Fprintf(stdout, "one-time password (must be changed at the next sign-in): %s\n", password)
-	if u.DisabledAt != nil {
-		fmt.Fprintln(stdout, "the account is disabled: an administrator re-enables it on its page")
-	}
-	return nil
+	return accountCommand(ctx, "users reset-password", args, getenv, stderr, func(store *assessments.Store, u *assessments.User) error {
+		password, err := store.ResetPassword(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID)
+		if err != nil {
+			return &exitError{1, err}
+		}
+		fmt.Fprintf(stdout, "reset the password of %s (%s); every session and API token of the account has ended\n", u.Email, u.Role)
+		fmt.Fprintf(stdout, "one-time password (must be changed at the next sign-in): %s\n", password)
+		if u.DisabledAt != nil {
+			fmt.Fprintln(stdout, "the account is disabled: an administrator re-enables it on its page")
+		}
+		return nil
+	})
 }
 
 // resetSecondFactorCommand removes an account's second factors from the
@@ -120,7 +103,19 @@ func resetPasswordCommand(ctx context.Context, args []string, getenv func(string
 // them on the page. The user is notified, and the audit log records it
 // without a user, as the command line.
 func resetSecondFactorCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("users reset-second-factor", flag.ContinueOnError)
+	return accountCommand(ctx, "users reset-second-factor", args, getenv, stderr, func(store *assessments.Store, u *assessments.User) error {
+		if err := store.ResetSecondFactor(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID); err != nil {
+			return &exitError{1, err}
+		}
+		fmt.Fprintf(stdout, "removed the second factor of %s (%s): they sign in with their password and set up a new one\n", u.Email, u.Role)
+		return nil
+	})
+}
+
+// accountCommand runs a shell command on the account named by -email, in
+// the database named by -database or DMF_DATABASE.
+func accountCommand(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer, do func(*assessments.Store, *assessments.User) error) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	email := fs.String("email", "", "email address of the account (required)")
 	database := fs.String("database", envOr(getenv, "DMF_DATABASE", "dmf.db"), "SQLite file (DMF_DATABASE)")
@@ -139,11 +134,7 @@ func resetSecondFactorCommand(ctx context.Context, args []string, getenv func(st
 	if err != nil {
 		return err
 	}
-	if err := store.ResetSecondFactor(ctx, assessments.Actor{Role: assessments.RoleAdmin}, u.ID); err != nil {
-		return &exitError{1, err}
-	}
-	fmt.Fprintf(stdout, "removed the second factor of %s (%s): they sign in with their password and set up a new one\n", u.Email, u.Role)
-	return nil
+	return do(store, u)
 }
 
 func envOr(getenv func(string) string, key, def string) string {
