@@ -409,22 +409,8 @@ func (s *Store) useCode(ctx context.Context, u *User, code string) (bool, error)
 // codes go too.
 func (s *Store) DisableTOTP(ctx context.Context, userID uint, password, code string, from Origin) (err error) {
 	defer wrap(&err, "turn off TOTP for user %d", userID)
-	u, err := s.User(ctx, userID)
+	u, err := s.checkOwnPassword(ctx, userID, "password", password, from)
 	if err != nil {
-		return err
-	}
-	ids, _, err := s.reserve(ctx, from.limits(u.Email))
-	if err != nil {
-		return err
-	}
-	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = s.verifyPassword(password, u.PasswordHash) }); err != nil {
-		return err
-	}
-	if !ok {
-		return fieldError("password", "this is not your current password")
-	}
-	if err := s.release(ctx, ids); err != nil {
 		return err
 	}
 	if err := s.VerifySecondFactor(ctx, userID, code, from); err != nil {

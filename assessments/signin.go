@@ -188,25 +188,33 @@ func (s *Store) Authenticate(ctx context.Context, email, password string, from O
 // session does not outlive the change.
 func (s *Store) ChangePassword(ctx context.Context, userID uint, current, next, keep string, from Origin) (err error) {
 	defer wrap(&err, "change the password of user %d", userID)
-	u, err := s.User(ctx, userID)
+	u, err := s.checkOwnPassword(ctx, userID, "current", current, from)
 	if err != nil {
-		return err
-	}
-	ids, _, err := s.reserve(ctx, from.limits(u.Email))
-	if err != nil {
-		return err
-	}
-	var ok bool
-	if err := s.argon(ctx, func() { ok, _ = s.verifyPassword(current, u.PasswordHash) }); err != nil {
-		return err
-	}
-	if !ok {
-		return fieldError("current", "this is not your current password")
-	}
-	if err := s.release(ctx, ids); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, u, current, next, keep)
+}
+
+// checkOwnPassword checks a signed-in user's password before a change
+// that needs it, throttled and counted like a sign-in; a wrong one is a
+// problem of field.
+func (s *Store) checkOwnPassword(ctx context.Context, userID uint, field, password string, from Origin) (*User, error) {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ids, _, err := s.reserve(ctx, from.limits(u.Email))
+	if err != nil {
+		return nil, err
+	}
+	var ok bool
+	if err := s.argon(ctx, func() { ok, _ = s.verifyPassword(password, u.PasswordHash) }); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fieldError(field, "this is not your current password")
+	}
+	return u, s.release(ctx, ids)
 }
 
 // ChangeSignInPassword changes an account's password with its email and
