@@ -367,18 +367,25 @@ func (s *server) addIdentity(c echo.Context) error {
 
 // removeIdentity is an admin's unlinking of one of an account's identities.
 func (s *server) removeIdentity(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := s.unlinkIdentity(c)
 	if err != nil {
 		return err
 	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/users/%d?notice=identity-unlinked#identities", id))
+}
+
+// unlinkIdentity removes the identity named by the path from the account
+// named by it, and returns the account's id.
+func (s *server) unlinkIdentity(c echo.Context) (uint, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, err
+	}
 	identity, err := strconv.ParseUint(c.Param("identity"), 10, 32)
 	if err != nil || identity == 0 {
-		return assessments.ErrNotFound
+		return 0, assessments.ErrNotFound
 	}
-	if err := s.store.RemoveIdentity(c.Request().Context(), actorOf(c), id, uint(identity)); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/users/%d?notice=identity-unlinked#identities", id))
+	return id, s.store.RemoveIdentity(c.Request().Context(), actorOf(c), id, uint(identity))
 }
 
 // apiIdentities lists an account's identities (administrators).
@@ -426,15 +433,7 @@ func (s *server) apiAddIdentity(c echo.Context) error {
 
 // apiRemoveIdentity is removeIdentity for programs.
 func (s *server) apiRemoveIdentity(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	identity, err := strconv.ParseUint(c.Param("identity"), 10, 32)
-	if err != nil || identity == 0 {
-		return assessments.ErrNotFound
-	}
-	if err := s.store.RemoveIdentity(c.Request().Context(), actorOf(c), id, uint(identity)); err != nil {
+	if _, err := s.unlinkIdentity(c); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
