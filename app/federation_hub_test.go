@@ -66,6 +66,44 @@ func (f *fedInstance) issueAs(t *testing.T, email, service string, level int) []
 	return data
 }
 
+// publishPractice has the respondent email write up a practice behind the
+// first service indicator of the assessment that card attests, and f's
+// reviewer publish it.
+func (f *fedInstance) publishPractice(t *testing.T, data []byte, email, title string) {
+	t.Helper()
+	c, err := card.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := f.token(email)
+	_, ed := resp.call(http.MethodGet, "/api/v1/frameworks/escap-dmf-dps-sme", nil)
+	ind := answerCountries(t, f.process, ed)[0]
+	a := c.CredentialSubject.Assessment.ID[strings.LastIndex(c.CredentialSubject.Assessment.ID, "/")+1:]
+	status, got := resp.call(http.MethodPost, "/api/v1/assessments/"+a+"/practices",
+		map[string]any{"indicator": ind, "title": title, "summary": "Invoices cross the border once, signed and checked by both tax services.", "links": []string{"https://example.org/guide"}})
+	if status != http.StatusCreated {
+		t.Fatalf("%s: share a practice: %d %v", f.name, status, got)
+	}
+	path := fmt.Sprintf("/api/v1/practices/%d/review", int(got["id"].(float64)))
+	if status, got := f.token("reviewer@escap.org").call(http.MethodPost, path, map[string]any{"decision": "publish"}); status != http.StatusOK {
+		t.Fatalf("%s: publish the practice: %d %v", f.name, status, got)
+	}
+}
+
+// peerPractice is the only practice f lists for the search q, or nil.
+func (f *fedInstance) peerPractice(t *testing.T, q string) map[string]any {
+	t.Helper()
+	status, got := (&api{t: t, base: f.base}).call(http.MethodGet, "/api/v1/practices?q="+q, nil)
+	if status != http.StatusOK {
+		t.Fatalf("%s: practices: %d %v", f.name, status, got)
+	}
+	items := got["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("%s finds %d practices for %q", f.name, len(items), q)
+	}
+	return items[0].(map[string]any)
+}
+
 // peerID is the id f gives to its peer other.
 func (f *fedInstance) peerID(t *testing.T, other *fedInstance) int {
 	t.Helper()
@@ -189,6 +227,29 @@ func TestFederationHub(t *testing.T) {
 		}
 	})
 
+	kazCard, _ := card.Parse(kaz[2])
+	t.Run("a practice published on A is listed at the hub, labelled with A", func(t *testing.T) {
+		a.publishPractice(t, kaz[2], "a@justice.kz", "Cross-border e-invoicing")
+		if got := hub.sync(t, a); got["practices"] != 1.0 || got["problem"] != nil {
+			t.Fatalf("hub syncs A's practice: %v", got)
+		}
+		p := hub.peerPractice(t, "INVOIC")
+		cardOf, _ := p["card"].(map[string]any)
+		if p["source"] != a.base || p["title"] != "Cross-border e-invoicing" || p["country"] != "KAZ" || p["level"] != 5.0 ||
+			cardOf["id"] != kazCard.ID || cardOf["url"] != kazCard.ID || cardOf["revoked"] != false {
+			t.Fatalf("A's practice at the hub: %v", p)
+		}
+		_, page := anon.raw(http.MethodGet, "/practices?q=invoicing", nil)
+		if !strings.Contains(string(page), "Cross-border e-invoicing") || !strings.Contains(string(page), "from "+a.base) ||
+			!strings.Contains(string(page), `href="`+kazCard.ID+`"`) {
+			t.Errorf("the hub's practices page does not show A's practice from A with its card")
+		}
+		// A itself lists it as its own.
+		if p := a.peerPractice(t, "invoicing"); p["source"] != "local" {
+			t.Errorf("on A: %v", p)
+		}
+	})
+
 	t.Run("a revocation on A is seen on B and leaves the hub's comparison", func(t *testing.T) {
 		c, _ := card.Parse(kaz[2])
 		id := c.ID[strings.LastIndex(c.ID, "/")+1:]
@@ -208,6 +269,9 @@ func TestFederationHub(t *testing.T) {
 		}
 		if hub.compared(t, anon, "KAZ") != nil {
 			t.Errorf("the public still sees KAZ with 2 services")
+		}
+		if p := hub.peerPractice(t, "invoicing"); p["card"].(map[string]any)["revoked"] != true || p["source"] != a.base {
+			t.Errorf("A's practice at the hub after its card's revocation: %v", p)
 		}
 	})
 }

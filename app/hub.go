@@ -125,9 +125,11 @@ type syncJSON struct {
 	Revoked int    `json:"revoked"` // kept cards found revoked by this sync
 	After   int64  `json:"after"`   // the peer's log entries read so far
 	Problem string `json:"problem,omitempty"`
+	// Practices are the peer's published practices kept after this sync.
+	Practices int `json:"practices"`
 }
 
-// apiSyncPeer pulls a trusted peer's cards now.
+// apiSyncPeer pulls a trusted peer's cards, then its practices, now.
 func (s *server) apiSyncPeer(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -140,7 +142,7 @@ func (s *server) apiSyncPeer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, syncJSON{res.Kept, res.Refused, res.Revoked, res.After, res.Problem})
+	return c.JSON(http.StatusOK, syncJSON{res.Kept, res.Refused, res.Revoked, res.After, res.Problem, res.Practices})
 }
 
 // feedDefaultLimit is the page size of the card feed when none is asked.

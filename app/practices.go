@@ -57,6 +57,9 @@ func (s *server) newPracticeJSON(p *assessments.PracticeView, withComment bool) 
 	}
 	if p.CardID != "" {
 		out.Card = &practiceCardJSON{ID: p.CardID, URL: strings.TrimRight(s.cfg.BaseURL, "/") + "/cards/" + p.CardID, Revoked: p.Revoked}
+		if p.Source != assessments.SourceLocal {
+			out.Card.URL = p.CardID // a peer's card, named by its address at the peer
+		}
 	}
 	if withComment {
 		out.ReviewComment = p.ReviewComment

@@ -37,6 +37,7 @@ func models() []any {
 		&PeerCard{}, &peerSync{}, // 00011
 		// 00012
 		&PlanItem{}, &Practice{}, &scoreHistogram{},
+		// 00015 adds practices.peer_* and the index ux_practice_peer.
 	}
 }
 

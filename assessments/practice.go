@@ -44,7 +44,7 @@ const (
 )
 
 // SourceLocal marks practices of this instance; those pulled from peers
-// will carry the peer's name.
+// carry the peer's base URL.
 const SourceLocal = "local"
 
 // Notices about practices.
@@ -59,7 +59,7 @@ const (
 // on one table.
 type Practice struct {
 	ID               uint           `gorm:"primaryKey"`
-	AssessmentID     uint           `gorm:"not null;uniqueIndex:ux_practice_assessment_indicator,priority:1"`
+	AssessmentID     uint           `gorm:"not null;uniqueIndex:ux_practice_assessment_indicator,priority:1,where:peer_id = 0"`
 	OrganisationID   uint           `gorm:"not null"`
 	ServiceID        uint           `gorm:"not null"`
 	Country          string         `gorm:"not null;size:3"`
@@ -83,6 +83,13 @@ type Practice struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	PublishedAt *time.Time
+	// A trusted peer's practice (see peerpractice.go) has PeerID set, no
+	// local assessment, organisation, service or author, and cites the
+	// kept peer card PeerCardID; PeerService is that card's subject.
+	PeerID         uint   `gorm:"not null;default:0;uniqueIndex:ux_practice_peer,priority:1,where:peer_id <> 0"`
+	PeerPracticeID uint   `gorm:"not null;default:0;uniqueIndex:ux_practice_peer,priority:2"`
+	PeerCardID     string `gorm:"not null;default:'';size:300"`
+	PeerService    string `gorm:"not null;default:''"`
 }
 
 // LinkList is the practice's links.
@@ -187,7 +194,7 @@ func (s *Store) SubmitPractice(ctx context.Context, by Actor, assessmentID uint,
 			links = []byte("[]")
 		}
 		var existing []Practice
-		if err := forUpdate(tx).Where("assessment_id = ? AND indicator_id = ?", a.ID, ind.ID).Limit(1).Find(&existing).Error; err != nil {
+		if err := forUpdate(tx).Where("assessment_id = ? AND indicator_id = ? AND peer_id = 0", a.ID, ind.ID).Limit(1).Find(&existing).Error; err != nil {
 			return err
 		}
 		out = Practice{
@@ -311,9 +318,9 @@ type PracticeView struct {
 	Practice
 	Service      string
 	Organisation string
-	CardID       string // "" when the assessment has no card
+	CardID       string // "" when the assessment has no card; a peer's card's address for a peer's practice
 	Revoked      bool   // the card that attests the level was revoked
-	Source       string // SourceLocal, or the peer it came from
+	Source       string // SourceLocal, or the base URL of the peer it came from
 }
 
 // PracticeFilter narrows the practices listed. Nothing in it is ever an
@@ -407,7 +414,7 @@ func (s *Store) Practices(ctx context.Context, by Actor, f PracticeFilter) (_ *P
 	f.Page = min(f.Page, 1_000_000)
 	out := &Page[PracticeView]{Page: f.Page, Limit: f.Limit, Sort: "-published", Items: []PracticeView{}}
 	err = s.read(ctx, func(tx *gorm.DB) error {
-		q := tx.Model(&Practice{}).Where("practices.status = ?", f.Status)
+		q := tx.Model(&Practice{}).Where("practices.status = ?", f.Status).Where(fromTrusted, PeerTrusted)
 		if f.Indicator != "" {
 			q = q.Where("practices.indicator_id = ?", f.Indicator)
 		}
@@ -468,7 +475,17 @@ func practiceViews(tx *gorm.DB, ps []Practice) ([]PracticeView, error) {
 	for _, c := range cards {
 		card[c.AssessmentID] = c
 	}
+	peerCards, bases, err := peerPracticeCards(tx, ps)
+	if err != nil {
+		return nil, err
+	}
 	for i, p := range ps {
+		if p.PeerID != 0 {
+			c := peerCards[p.PeerCardID]
+			out[i] = PracticeView{Practice: p, Service: c.ServiceName, Organisation: c.Provider, Source: bases[p.PeerID],
+				CardID: p.PeerCardID, Revoked: c.Revoked}
+			continue
+		}
 		out[i] = PracticeView{Practice: p, Service: svcName[p.ServiceID], Organisation: orgName[p.OrganisationID], Source: SourceLocal}
 		if c, ok := card[p.AssessmentID]; ok {
 			out[i].CardID, out[i].Revoked = c.ID, c.RevokedAt != nil
@@ -493,6 +510,13 @@ func (s *Store) Practice(ctx context.Context, by Actor, id uint) (_ *PracticeVie
 		if p.Status != PracticePublished && !by.CanReview() && !(by.CanAssess() && by.OrganisationID == p.OrganisationID) {
 			return ErrNotFound
 		}
+		var trusted int64
+		if err := tx.Model(&Practice{}).Where("id = ?", p.ID).Where(fromTrusted, PeerTrusted).Count(&trusted).Error; err != nil {
+			return err
+		}
+		if trusted == 0 {
+			return ErrNotFound // a peer's practice, and the peer is no longer trusted
+		}
 		vs, err := practiceViews(tx, []Practice{p})
 		if err != nil {
 			return err
@@ -511,7 +535,7 @@ func (s *Store) PracticesOf(ctx context.Context, by Actor, assessmentID uint) (_
 		return nil, err
 	}
 	var ps []Practice
-	if err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).Find(&ps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("assessment_id = ? AND peer_id = 0", assessmentID).Find(&ps).Error; err != nil {
 		return nil, err
 	}
 	out := make(map[string]Practice, len(ps))
@@ -538,8 +562,11 @@ func (s *Store) PracticeCounts(ctx context.Context, frameworkID string) (_ map[s
 		Level       int
 	}
 	if err := s.db.WithContext(ctx).Model(&Practice{}).
-		Select("indicator_id, COUNT(DISTINCT service_id) AS services, MIN(level) AS level").
-		Where("status = ? AND framework_id = ?", PracticePublished, frameworkID).
+		// A local service is counted by its id, a peer's by its card's
+		// subject (with the peer, as two peers' ids may coincide).
+		Select("indicator_id, COUNT(DISTINCT CASE WHEN peer_id = 0 THEN service_id END) + "+
+			"COUNT(DISTINCT CASE WHEN peer_id <> 0 THEN CAST(peer_id AS text) || ' ' || peer_service END) AS services, MIN(level) AS level").
+		Where("status = ? AND framework_id = ?", PracticePublished, frameworkID).Where(fromTrusted, PeerTrusted).
 		Group("indicator_id").Scan(&rows).Error; err != nil {
 		return nil, err
 	}

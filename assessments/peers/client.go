@@ -207,6 +207,57 @@ func (c *Client) Fetch(ctx context.Context, base string) (assessments.PeerInfo, 
 	return info, nil
 }
 
+// practicesJSON is a page of a peer's GET /api/v1/practices: the fields
+// the hub reads.
+type practicesJSON struct {
+	Items []struct {
+		ID        uint     `json:"id"`
+		Indicator string   `json:"indicator"`
+		Title     string   `json:"title"`
+		Summary   string   `json:"summary"`
+		Links     []string `json:"links"`
+		Contact   string   `json:"contact"`
+		Level     int      `json:"level"`
+		Language  string   `json:"language"`
+		Source    string   `json:"source"`
+		Card      *struct {
+			ID string `json:"id"`
+		} `json:"card"`
+		Framework struct {
+			ID      string `json:"id"`
+			Version string `json:"version"`
+		} `json:"framework"`
+		PublishedAt *time.Time `json:"published_at"`
+	} `json:"items"`
+	Total int64 `json:"total"`
+}
+
+// Practices reads one page of the practices the peer at base published
+// itself (those it has from its own peers are left out), each citing its
+// card by the card's address. more says whether pages remain. An instance
+// of a release without practices answers 404: it has none.
+func (c *Client) Practices(ctx context.Context, base string, page, limit int) (out []assessments.PeerPractice, more bool, err error) {
+	var pg practicesJSON
+	status, err := c.getJSON(ctx, base, fmt.Sprintf("/api/v1/practices?page=%d&limit=%d", page, limit), &pg)
+	if status == http.StatusNotFound {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	for _, p := range pg.Items {
+		if p.Source != assessments.SourceLocal || p.Card == nil || p.Card.ID == "" || strings.ContainsAny(p.Card.ID, "/?#%") {
+			continue
+		}
+		out = append(out, assessments.PeerPractice{
+			ID: p.ID, CardID: base + "/cards/" + p.Card.ID, Indicator: p.Indicator, Title: p.Title, Summary: p.Summary,
+			Contact: p.Contact, Links: p.Links, Language: p.Language, Level: p.Level,
+			FrameworkID: p.Framework.ID, FrameworkVersion: p.Framework.Version, PublishedAt: p.PublishedAt,
+		})
+	}
+	return out, len(pg.Items) == limit && int64(page*limit) < pg.Total, nil
+}
+
 // AddCheckpoint sends a C2SP tlog-witness add-checkpoint request to the
 // witness of the peer at base and returns its answer as it is.
 func (c *Client) AddCheckpoint(ctx context.Context, base string, body []byte) (*Response, error) {

@@ -200,8 +200,11 @@ const feedLimit = 50
 // SyncResult says what one sync of a peer did.
 type SyncResult struct {
 	Kept, Refused, Revoked int
-	After                  int64
-	Problem                string // why the sync stopped before the end of the feed
+	// Practices is how many of the peer's published practices are kept
+	// after the sync; PracticesRefused how many it refused.
+	Practices, PracticesRefused int
+	After                       int64
+	Problem                     string // why the sync stopped before the end of the feed, or of the practices
 }
 
 // Sync reads a trusted peer's feed from where the last sync stopped and
@@ -266,7 +269,41 @@ func (h *Hub) Sync(ctx context.Context, peerID uint) (res SyncResult, err error)
 			res.Revoked++
 		}
 	}
+	if problem := h.practices(ctx, p, &res); problem != "" && res.Problem == "" {
+		res.Problem = problem
+		return res, h.Store.RecordPeerSync(ctx, peerID, res.After, 0, 0, problem)
+	}
 	return res, nil
+}
+
+// practicesLimit is the page size of a peer's practices: a practice is a
+// few kilobytes at most, well within the client's bound on an answer.
+const practicesLimit = 50
+
+// practices pulls the peer's published practices, after its cards so that
+// a practice citing a card kept by this sync is kept too, and makes them
+// the peer's practices here. A peer that cannot be read to the end keeps
+// what it had: a practice is only removed when the peer no longer lists it.
+func (h *Hub) practices(ctx context.Context, p *assessments.Peer, res *SyncResult) string {
+	var all []assessments.PeerPractice
+	// Pages are bounded too: a peer listing only practices it has from
+	// its own peers still ends.
+	for page := 1; page <= 2*assessments.MaxPeerPractices/practicesLimit && len(all) < assessments.MaxPeerPractices; page++ {
+		ps, more, err := h.Client.Practices(ctx, p.BaseURL, page, practicesLimit)
+		if err != nil {
+			return "practices: " + p.BaseURL + " " + err.Error()
+		}
+		all = append(all, ps...)
+		if !more {
+			break
+		}
+	}
+	kept, refused, err := h.Store.ReplacePeerPractices(ctx, p.ID, all)
+	if err != nil {
+		return "practices: " + err.Error()
+	}
+	res.Practices, res.PracticesRefused = kept, refused
+	return ""
 }
 
 // read goes through the feed from res.After, keeping and refusing cards;
