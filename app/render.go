@@ -25,9 +25,12 @@ import (
 var templateFiles embed.FS
 
 // renderer renders pages: one template set per page, each made of the
-// layout, the shared partials and the page itself, parsed once at start.
+// layout, the shared partials and the page itself, parsed once at start
+// and shared by every language: what depends on the language (words,
+// numbers) is a method of the view, so a set is not parsed four times
+// (which kept 50 MB of parse trees live and the collector busy).
 type renderer struct {
-	pages     map[string]map[string]*template.Template // language → page → set, so numbers print as the language writes them
+	pages     map[string]*template.Template // page → set
 	msgs      *catalog
 	ref       *frameworks.Reference
 	countries *assessments.Countries
@@ -42,26 +45,21 @@ func newRenderer(msgs *catalog, ref *frameworks.Reference, countries *assessment
 	if err != nil {
 		return nil, err
 	}
-	r := &renderer{pages: map[string]map[string]*template.Template{}, msgs: msgs, ref: ref, countries: countries, assets: assets}
-	for _, lang := range languages {
-		if err := r.parse(lang); err != nil {
-			return nil, err
-		}
+	r := &renderer{pages: map[string]*template.Template{}, msgs: msgs, ref: ref, countries: countries, assets: assets}
+	if err := r.parse(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
-// parse reads every page's template set for one language.
-func (r *renderer) parse(lang string) error {
+// parse reads every page's template set.
+func (r *renderer) parse() error {
 	funcs := template.FuncMap{
-		"score": func(v float64) string { return formatNumber(lang, assessments.Round1(v), 1) },
 		"add":   func(a, b int) int { return a + b },
-		"pct":   func(part, whole float64) string { return formatNumber(lang, math.Round(100*part/whole), 0) },
 		"map":   dict,
 		"fid":   FieldID,
 		"deref": deref,
 	}
-	r.pages[lang] = map[string]*template.Template{}
 	pages, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
 		return err
@@ -82,18 +80,14 @@ func (r *renderer) parse(lang string) error {
 		if err != nil {
 			return fmt.Errorf("parse template %s: %w", name, err)
 		}
-		r.pages[lang][name] = t
+		r.pages[name] = t
 	}
 	return nil
 }
 
 // Render implements echo.Renderer. data is a *view.
 func (r *renderer) Render(w io.Writer, name string, data any, c echo.Context) error {
-	lang := languages[0]
-	if v, ok := data.(*view); ok && supported(v.Lang) {
-		lang = v.Lang
-	}
-	t, ok := r.pages[lang][name]
+	t, ok := r.pages[name]
 	if !ok {
 		return fmt.Errorf("no page template %q", name)
 	}
@@ -395,6 +389,14 @@ func (v *view) SubregionName(id string) string {
 		return s.Name.In(v.Lang)
 	}
 	return id
+}
+
+// Score shows a score as the language writes numbers, to one decimal.
+func (v *view) Score(x float64) string { return formatNumber(v.Lang, assessments.Round1(x), 1) }
+
+// Pct shows part as a whole percentage of whole.
+func (v *view) Pct(part, whole float64) string {
+	return formatNumber(v.Lang, math.Round(100*part/whole), 0)
 }
 
 // Maybe shows a score, or a dash for a missing (NaN) value.
