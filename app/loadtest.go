@@ -38,6 +38,7 @@ type loadOptions struct {
 	database    string
 	rawDuration time.Duration
 	cpuProfile  string // file for a CPU profile of the server under load
+	profile     string // the phase it covers: saves, issue or verify
 	cards       int    // submitted assessments to seed for the issuance phase
 	phase       time.Duration
 }
@@ -60,10 +61,14 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fs.StringVar(&o.database, "database", "", "database for the run (default: a new SQLite file in a temporary directory)")
 	fs.DurationVar(&o.rawDuration, "raw-duration", 10*time.Second, "how long to measure the raw SQLite insert ceiling")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the server under load to this file (read it with go tool pprof)")
+	fs.StringVar(&o.profile, "profile-phase", "saves", "the phase the CPU profile covers: saves (the mixed load), issue or verify")
 	fs.IntVar(&o.cards, "cards", 3000, "submitted assessments to seed for the card issuance phase")
 	fs.DurationVar(&o.phase, "phase-duration", 10*time.Second, "how long each of the issuance and verification phases lasts at most")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !slices.Contains([]string{"saves", "issue", "verify"}, o.profile) {
+		return fmt.Errorf("-profile-phase: %q is not saves, issue or verify", o.profile)
 	}
 	dir, err := os.MkdirTemp("", "dmf-loadtest")
 	if err != nil {
@@ -84,12 +89,18 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	defer srv.stop()
-	profiled := make(chan error, 1)
-	if o.cpuProfile != "" {
-		go func() { profiled <- srv.profile(o.cpuProfile, o.duration) }()
-	} else {
-		profiled <- nil
+	// profileFor profiles the server during phase, if that is the one asked
+	// for; the answer comes on the channel once the profile is written.
+	profileFor := func(phase string, d time.Duration) chan error {
+		profiled := make(chan error, 1)
+		if o.cpuProfile != "" && o.profile == phase {
+			go func() { profiled <- srv.profile(o.cpuProfile, d, phase == "saves") }()
+		} else {
+			profiled <- nil
+		}
+		return profiled
 	}
+	profiled := profileFor("saves", o.duration)
 	stats := newLoadStats()
 	run := &loadRun{o: o, base: srv.base, stats: stats, deadline: time.Now().Add(o.duration)}
 	var wg sync.WaitGroup
@@ -111,9 +122,17 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	// issuance (the seeded submitted assessments approved) and
 	// verification of the cards just issued.
 	issued := newLoadStats()
+	profiled = profileFor("issue", o.phase)
 	issuedIn, cards := run.issueCards(issued)
+	if err := <-profiled; err != nil {
+		return err
+	}
 	verified := newLoadStats()
+	profiled = profileFor("verify", o.phase)
 	verifiedIn := run.verifyCards(verified, cards)
+	if err := <-profiled; err != nil {
+		return err
+	}
 	peak := srv.peakRSS()
 	srv.stop()
 
@@ -335,11 +354,14 @@ func (s *loadServer) stop() {
 	})
 }
 
-// profile records the server's CPU for most of the run, skipping the
-// first seconds of sign-ins.
-func (s *loadServer) profile(file string, run time.Duration) error {
-	warmup := min(3*time.Second, run/4)
-	time.Sleep(warmup)
+// profile records the server's CPU for most of a phase of length run,
+// skipping the first seconds of sign-ins if warm.
+func (s *loadServer) profile(file string, run time.Duration, warm bool) error {
+	warmup := time.Duration(0)
+	if warm {
+		warmup = min(3*time.Second, run/4)
+		time.Sleep(warmup)
+	}
 	seconds := max(1, int((run-warmup-time.Second)/time.Second))
 	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", s.pprof, seconds))
 	if err != nil {

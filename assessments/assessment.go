@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
@@ -133,18 +134,27 @@ func (s *Store) Assessment(ctx context.Context, by Actor, id uint) (_ *Assessmen
 }
 
 // Visible returns ErrNotFound unless the actor may see the assessment: the
-// access check of the routes that change one, in one light read (the
-// change itself reads and checks the assessment again, locked).
+// access check of the routes that change one, without a read once the
+// assessment's organisation is known (see owners; the change itself reads
+// and checks the assessment again, locked).
 func (s *Store) Visible(ctx context.Context, by Actor, id uint) (err error) {
 	defer wrap(&err, "read assessment %d", id)
-	var ids []uint
-	if err := visibleTo(s.db.WithContext(ctx).Table("assessments"), by, "organisation_id").Where("id = ?", id).Limit(1).Pluck("id", &ids).Error; err != nil {
-		return err
+	org, ok := s.owners.get(id)
+	if !ok {
+		var orgs []uint
+		if err := s.db.WithContext(ctx).Table("assessments").Where("id = ?", id).Limit(1).Pluck("organisation_id", &orgs).Error; err != nil {
+			return err
+		}
+		if len(orgs) == 0 {
+			return ErrNotFound
+		}
+		org = orgs[0]
+		s.owners.put(id, org)
 	}
-	if len(ids) == 0 {
-		return ErrNotFound
+	if by.SeesAllOrganisations() || (by.CanAssess() && by.OrganisationID == org) {
+		return nil
 	}
-	return nil
+	return ErrNotFound
 }
 
 // Edition returns the edition an assessment uses.
@@ -270,17 +280,51 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 }
 
 // lockVisible loads an assessment the actor may see, in tx, for a change.
+//
+// A fixed statement scanned by hand rather than GORM's First: every save
+// runs it in the batch writer's turn, where GORM's reflection cost more
+// than the read.
 func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
-	var a Assessment
-	err := visibleTo(forUpdate(tx), by, "organisation_id").First(&a, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	q, args := selectAssessment+" WHERE id = ?", []any{id}
+	switch {
+	case by.SeesAllOrganisations():
+	case by.CanAssess():
+		q, args = q+" AND organisation_id = ?", append(args, by.OrganisationID)
+	default:
 		return nil, ErrNotFound
 	}
+	if tx.Dialector.Name() == "postgres" {
+		q += " FOR UPDATE"
+	}
+	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
-	return &a, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	var a Assessment
+	var created, updated *time.Time
+	if err := rows.Scan(&a.ID, &a.ServiceID, &a.OrganisationID, &a.Country, &a.FrameworkID, &a.FrameworkVersion, &a.Period,
+		&a.Status, &a.Version, &a.Score, &a.Level, &a.CreatedByID, &a.SubmittedAt, &a.ApprovedAt, &created, &updated); err != nil {
+		return nil, err
+	}
+	if created != nil {
+		a.CreatedAt = *created
+	}
+	if updated != nil {
+		a.UpdatedAt = *updated
+	}
+	return &a, rows.Err()
 }
+
+// selectAssessment reads every column of an Assessment, in lockVisible's order.
+const selectAssessment = "SELECT id, service_id, organisation_id, country, framework_id, framework_version, period, " +
+	"status, version, score, level, created_by_id, submitted_at, approved_at, created_at, updated_at FROM assessments"
 
 // mayEdit says why the actor may not change a visible assessment's
 // answers now, if they may not.
@@ -309,6 +353,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	clean := normaliseAll(answers)
 	v := &View{}
 	var saved answerData
+	country := -1 // the version of the country answers it inherits, if any
 	// The save is checked and written in one turn of the batch writer (see
 	// batch.go), its checks first, and answered only once committed.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
@@ -317,22 +362,36 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 			return err
 		}
 		v.Assessment = a
-		v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean)
+		if v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean); err != nil {
+			return err
+		}
+		if len(v.Edition.CountryIndicators()) > 0 {
+			country, err = countryVersion(tx, a.countryKey())
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.answers.put(id, v.Assessment.Version, saved)
 	if v.Answers, err = saved.decode(id); err != nil {
 		return nil, err
 	}
-	// Read and scored after the commit, to keep the writer's turn short:
-	// the country's answers are not part of the save.
-	if err := s.inheritInto(s.db.WithContext(ctx), v); err != nil {
-		return nil, err
+	// Read (or taken from the cache) and scored after the commit, to keep
+	// the writer's turn short. The light view has no CountryBy.
+	if country >= 0 {
+		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey(), country); err != nil {
+			return nil, err
+		}
+		v.Answers = Inherit(v.Edition, v.Answers, v.CountryAnswers)
 	}
 	v.Result = Score(v.Edition, v.Answers)
 	return v, nil
+}
+
+// countryKey is the country answers an assessment inherits while editable.
+func (a *Assessment) countryKey() CountryKey {
+	return CountryKey{a.Country, a.FrameworkID, a.FrameworkVersion, a.Period}
 }
 
 func normaliseAll(answers Answers) Answers {
@@ -366,9 +425,12 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 	if base != nil && *base != a.Version {
 		return nil, nil, s.conflict(tx, a, *base)
 	}
-	all, err := loadAnswerData(tx, a.ID)
-	if err != nil {
-		return nil, nil, err
+	all, ok := s.answers.get(a.ID, a.Version)
+	if !ok {
+		var err error
+		if all, err = loadAnswerData(tx, a.ID); err != nil {
+			return nil, nil, err
+		}
 	}
 	old := answerData{}
 	for ind := range clean {

@@ -42,9 +42,9 @@ const maxAuthEntries = 10000
 
 // generation reads the current generation.
 func (s *Store) generation(ctx context.Context) (int64, error) {
-	var g authGeneration
-	err := s.db.WithContext(ctx).Raw("SELECT n FROM auth_generations WHERE id = 1").Scan(&g.N).Error
-	return g.N, err
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT n FROM auth_generations WHERE id = 1").Row().Scan(&n)
+	return n, err
 }
 
 // cachedUser returns the user of a secret from the cache, if it holds a

@@ -380,8 +380,7 @@ func (s *Store) inheritInto(tx *gorm.DB, v *View) error {
 		v.CountryAnswers = countryScopedOf(ed, v.Answers)
 		return nil
 	}
-	k := CountryKey{a.Country, a.FrameworkID, a.FrameworkVersion, a.Period}
-	country, set, err := loadCountryAnswers(tx, k)
+	country, set, err := loadCountryAnswers(tx, a.countryKey())
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,13 @@ import (
 // transaction borrows it (sql.Tx.StmtContext), which reuses the copy
 // already prepared on the transaction's connection.
 // (PostgreSQL's driver, pgx, keeps its own cache of prepared statements.)
+//
+// Statements run without the caller's cancellation (see calm): the SQLite
+// driver watches a cancellable context by starting a goroutine for every
+// row read and every statement run, which cost a save more than its
+// reads. What is given up is interrupting a running statement when a
+// client goes away; the store's statements are point reads, writes and
+// bounded pages, and a reader never blocks the writer (WAL).
 type stmtPool struct {
 	db    *sql.DB
 	mu    sync.RWMutex
@@ -62,7 +69,11 @@ func (p *stmtPool) PrepareContext(ctx context.Context, query string) (*sql.Stmt,
 	return p.db.PrepareContext(ctx, query)
 }
 
+// calm is ctx without its cancellation (and deadline), keeping its values.
+func calm(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (p *stmtPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = calm(ctx)
 	st, err := p.stmt(ctx, query)
 	if err != nil || st == nil {
 		return p.db.ExecContext(ctx, query, args...)
@@ -71,6 +82,7 @@ func (p *stmtPool) ExecContext(ctx context.Context, query string, args ...any) (
 }
 
 func (p *stmtPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = calm(ctx)
 	st, err := p.stmt(ctx, query)
 	if err != nil || st == nil {
 		return p.db.QueryContext(ctx, query, args...)
@@ -79,6 +91,7 @@ func (p *stmtPool) QueryContext(ctx context.Context, query string, args ...any) 
 }
 
 func (p *stmtPool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = calm(ctx)
 	st, err := p.stmt(ctx, query)
 	if err != nil || st == nil {
 		return p.db.QueryRowContext(ctx, query, args...)
@@ -101,6 +114,7 @@ type stmtTx struct {
 }
 
 func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = calm(ctx)
 	st, err := t.pool.stmt(ctx, query)
 	if err != nil || st == nil {
 		return t.Tx.ExecContext(ctx, query, args...)
@@ -109,6 +123,7 @@ func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sq
 }
 
 func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = calm(ctx)
 	st, err := t.pool.stmt(ctx, query)
 	if err != nil || st == nil {
 		return t.Tx.QueryContext(ctx, query, args...)
@@ -117,6 +132,7 @@ func (t *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*
 }
 
 func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = calm(ctx)
 	st, err := t.pool.stmt(ctx, query)
 	if err != nil || st == nil {
 		return t.Tx.QueryRowContext(ctx, query, args...)

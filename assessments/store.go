@@ -39,6 +39,9 @@ type Store struct {
 	saves     *batcher            // answer saves, committed in groups (see batch.go)
 	approvals *batcher            // reviews, committed in groups under one checkpoint
 	auth      authCache           // who recent sessions and tokens are (see authcache.go)
+	owners    owners              // which organisation an assessment belongs to (see owners.go)
+	answers   answersCache        // recently saved answers as of their version (see savecache.go)
+	country   countryCache        // country answers as of their version (see savecache.go)
 }
 
 // Observer receives what the store's writes did, for metrics, without the
