@@ -17,8 +17,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-playground/validator/v10"
-	"github.com/gowebpki/jcs"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -271,7 +271,12 @@ func (e *Edition) Canonical() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jcs.Transform(raw)
+	// RFC 8785 by jsontext, as the cards are (see card.canonicalJSON).
+	canon := jsontext.Value(raw)
+	if err := canon.Canonicalize(); err != nil {
+		return nil, err
+	}
+	return canon, nil
 }
 
 func (e *Edition) seal() error {

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gowebpki/jcs"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -21,7 +20,7 @@ const ProofHeader = "c2sp.org/tlog-proof@v1"
 // canonical (RFC 8785) form, so that any formatting of the same card finds
 // the same entry.
 func LeafData(signedCard []byte) ([]byte, error) {
-	canon, err := jcs.Transform(signedCard)
+	canon, err := canonicalJSON(signedCard)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gowebpki/jcs"
 	"github.com/mr-tron/base58"
 )
 
@@ -46,7 +45,7 @@ type Proof struct {
 // store and serve, never to be re-marshalled, so that what was signed is
 // exactly what others verify.
 func Sign(unsecured []byte, key ed25519.PrivateKey, vm string, created time.Time) ([]byte, error) {
-	doc, err := object(unsecured)
+	doc, docCanon, err := canonicalObject(unsecured)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +58,7 @@ func Sign(unsecured []byte, key ed25519.PrivateKey, vm string, created time.Time
 	if err != nil {
 		return nil, err
 	}
-	hash, err := hashData(doc, config)
+	hash, err := hashCanonical(docCanon, config)
 	if err != nil {
 		return nil, err
 	}
@@ -158,11 +157,16 @@ func verifyDocument(doc map[string]json.RawMessage, purpose string, resolve func
 // hashData is SHA-256(JCS(proof config)) || SHA-256(JCS(document)), the
 // 64 bytes that eddsa-jcs-2022 signs, proof config first.
 func hashData(doc, config map[string]json.RawMessage) ([]byte, error) {
-	proofCanon, err := canonical(config)
+	docCanon, err := canonical(doc)
 	if err != nil {
 		return nil, err
 	}
-	docCanon, err := canonical(doc)
+	return hashCanonical(docCanon, config)
+}
+
+// hashCanonical is hashData for a document already canonical.
+func hashCanonical(docCanon []byte, config map[string]json.RawMessage) ([]byte, error) {
+	proofCanon, err := canonical(config)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +185,7 @@ func object(data []byte) (map[string]json.RawMessage, error) {
 // canonicalObject is object that also returns the canonical form it
 // checked, from which LeafData's hash is made.
 func canonicalObject(data []byte) (map[string]json.RawMessage, []byte, error) {
-	canon, err := jcs.Transform(data)
+	canon, err := canonicalJSON(data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
@@ -207,7 +211,7 @@ func canonical(doc map[string]json.RawMessage) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jcs.Transform(raw)
+	return canonicalJSON(raw)
 }
 
 // contextPrefix checks that the document's @context list starts with the
@@ -218,8 +222,8 @@ func contextPrefix(docCtx, proofCtx json.RawMessage) error {
 		return ErrContext
 	}
 	for i := range p {
-		a, err1 := jcs.Transform(d[i])
-		b, err2 := jcs.Transform(p[i])
+		a, err1 := canonicalJSON(d[i])
+		b, err2 := canonicalJSON(p[i])
 		if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
 			return ErrContext
 		}
