@@ -157,7 +157,10 @@ func (s *server) apiCardProof(c echo.Context) error {
 // as published now, and the pinned documents of other instances), status
 // lists, log and editions.
 func (s *server) verifier(c echo.Context) (*card.Verifier, error) {
-	ctx := c.Request().Context()
+	ctx, err := s.store.VerifyReads(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
 	own, err := s.store.DIDDocument(ctx)
 	if err != nil {
 		return nil, err
@@ -602,7 +605,10 @@ func preflight(c echo.Context) error {
 // the eddsa-jcs-2022 proof of any credential by a did:key, this instance
 // or a pinned peer valid, and, apart from that, is its issuer trusted here.
 func (s *server) credentialsVerify(c echo.Context) error {
-	ctx := c.Request().Context()
+	ctx, err := s.store.VerifyReads(c.Request().Context())
+	if err != nil {
+		return err
+	}
 	own, err := s.store.DIDDocument(ctx)
 	if err != nil {
 		return err

@@ -41,9 +41,13 @@ type authEntry struct {
 const maxAuthEntries = 10000
 
 // generation reads the current generation.
-func (s *Store) generation(ctx context.Context) (int64, error) {
+func (s *Store) generation(ctx context.Context) (int64, error) { return s.readGeneration(ctx, 1) }
+
+// readGeneration reads generation id: 1 counts changes to access, 2 to
+// what verification reads (verifycache.go).
+func (s *Store) readGeneration(ctx context.Context, id int) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Raw("SELECT n FROM auth_generations WHERE id = 1").Row().Scan(&n)
+	err := s.db.WithContext(ctx).Raw("SELECT n FROM auth_generations WHERE id = ?", id).Row().Scan(&n)
 	return n, err
 }
 

@@ -360,12 +360,14 @@ func (s *Store) signStatusList(tx *gorm.DB, id int, bits card.Bitstring, create 
 // StatusList returns a signed status list credential as served.
 func (s *Store) StatusList(ctx context.Context, id int) (_ []byte, err error) {
 	defer wrap(&err, "read status list %d", id)
-	var row statusList
-	err = s.db.WithContext(ctx).First(&row, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	return row.Credential, err
+	return s.cachedList(ctx, id, func() ([]byte, error) {
+		var row statusList
+		err := s.db.WithContext(ctx).First(&row, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		return row.Credential, err
+	})
 }
 
 // Card returns an issued card; cards are public.
@@ -419,16 +421,19 @@ func (s *Store) CardProof(ctx context.Context, id string) (_ string, err error) 
 // needs, in one read of the card.
 func (s *Store) LeafProof(ctx context.Context, leaf []byte) (_ string, err error) {
 	defer wrap(&err, "inclusion proof of a card by its log leaf")
-	db := s.db.WithContext(ctx)
-	var rec CardRecord
-	err = db.Select("log_index").Where("leaf_hash = ?", hex.EncodeToString(leaf)).First(&rec).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", ErrNotFound
-	}
-	if err != nil {
-		return "", err
-	}
-	return s.inclusionProof(db, rec.LogIndex)
+	hexLeaf := hex.EncodeToString(leaf)
+	return s.cachedProof(ctx, hexLeaf, func() (string, error) {
+		db := s.db.WithContext(ctx)
+		var rec CardRecord
+		err := db.Select("log_index").Where("leaf_hash = ?", hexLeaf).First(&rec).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", ErrNotFound
+		}
+		if err != nil {
+			return "", err
+		}
+		return s.inclusionProof(db, rec.LogIndex)
+	})
 }
 
 // Revoke revokes a card with a reason: its status bit is set and the list
@@ -502,16 +507,18 @@ func (s *Store) publishKeys(ctx context.Context) error {
 // published, oldest first.
 func (s *Store) DIDDocument(ctx context.Context) (_ *card.DIDDocument, err error) {
 	defer wrap(&err, "build the DID document")
-	var keys []issuerKey
-	if err := s.db.WithContext(ctx).Where("id LIKE ?", s.issuer.DID+"#%").Order("created_at, id").Find(&keys).Error; err != nil {
-		return nil, err
-	}
-	doc := card.NewDIDDocument(s.issuer.DID, nil)
-	for _, k := range keys {
-		doc.VerificationMethod = append(doc.VerificationMethod, card.VerificationMethod{ID: k.ID, Type: "Multikey", Controller: s.issuer.DID, PublicKeyMultibase: k.PublicKeyMultibase})
-		doc.AssertionMethod = append(doc.AssertionMethod, k.ID)
-	}
-	return &doc, nil
+	return s.cachedDID(ctx, func() (*card.DIDDocument, error) {
+		var keys []issuerKey
+		if err := s.db.WithContext(ctx).Where("id LIKE ?", s.issuer.DID+"#%").Order("created_at, id").Find(&keys).Error; err != nil {
+			return nil, err
+		}
+		doc := card.NewDIDDocument(s.issuer.DID, nil)
+		for _, k := range keys {
+			doc.VerificationMethod = append(doc.VerificationMethod, card.VerificationMethod{ID: k.ID, Type: "Multikey", Controller: s.issuer.DID, PublicKeyMultibase: k.PublicKeyMultibase})
+			doc.AssertionMethod = append(doc.AssertionMethod, k.ID)
+		}
+		return &doc, nil
+	})
 }
 
 // CheckRevokeReason reports what is wrong with a revocation's reason, as

@@ -321,14 +321,16 @@ func (s *Store) peer(ctx context.Context, id uint) (*Peer, error) {
 // their keys, push checkpoints to them and read their cards.
 func (s *Store) TrustedPeers(ctx context.Context) (_ []Peer, err error) {
 	defer wrap(&err, "list trusted peers")
-	var ps []Peer
-	if err := s.db.WithContext(ctx).Where("status = ?", PeerTrusted).Order("id").Find(&ps).Error; err != nil {
-		return nil, err
-	}
-	for i := range ps {
-		ps[i].fill()
-	}
-	return ps, nil
+	return s.cachedPeers(ctx, func() ([]Peer, error) {
+		var ps []Peer
+		if err := s.db.WithContext(ctx).Where("status = ?", PeerTrusted).Order("id").Find(&ps).Error; err != nil {
+			return nil, err
+		}
+		for i := range ps {
+			ps[i].fill()
+		}
+		return ps, nil
+	})
 }
 
 // TrustedIssuers are the DID documents of the trusted peers, as

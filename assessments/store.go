@@ -42,6 +42,7 @@ type Store struct {
 	owners    owners              // which organisation an assessment belongs to (see owners.go)
 	answers   answersCache        // recently saved answers as of their version (see savecache.go)
 	country   countryCache        // country answers as of their version (see savecache.go)
+	verify    verifyCache         // what verification reads (see verifycache.go)
 }
 
 // Observer receives what the store's writes did, for metrics, without the
