@@ -588,10 +588,13 @@ func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result, approved boo
 			})
 		}
 	}
-	if len(rows) > 0 {
-		if err := tx.Create(&rows).Error; err != nil {
-			return err
-		}
+	err := insertRows(tx, "dimension_scores", []string{"assessment_id", "dimension_id", "framework_id", "framework_version", "period", "approved", "country", "score", "level"},
+		len(rows), func(i int) []any {
+			r := &rows[i]
+			return []any{r.AssessmentID, r.DimensionID, r.FrameworkID, r.FrameworkVersion, r.Period, r.Approved, r.Country, r.Score, r.Level}
+		}, "")
+	if err != nil {
+		return err
 	}
 	a.Score, a.Level = nil, nil
 	if res.Overall.Scored {

@@ -127,6 +127,23 @@ type signedCard struct {
 	data, leaf  []byte // the signed card and its log leaf
 	version     int    // of the assessment, whose answers it scores
 	submittedAt time.Time
+	answers     Answers // the answers it scores, and their result
+	result      Result
+}
+
+// answersOf returns the answers pre scored and their result, if pre was
+// made from the assessment as a is now; nil otherwise.
+func (pre *signedCard) answersOf(a *Assessment) (Answers, Result) {
+	if !pre.sameSubmission(a) {
+		return nil, Result{}
+	}
+	return pre.answers, pre.result
+}
+
+// sameSubmission reports whether pre was made from the assessment as a is
+// now: the same version and submission, so the same answers.
+func (pre *signedCard) sameSubmission(a *Assessment) bool {
+	return pre != nil && a.Version == pre.version && a.SubmittedAt != nil && a.SubmittedAt.Equal(pre.submittedAt)
 }
 
 // issueCard stores and logs the card of an assessment being approved,
@@ -159,6 +176,7 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 	if err := tx.Create(&rec).Error; err != nil {
 		return err
 	}
+	countStatus(tx, pre.list)
 	return s.audit(tx, nil, "card.issued", "card", pre.id, nil, map[string]any{"assessment_id": a.ID, "log_index": logIndex, "status_index": pre.index})
 }
 
@@ -166,17 +184,54 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 // the assessment as it is now (same version and submission, so the same
 // answers) and its status entry is in the current list and still free.
 func (s *Store) stillHolds(tx *gorm.DB, a *Assessment, pre *signedCard) (bool, error) {
-	if pre == nil || a.Version != pre.version || a.SubmittedAt == nil || !a.SubmittedAt.Equal(pre.submittedAt) {
+	if !pre.sameSubmission(a) {
 		return false, nil
 	}
-	var lists, used, taken int64
-	if err := tx.Model(&statusList{}).Count(&lists).Error; err != nil || lists != int64(pre.list) {
+	lists, used, err := statusUse(tx)
+	if err != nil || lists != pre.list || used >= card.StatusListSize/2 {
 		return false, err
 	}
-	if err := tx.Model(&CardRecord{}).Where("status_list = ?", pre.list).Count(&used).Error; err != nil || used >= card.StatusListSize/2 {
-		return false, err
+	return statusFree(tx, pre.list, pre.index)
+}
+
+// statusUse is the current status list and how many cards it holds,
+// counted once per batch of approvals and then kept up to date by
+// issueCard (countStatus): counting the cards of a list reads up to half
+// the list's size in index entries.
+func statusUse(tx *gorm.DB) (list, used int, err error) {
+	p, _ := tx.Statement.Context.Value(pendingLogKey{}).(*pendingLog)
+	if p != nil && p.statusCounted {
+		return p.statusList, p.statusUsed, nil
 	}
-	err := tx.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", pre.list, pre.index).Count(&taken).Error
+	var n, u int64
+	if err := tx.Raw("SELECT COUNT(*) FROM status_lists").Row().Scan(&n); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 {
+		if err := tx.Raw("SELECT COUNT(*) FROM cards WHERE status_list = ?", n).Row().Scan(&u); err != nil {
+			return 0, 0, err
+		}
+	}
+	if p != nil {
+		p.statusList, p.statusUsed, p.statusCounted = int(n), int(u), true
+	}
+	return int(n), int(u), nil
+}
+
+// countStatus records in the batch that a card took an entry of list.
+func countStatus(tx *gorm.DB, list int) {
+	if p, _ := tx.Statement.Context.Value(pendingLogKey{}).(*pendingLog); p != nil && p.statusCounted {
+		if list != p.statusList {
+			p.statusList, p.statusUsed = list, 0
+		}
+		p.statusUsed++
+	}
+}
+
+// statusFree reports whether no card has entry index of list.
+func statusFree(db *gorm.DB, list, index int) (bool, error) {
+	var taken int64
+	err := db.Raw("SELECT COUNT(*) FROM cards WHERE status_list = ? AND status_index = ?", list, index).Row().Scan(&taken)
 	return taken == 0, err
 }
 
@@ -201,10 +256,12 @@ func (s *Store) presign(ctx context.Context, id uint) *signedCard {
 	if err != nil || list == 0 {
 		return nil
 	}
-	pre, err := s.signCard(db, &a, ed, Score(ed, answers), list, index)
+	res := Score(ed, answers)
+	pre, err := s.signCard(db, &a, ed, res, list, index)
 	if err != nil {
 		return nil
 	}
+	pre.answers, pre.result = answers, res
 	return pre
 }
 
@@ -283,16 +340,9 @@ func (s *Store) signCard(db *gorm.DB, a *Assessment, ed *frameworks.Edition, res
 // creating the list when it does not exist yet. Random indexes keep a
 // card's position from telling when it was issued.
 func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
-	var n int64
-	if err := tx.Model(&statusList{}).Count(&n).Error; err != nil {
+	list, used, err := statusUse(tx)
+	if err != nil {
 		return 0, 0, err
-	}
-	list = int(n)
-	var used int64
-	if list > 0 {
-		if err := tx.Model(&CardRecord{}).Where("status_list = ?", list).Count(&used).Error; err != nil {
-			return 0, 0, err
-		}
 	}
 	// A list is full at half its size: random probing stays quick.
 	if list == 0 || used >= card.StatusListSize/2 {
@@ -307,11 +357,11 @@ func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
 			return 0, 0, err
 		}
 		index = int(r.Int64())
-		var taken int64
-		if err := tx.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", list, index).Count(&taken).Error; err != nil {
+		free, err := statusFree(tx, list, index)
+		if err != nil {
 			return 0, 0, err
 		}
-		if taken == 0 {
+		if free {
 			return list, index, nil
 		}
 	}
@@ -321,11 +371,10 @@ func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
 // writing anything: (0, 0) when there is no list yet or it is full, as
 // only allocateStatus, in the writer's transaction, starts a new one.
 func (s *Store) peekStatus(db *gorm.DB) (list, index int, err error) {
-	var n, used int64
-	if err := db.Model(&statusList{}).Count(&n).Error; err != nil || n == 0 {
-		return 0, 0, err
-	}
-	if err := db.Model(&CardRecord{}).Where("status_list = ?", n).Count(&used).Error; err != nil || used >= card.StatusListSize/2 {
+	// Whether the list is full is left to stillHolds, counted once per
+	// batch of approvals.
+	var n int64
+	if err := db.Raw("SELECT COUNT(*) FROM status_lists").Row().Scan(&n); err != nil || n == 0 {
 		return 0, 0, err
 	}
 	for {
@@ -333,11 +382,11 @@ func (s *Store) peekStatus(db *gorm.DB) (list, index int, err error) {
 		if err != nil {
 			return 0, 0, err
 		}
-		var taken int64
-		if err := db.Model(&CardRecord{}).Where("status_list = ? AND status_index = ?", n, r.Int64()).Count(&taken).Error; err != nil {
+		free, err := statusFree(db, int(n), int(r.Int64()))
+		if err != nil {
 			return 0, 0, err
 		}
-		if taken == 0 {
+		if free {
 			return int(n), int(r.Int64()), nil
 		}
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The reviewer drill-down opens the comparison from a dimension to its
@@ -72,14 +71,12 @@ func histogramRows(a *Assessment, category string, ed *frameworks.Edition, answe
 // addToHistograms counts an approved assessment's scores, in its
 // approval's transaction.
 func addToHistograms(tx *gorm.DB, rows []scoreHistogram) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "framework_id"}, {Name: "framework_version"}, {Name: "period"}, {Name: "indicator_id"},
-			{Name: "country"}, {Name: "category"}, {Name: "tenths"}},
-		DoUpdates: clause.Assignments(map[string]any{"n": gorm.Expr("score_histograms.n + excluded.n")}),
-	}).CreateInBatches(rows, 500).Error
+	return insertRows(tx, "score_histograms", []string{"framework_id", "framework_version", "period", "indicator_id", "country", "category", "tenths", "n"},
+		len(rows), func(i int) []any {
+			r := &rows[i]
+			return []any{r.FrameworkID, r.FrameworkVersion, r.Period, r.IndicatorID, r.Country, r.Category, r.Tenths, r.N}
+		},
+		" ON CONFLICT (framework_id, framework_version, period, indicator_id, country, category, tenths) DO UPDATE SET n = score_histograms.n + excluded.n")
 }
 
 // fillHistograms counts the approved assessments that an earlier release

@@ -2,7 +2,6 @@ package assessments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,17 +42,16 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if in.Decision == DecisionApprove && s.issuer != nil {
 		pre = s.presign(ctx, id)
 	}
+	var scored Answers // the answers approved, when presign had read them
 	// Approvals queue to the batch writer (see batch.go): several cards are
 	// appended to the log under one checkpoint, and each answer waits for
 	// the commit that holds its card.
 	err = s.approvals.do(ctx, id, func(tx *gorm.DB) error {
-		var a Assessment
-		if err := forUpdate(tx).First(&a, id).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
-			}
+		locked, err := lockVisible(tx, by, id) // a reviewer sees every organisation's
+		if err != nil {
 			return err
 		}
+		a := *locked
 		if a.Status != StatusSubmitted {
 			return fmt.Errorf("%w: only submitted assessments are reviewed; this one is %s", ErrReadOnly, a.Status)
 		}
@@ -70,11 +68,17 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		from := a.Status
 		switch in.Decision {
 		case DecisionApprove:
-			answers, err := loadAnswers(tx, a.ID)
-			if err != nil {
-				return err
+			// The presigned card scored the answers already: a submitted
+			// assessment's answers do not change while it is the same
+			// submission.
+			answers, res := pre.answersOf(&a)
+			scored = answers
+			if answers == nil {
+				if answers, err = loadAnswers(tx, a.ID); err != nil {
+					return err
+				}
+				res = Score(ed, answers)
 			}
-			res := Score(ed, answers)
 			if err := s.storeScores(tx, &a, res, true); err != nil {
 				return err
 			}
@@ -125,7 +129,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if err != nil {
 		return nil, err
 	}
-	return s.readView(s.db.WithContext(ctx), by, id)
+	return s.readViewOf(s.db.WithContext(ctx), by, id, scored)
 }
 
 func cleanReviewText(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }

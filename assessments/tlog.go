@@ -83,6 +83,9 @@ func lockLog(tx *gorm.DB) error {
 // size of the last signed checkpoint.
 type pendingLog struct {
 	size, signed int64
+	// The current status list and its cards, once counted (see statusUse).
+	statusCounted          bool
+	statusList, statusUsed int
 }
 
 type pendingLogKey struct{}
@@ -125,11 +128,10 @@ func (s *Store) appendLog(tx *gorm.DB, leaf []byte) (int64, error) {
 		return 0, err
 	}
 	start := tlog.StoredHashIndex(0, p.size)
-	rows := make([]tlogHash, len(hashes))
-	for i, h := range hashes {
-		rows[i] = tlogHash{Index: start + int64(i), Hash: append([]byte(nil), h[:]...)}
-	}
-	if err := tx.Create(&rows).Error; err != nil {
+	err = insertRows(tx, "tlog_hashes", []string{`"index"`, "hash"}, len(hashes), func(i int) []any {
+		return []any{start + int64(i), hashes[i][:]}
+	}, "")
+	if err != nil {
 		return 0, err
 	}
 	p.size++

@@ -92,6 +92,12 @@ func (s *Store) View(ctx context.Context, by Actor, id uint) (_ *View, err error
 // the end of their transaction, so that what they return is exactly what
 // a read right after them sees.
 func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
+	return s.readViewOf(tx, by, id, nil)
+}
+
+// readViewOf is readView with the assessment's own answers when the
+// caller has them already (nil: read them).
+func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, answers Answers) (*View, error) {
 	var a Assessment
 	err := visibleTo(tx, by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -104,8 +110,10 @@ func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
 	if v.Edition, err = s.Edition(&a); err != nil {
 		return nil, err
 	}
-	if v.Answers, err = loadAnswers(tx, a.ID); err != nil {
-		return nil, err
+	if v.Answers = answers; answers == nil {
+		if v.Answers, err = loadAnswers(tx, a.ID); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.inheritInto(tx, v); err != nil {
 		return nil, err
