@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -112,9 +113,10 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		wg.Add(1)
 		go func() { defer wg.Done(); run.reviewer(i) }()
 	}
-	start := time.Now()
+	start, clientCPU, serverCPU := time.Now(), selfCPU(), srv.cpu()
 	wg.Wait()
 	elapsed := time.Since(start)
+	clientCPU, serverCPU = selfCPU()-clientCPU, srv.cpu()-serverCPU
 	if err := <-profiled; err != nil {
 		return err
 	}
@@ -153,6 +155,8 @@ func loadtestCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "card issuance: %.0f cards/s over HTTP, %d clients (goal ≥ 1,000)\n", issue.rate, o.respondents)
 	fmt.Fprintf(stdout, "card verification: %.0f verifications/s over HTTP, %d clients (goal ≥ 3,000)\n", verify.rate, o.respondents)
 	fmt.Fprintf(stdout, "server peak resident memory: %.1f MB (goal < 200)\n", float64(peak)/(1<<20))
+	fmt.Fprintf(stdout, "CPU during the mixed load: the server %.2f cores, this load generator %.2f, of %d\n",
+		serverCPU.Seconds()/elapsed.Seconds(), clientCPU.Seconds()/elapsed.Seconds(), runtime.NumCPU())
 
 	if !assessments.IsPostgres(o.database) {
 		raw, err := rawInsertRate(filepath.Join(dir, "raw.db"), o.respondents, o.rawDuration)
@@ -377,6 +381,34 @@ func (s *loadServer) profile(file string, run time.Duration, warm bool) error {
 		return err
 	}
 	return f.Close()
+}
+
+// cpu is the CPU time the server has used so far (user and system), read
+// from /proc in clock ticks of 1/100 s.
+func (s *loadServer) cpu() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// The command may hold spaces; the fields counted from the state after
+	// it put utime and stime 12th and 13th.
+	_, rest, _ := strings.Cut(string(data), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+sys) * 10 * time.Millisecond
+}
+
+// selfCPU is the CPU time this process (the load generator) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS reads the server's high-water mark of resident memory.

@@ -276,8 +276,12 @@ func (s *server) routes() *echo.Echo {
 	return e
 }
 
-// serverMemoryLimit is the server's soft limit on Go memory (see serve).
-const serverMemoryLimit = 128 << 20
+// serverMemoryLimit is the server's soft limit on Go memory, and
+// serverGCPercent its GOGC (see serve).
+const (
+	serverMemoryLimit = 128 << 20
+	serverGCPercent   = 200
+)
 
 // serve runs the web application until ctx ends, then lets in-flight
 // requests finish.
@@ -293,6 +297,13 @@ func serve(ctx context.Context, cmd string, args []string, getenv func(string) s
 	// near the limit; what is live is far below it.
 	if getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(serverMemoryLimit))
+	}
+	// Under that limit, collect when the heap has grown by twice what is
+	// live rather than once, unless GOGC says otherwise: what is live is
+	// about 30 MB, and the collector took an eighth of the CPU under load
+	// (issuance +15%, the peak memory unchanged; README, Performance).
+	if getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(serverGCPercent))
 	}
 	return serveConfig(ctx, cfg, stdout, stderr, nil)
 }

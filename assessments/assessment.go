@@ -353,7 +353,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	clean := normaliseAll(answers)
 	v := &View{}
 	var saved answerData
-	country := -1 // the version of the country answers it inherits, if any
+	var country int // the version of the country answers it inherits
 	// The save is checked and written in one turn of the batch writer (see
 	// batch.go), its checks first, and answered only once committed.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
@@ -362,12 +362,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 			return err
 		}
 		v.Assessment = a
-		if v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean); err != nil {
-			return err
-		}
-		if len(v.Edition.CountryIndicators()) > 0 {
-			country, err = countryVersion(tx, a.countryKey())
-		}
+		v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean)
 		return err
 	})
 	if err != nil {
@@ -378,8 +373,13 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 		return nil, err
 	}
 	// Read (or taken from the cache) and scored after the commit, to keep
-	// the writer's turn short. The light view has no CountryBy.
-	if country >= 0 {
+	// the writer's turn short: the version of the country's answers read
+	// now is at least as recent as the save. The light view has no
+	// CountryBy.
+	if len(v.Edition.CountryIndicators()) > 0 {
+		if country, err = countryVersion(s.db.WithContext(ctx), v.Assessment.countryKey()); err != nil {
+			return nil, err
+		}
 		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey(), country); err != nil {
 			return nil, err
 		}

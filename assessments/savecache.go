@@ -63,9 +63,9 @@ func (c *answersCache) put(id uint, version int, data answerData) {
 // they were read at. Every autosave answers with scores that include
 // them, and reading them took three queries, a tenth of the server's CPU
 // under load; they change when a coordinator saves, rarely. A save reads
-// the set's version in its own transaction (countryVersion), so the
-// answers it returns are never older than that transaction, on whichever
-// instance the coordinator saved.
+// the set's version once it has committed (countryVersion, one point
+// read), so the answers it returns are never older than the save, on
+// whichever instance the coordinator saved.
 type countryCache struct {
 	mu      sync.Mutex
 	entries map[CountryKey]countryEntry
