@@ -7,6 +7,9 @@ import (
 	"gorm.io/gorm"
 )
 
+// maxInsertRows bounds the rows of one statement of insertRows.
+const maxInsertRows = 500
+
 // insertRows inserts n rows into table in one statement, row(i) giving
 // the values of row i in columns' order, with suffix after the values
 // (an ON CONFLICT clause, say), on SQLite and PostgreSQL alike. An
@@ -14,6 +17,15 @@ import (
 // GORM's Create, which reflects on every field of every row, cost it more
 // than the database did.
 func insertRows(tx *gorm.DB, table string, columns []string, n int, row func(i int) []any, suffix string) error {
+	// At most maxInsertRows a statement: the databases bound the
+	// placeholders of one (SQLite to 32,766, PostgreSQL to 65,535).
+	for ; n > maxInsertRows; n -= maxInsertRows {
+		if err := insertRows(tx, table, columns, maxInsertRows, row, suffix); err != nil {
+			return err
+		}
+		next := row
+		row = func(i int) []any { return next(i + maxInsertRows) }
+	}
 	if n == 0 {
 		return nil
 	}
