@@ -296,7 +296,7 @@ func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	if tx.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}
-	rows, err := tx.Raw(q, args...).Rows()
+	rows, err := querySQL(tx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +460,7 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 		// One fixed statement per answer, prepared once, rather than
 		// GORM building a multi-row upsert for each save: a save is
 		// usually one answer, and this runs in the batch writer's turn.
-		if err := tx.Exec(upsertAnswer, a.ID, ind, data, a.Version, by.UserID, now).Error; err != nil {
+		if err := execSQL(tx, upsertAnswer, a.ID, ind, data, a.Version, by.UserID, now); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -478,7 +478,7 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 			return nil, nil, err
 		}
 	}
-	if err := tx.Exec("UPDATE assessments SET version = ?, updated_at = ? WHERE id = ?", a.Version, now, a.ID).Error; err != nil {
+	if err := execSQL(tx, "UPDATE assessments SET version = ?, updated_at = ? WHERE id = ?", a.Version, now, a.ID); err != nil {
 		return nil, nil, err
 	}
 	if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {

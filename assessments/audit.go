@@ -32,7 +32,7 @@ func (s *Store) audit(tx *gorm.DB, by *Actor, action, targetType string, targetI
 	}
 	// One fixed statement rather than GORM's Create, which reflects on the
 	// struct and reads the new id back: every save writes one.
-	if err := tx.Exec(insertAudit, ev.At, ev.ActorID, ev.Action, ev.TargetType, ev.TargetID, ev.Before, ev.After).Error; err != nil {
+	if err := execSQL(tx, insertAudit, ev.At, ev.ActorID, ev.Action, ev.TargetType, ev.TargetID, ev.Before, ev.After); err != nil {
 		return err
 	}
 	if actions, ok := tx.Statement.Context.Value(auditActionsKey{}).(*[]string); ok {

@@ -1,6 +1,7 @@
 package assessments
 
 import (
+	"database/sql"
 	"strconv"
 	"strings"
 
@@ -56,4 +57,38 @@ func insertRows(tx *gorm.DB, table string, columns []string, n int, row func(i i
 	b.WriteString(suffix)
 	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.String(), args...)
 	return err
+}
+
+// execSQL runs a fixed statement as written, with ? placeholders, on tx's
+// connection without GORM's parsing and callbacks: the statements of an
+// answer save, which run in the writer's turn, where the one write lock
+// is what every save waits for.
+func execSQL(tx *gorm.DB, query string, args ...any) error {
+	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, bindVars(tx, query), args...)
+	return err
+}
+
+// querySQL is execSQL for a query.
+func querySQL(tx *gorm.DB, query string, args ...any) (*sql.Rows, error) {
+	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, bindVars(tx, query), args...)
+}
+
+// bindVars numbers the ? placeholders of a fixed statement for
+// PostgreSQL ($1, $2, …); SQLite takes them as they are. The statements
+// given to it have no ? inside a literal.
+func bindVars(tx *gorm.DB, query string) string {
+	if tx.Dialector.Name() != "postgres" {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
