@@ -510,8 +510,9 @@ func (s *Store) conflict(tx *gorm.DB, a *Assessment, base int) error {
 // returns the submitted assessment's view.
 func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err error) {
 	defer wrap(&err, "submit assessment %d", id)
-	var v *View
-	err = s.write(ctx, func(tx *gorm.DB) error {
+	// A submission queues with the answer saves (see batch.go): it shares
+	// their commit, and its checks all come before its writes.
+	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
 		a, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
@@ -561,16 +562,13 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err := s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level}); err != nil {
 			return err
 		}
-		if err := s.notifyAssessment(tx, a, NoticeSubmitted, ""); err != nil {
-			return err
-		}
-		v, err = s.readView(tx, by, a.ID)
-		return err
+		return s.notifyAssessment(tx, a, NoticeSubmitted, "")
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v, nil
+	// Read once committed, outside the writer's turn.
+	return s.readView(s.db.WithContext(ctx), by, id)
 }
 
 // storeScores writes the overall and per-dimension scores of a result;

@@ -158,7 +158,8 @@ func (b *batcher) transaction(batch []*job) error {
 func refusal(err error) bool {
 	var ve *ValidationError
 	var ce *ConflictError
-	return errors.As(err, &ve) || errors.As(err, &ce) ||
+	var ie *IncompleteError
+	return errors.As(err, &ve) || errors.As(err, &ce) || errors.As(err, &ie) ||
 		errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrReadOnly) || errors.Is(err, ErrDuplicate)
 }
 
