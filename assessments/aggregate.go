@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // addToAggregates folds an approved assessment's scores into its country's
@@ -22,18 +21,15 @@ func addToAggregates(tx *gorm.DB, a *Assessment, res Result) error {
 	for _, d := range res.Dimensions {
 		row(d.ID, d.Value)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "framework_id"}, {Name: "framework_version"}, {Name: "period"}, {Name: "country"}, {Name: "dimension_id"}},
-		DoUpdates: clause.Assignments(map[string]any{
-			"n":   gorm.Expr("country_aggregates.n + excluded.n"),
-			"sum": gorm.Expr("country_aggregates.sum + excluded.sum"),
-			"min": gorm.Expr("CASE WHEN excluded.min < country_aggregates.min THEN excluded.min ELSE country_aggregates.min END"),
-			"max": gorm.Expr("CASE WHEN excluded.max > country_aggregates.max THEN excluded.max ELSE country_aggregates.max END"),
-		}),
-	}).Create(&rows).Error
+	return insertRows(tx, "country_aggregates", []string{"framework_id", "framework_version", "period", "country", "dimension_id", "n", "sum", "min", "max"},
+		len(rows), func(i int) []any {
+			r := &rows[i]
+			return []any{r.FrameworkID, r.FrameworkVersion, r.Period, r.Country, r.DimensionID, r.N, r.Sum, r.Min, r.Max}
+		},
+		" ON CONFLICT (framework_id, framework_version, period, country, dimension_id) DO UPDATE SET"+
+			" n = country_aggregates.n + excluded.n, sum = country_aggregates.sum + excluded.sum,"+
+			" min = CASE WHEN excluded.min < country_aggregates.min THEN excluded.min ELSE country_aggregates.min END,"+
+			" max = CASE WHEN excluded.max > country_aggregates.max THEN excluded.max ELSE country_aggregates.max END")
 }
 
 // RebuildAggregates recomputes every country total from the stored scores

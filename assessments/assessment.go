@@ -574,7 +574,7 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 // storeScores writes the overall and per-dimension scores of a result;
 // approved marks the rows that comparisons count.
 func (s *Store) storeScores(tx *gorm.DB, a *Assessment, res Result, approved bool) error {
-	if err := tx.Where("assessment_id = ?", a.ID).Delete(&dimensionScore{}).Error; err != nil {
+	if err := execSQL(tx, "DELETE FROM dimension_scores WHERE assessment_id = ?", a.ID); err != nil {
 		return err
 	}
 	var rows []dimensionScore

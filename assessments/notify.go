@@ -120,9 +120,8 @@ func (s *Store) notify(tx *gorm.DB, users []User, n Notification, d MailData) er
 		if u.DisabledAt != nil {
 			continue
 		}
-		row := n
-		row.ID, row.UserID, row.CreatedAt = 0, u.ID, s.now()
-		if err := tx.Create(&row).Error; err != nil {
+		if err := execSQL(tx, "INSERT INTO notifications (user_id, kind, assessment_id, card_id, comment, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			u.ID, n.Kind, n.AssessmentID, n.CardID, n.Comment, s.now()); err != nil {
 			return err
 		}
 		if !u.MailOff {

@@ -101,7 +101,9 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		case DecisionReturn:
 			a.Status = StatusReturned
 		}
-		if err := tx.Model(&a).Select("status", "approved_at", "score", "level", "updated_at").Updates(&a).Error; err != nil {
+		a.UpdatedAt = now
+		if err := execSQL(tx, "UPDATE assessments SET status = ?, approved_at = ?, score = ?, level = ?, updated_at = ? WHERE id = ?",
+			a.Status, a.ApprovedAt, a.Score, a.Level, a.UpdatedAt, a.ID); err != nil {
 			return err
 		}
 		tr := Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: in.Comment, At: now}
