@@ -556,13 +556,13 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err := tx.Model(a).Select("status", "submitted_at", "score", "level", "updated_at").Updates(a).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&Transition{AssessmentID: a.ID, From: from, To: StatusSubmitted, ActorID: by.UserID, At: now}).Error; err != nil {
+		if err := insertTransition(tx, &Transition{AssessmentID: a.ID, From: from, To: StatusSubmitted, ActorID: by.UserID, At: now}); err != nil {
 			return err
 		}
 		if err := s.audit(tx, &by, "assessment.submitted", "assessment", a.ID, map[string]any{"status": from}, map[string]any{"status": a.Status, "score": a.Score, "level": a.Level}); err != nil {
 			return err
 		}
-		return s.notifyAssessment(tx, a, NoticeSubmitted, "")
+		return s.notifyAssessment(tx, a, nil, NoticeSubmitted, "")
 	})
 	if err != nil {
 		return nil, err

@@ -173,7 +173,8 @@ func (s *Store) issueCard(tx *gorm.DB, a *Assessment, ed *frameworks.Edition, re
 	}
 	rec := CardRecord{ID: pre.id, AssessmentID: a.ID, Data: pre.data, LeafHash: hex.EncodeToString(pre.leaf),
 		StatusList: pre.list, StatusIndex: pre.index, LogIndex: logIndex, IssuedAt: s.now()}
-	if err := tx.Create(&rec).Error; err != nil {
+	if err := execSQL(tx, "INSERT INTO cards (id, assessment_id, data, leaf_hash, status_list, status_index, log_index, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		rec.ID, rec.AssessmentID, rec.Data, rec.LeafHash, rec.StatusList, rec.StatusIndex, rec.LogIndex, rec.IssuedAt); err != nil {
 		return err
 	}
 	countStatus(tx, pre.list)

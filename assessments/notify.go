@@ -178,7 +178,8 @@ func respondentsOf(tx *gorm.DB, orgID uint) ([]User, error) {
 
 // notifyAssessment tells who is concerned that an assessment changed
 // status: reviewers of a submission, the organisation of a decision.
-func (s *Store) notifyAssessment(tx *gorm.DB, a *Assessment, kind, comment string) error {
+// svc is the assessment's service if the caller has read it (nil: read).
+func (s *Store) notifyAssessment(tx *gorm.DB, a *Assessment, svc *Service, kind, comment string) error {
 	var (
 		us  []User
 		err error
@@ -191,9 +192,11 @@ func (s *Store) notifyAssessment(tx *gorm.DB, a *Assessment, kind, comment strin
 	if err != nil {
 		return err
 	}
-	var svc Service
-	if err := tx.First(&svc, a.ServiceID).Error; err != nil {
-		return err
+	if svc == nil {
+		svc = &Service{}
+		if err := tx.First(svc, a.ServiceID).Error; err != nil {
+			return err
+		}
 	}
 	id := a.ID
 	link := fmt.Sprintf("/assessments/%d", a.ID)

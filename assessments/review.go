@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -66,6 +67,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		}
 		now := s.now()
 		from := a.Status
+		var svc *Service // read by an approval; nil: notifyAssessment reads it
 		switch in.Decision {
 		case DecisionApprove:
 			// The presigned card scored the answers already: a submitted
@@ -85,8 +87,8 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			if err := addToAggregates(tx, &a, res); err != nil {
 				return err
 			}
-			var svc Service
-			if err := tx.First(&svc, a.ServiceID).Error; err != nil {
+			svc = &Service{}
+			if err := tx.First(svc, a.ServiceID).Error; err != nil {
 				return err
 			}
 			if err := addToHistograms(tx, histogramRows(&a, svc.Category, ed, answers, res)); err != nil {
@@ -107,7 +109,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			return err
 		}
 		tr := Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: in.Comment, At: now}
-		if err := tx.Create(&tr).Error; err != nil {
+		if err := insertTransition(tx, &tr); err != nil {
 			return err
 		}
 		ids := make([]string, 0, len(comments))
@@ -126,12 +128,33 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			map[string]any{"status": from}, map[string]any{"status": a.Status, "comment": in.Comment, "indicators": comments}); err != nil {
 			return err
 		}
-		return s.notifyAssessment(tx, &a, action, in.Comment)
+		return s.notifyAssessment(tx, &a, svc, action, in.Comment)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.readViewOf(s.db.WithContext(ctx), by, id, scored)
+}
+
+// insertTransition records a status change and sets its id, in one
+// fixed statement (an approval's and a submission's, in the writer's turn).
+func insertTransition(tx *gorm.DB, tr *Transition) error {
+	rows, err := querySQL(tx, `INSERT INTO transitions (assessment_id, "from", "to", actor_id, comment, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		tr.AssessmentID, tr.From, tr.To, tr.ActorID, tr.Comment, tr.At)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return errors.New("record the status change: no id returned")
+	}
+	if err := rows.Scan(&tr.ID); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func cleanReviewText(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }
