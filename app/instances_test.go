@@ -140,4 +140,16 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 			}
 		}
 	}
+	// Both instances keep what verification reads (keys, status lists,
+	// proofs); a revocation on one counts on the other's next verification.
+	_, data := revs[0].raw(http.MethodGet, fmt.Sprintf("/api/v1/assessments/%d/card", ids[0]), nil)
+	var c struct{ ID string }
+	json.Unmarshal(data, &c)
+	cardID := c.ID[strings.LastIndex(c.ID, "/")+1:]
+	if status, body := revs[0].call(http.MethodPost, "/api/v1/cards/"+cardID+"/revoke", map[string]string{"reason": "Evidence withdrawn."}); status != http.StatusOK {
+		t.Fatalf("revoke on %s: %d %v", revs[0].base, status, body)
+	}
+	if status, report := revs[1].call(http.MethodPost, "/api/v1/cards/verify", string(data)); status != http.StatusOK || report["valid"] != false {
+		t.Errorf("a card revoked on %s still verifies on %s: %v", revs[0].base, revs[1].base, report)
+	}
 }

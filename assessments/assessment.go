@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -368,7 +369,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	if err != nil {
 		return nil, err
 	}
-	s.answers.put(id, v.Assessment.Version, saved)
+	s.answers.put(id, v.Assessment.Version, saved, maxAnswersEntries)
 	if v.Answers, err = saved.decode(id); err != nil {
 		return nil, err
 	}
@@ -426,7 +427,9 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 		return nil, nil, s.conflict(tx, a, *base)
 	}
 	all, ok := s.answers.get(a.ID, a.Version)
-	if !ok {
+	if ok {
+		all = maps.Clone(all) // the cached map stays as it was
+	} else {
 		var err error
 		if all, err = loadAnswerData(tx, a.ID); err != nil {
 			return nil, nil, err

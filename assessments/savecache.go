@@ -3,7 +3,6 @@ package assessments
 import (
 	"database/sql"
 	"errors"
-	"maps"
 	"sync"
 
 	"gorm.io/gorm"
@@ -19,44 +18,9 @@ import (
 // just locked is what the database holds. (The copies of country answers
 // made at submission do not raise it; they are of country-scoped
 // indicators, which a save may not change and whose own answers a save's
-// view replaces with the country's: see Inherit.)
-type answersCache struct {
-	mu      sync.Mutex
-	entries map[uint]answersEntry // by assessment
-}
-
-type answersEntry struct {
-	version int
-	data    answerData // never changed once cached: get copies the map
-}
-
-// maxAnswersEntries bounds the cache to the assessments being answered
-// now (a few kilobytes each).
-const maxAnswersEntries = 2048
-
-// get returns a copy of an assessment's answers at version, if cached.
-func (c *answersCache) get(id uint, version int) (answerData, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[id]
-	if !ok || e.version != version {
-		return nil, false
-	}
-	return maps.Clone(e.data), true
-}
-
-// put caches an assessment's answers at version, once committed.
-func (c *answersCache) put(id uint, version int, data answerData) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= maxAnswersEntries {
-		c.entries = map[uint]answersEntry{}
-	}
-	if e, ok := c.entries[id]; ok && e.version > version {
-		return // a later save of the same batch was cached first
-	}
-	c.entries[id] = answersEntry{version: version, data: data}
-}
+// view replaces with the country's: see Inherit.) Entries are never
+// changed: a save changes a copy (maps.Clone) and caches that.
+type answersCache = versionedCache[uint, answerData]
 
 // countryCache keeps the country answers that editable assessments
 // inherit, by country, edition and period, with the version of the set
@@ -66,37 +30,52 @@ func (c *answersCache) put(id uint, version int, data answerData) {
 // the set's version once it has committed (countryVersion, one point
 // read), so the answers it returns are never older than the save, on
 // whichever instance the coordinator saved.
-type countryCache struct {
+type countryCache = versionedCache[CountryKey, Answers]
+
+// versionedCache keeps values with the version they were read or written
+// at; a value is used only for the version asked for.
+type versionedCache[K comparable, V any] struct {
 	mu      sync.Mutex
-	entries map[CountryKey]countryEntry
+	entries map[K]versioned[V]
 }
 
-type countryEntry struct {
+type versioned[V any] struct {
 	version int
-	answers Answers // never changed once cached: readers share it
+	value   V
 }
 
-// maxCountryEntries bounds the cache: one entry per country, edition and
-// period in use.
-const maxCountryEntries = 4096
+// Bounds on the entries: the assessments being answered now (a few
+// kilobytes each), and one per country, edition and period in use.
+const (
+	maxAnswersEntries = 2048
+	maxCountryEntries = 4096
+)
 
-func (c *countryCache) get(k CountryKey, version int) (Answers, bool) {
+// get returns the value of k at version, if cached.
+func (c *versionedCache[K, V]) get(k K, version int) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[k]
 	if !ok || e.version != version {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	return e.answers, true
+	return e.value, true
 }
 
-func (c *countryCache) put(k CountryKey, version int, answers Answers) {
+// put caches the value of k at version, unless a later version is cached
+// (two saves of one batch may be cached in either order); when the cache
+// holds max entries it starts again.
+func (c *versionedCache[K, V]) put(k K, version int, v V, max int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries == nil || len(c.entries) >= maxCountryEntries {
-		c.entries = map[CountryKey]countryEntry{}
+	if c.entries == nil || len(c.entries) >= max {
+		c.entries = map[K]versioned[V]{}
 	}
-	c.entries[k] = countryEntry{version: version, answers: answers}
+	if e, ok := c.entries[k]; ok && e.version > version {
+		return
+	}
+	c.entries[k] = versioned[V]{version: version, value: v}
 }
 
 // countryVersion is the version of the country answers set k (0: none).
@@ -124,6 +103,6 @@ func (s *Store) countryAnswers(tx *gorm.DB, k CountryKey, version int) (Answers,
 	if set != nil {
 		read = set.Version
 	}
-	s.country.put(k, read, answers)
+	s.country.put(k, read, answers, maxCountryEntries)
 	return answers, nil
 }

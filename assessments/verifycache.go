@@ -63,70 +63,36 @@ func (c *verifyCache) at(gen int64) bool {
 
 // cachedDID returns the cached DID document, or reads it with read.
 func (s *Store) cachedDID(ctx context.Context, read func() (*card.DIDDocument, error)) (*card.DIDDocument, error) {
-	gen, err := s.verifyGen(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := &s.verify
-	c.mu.Lock()
-	if c.at(gen) && c.did != nil {
-		doc := c.did
-		c.mu.Unlock()
-		return doc, nil
-	}
-	c.mu.Unlock()
-	doc, err := read()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.at(gen) {
-		c.did = doc
-	}
-	c.mu.Unlock()
-	return doc, nil
+	return cached(s, ctx, read,
+		func(c *verifyCache) (*card.DIDDocument, bool) { return c.did, c.did != nil },
+		func(c *verifyCache, doc *card.DIDDocument) { c.did = doc })
 }
 
 // cachedPeers returns a copy of the cached trusted peers, or reads them.
 func (s *Store) cachedPeers(ctx context.Context, read func() ([]Peer, error)) ([]Peer, error) {
-	gen, err := s.verifyGen(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c := &s.verify
-	c.mu.Lock()
-	if c.at(gen) && c.peered {
-		ps := slices.Clone(c.peers)
-		c.mu.Unlock()
-		return ps, nil
-	}
-	c.mu.Unlock()
-	ps, err := read()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.at(gen) {
-		c.peers, c.peered = slices.Clone(ps), true
-	}
-	c.mu.Unlock()
-	return ps, nil
+	return cached(s, ctx, read,
+		func(c *verifyCache) ([]Peer, bool) { return slices.Clone(c.peers), c.peered },
+		func(c *verifyCache, ps []Peer) { c.peers, c.peered = slices.Clone(ps), true })
 }
 
 // cachedList returns status list id, cached or read.
 func (s *Store) cachedList(ctx context.Context, id int, read func() ([]byte, error)) ([]byte, error) {
-	return cachedEntry(s, ctx, func(c *verifyCache) *map[int][]byte { return &c.lists }, id, read)
+	return cached(s, ctx, read,
+		func(c *verifyCache) ([]byte, bool) { v, ok := c.lists[id]; return v, ok },
+		func(c *verifyCache, v []byte) { c.lists = bounded(c.lists, id, v) })
 }
 
 // cachedProof returns the inclusion proof of a leaf, cached or read.
 func (s *Store) cachedProof(ctx context.Context, leaf string, read func() (string, error)) (string, error) {
-	return cachedEntry(s, ctx, func(c *verifyCache) *map[string]string { return &c.proofs }, leaf, read)
+	return cached(s, ctx, read,
+		func(c *verifyCache) (string, bool) { v, ok := c.proofs[leaf]; return v, ok },
+		func(c *verifyCache, v string) { c.proofs = bounded(c.proofs, leaf, v) })
 }
 
-// cachedEntry is the map entry k of the cache (as field picks it), or
-// read's answer, kept for the generation it was read in. Values are
-// shared: callers never change them.
-func cachedEntry[K comparable, V any](s *Store, ctx context.Context, field func(*verifyCache) *map[K]V, k K, read func() (V, error)) (V, error) {
+// cached is what get finds in the cache, or read's answer, which put
+// keeps for the generation it was read in (get and put run with the
+// cache locked). Values are shared: callers never change them.
+func cached[V any](s *Store, ctx context.Context, read func() (V, error), get func(*verifyCache) (V, bool), put func(*verifyCache, V)) (V, error) {
 	var zero V
 	gen, err := s.verifyGen(ctx)
 	if err != nil {
@@ -135,7 +101,7 @@ func cachedEntry[K comparable, V any](s *Store, ctx context.Context, field func(
 	c := &s.verify
 	c.mu.Lock()
 	if c.at(gen) {
-		if v, ok := (*field(c))[k]; ok {
+		if v, ok := get(c); ok {
 			c.mu.Unlock()
 			return v, nil
 		}
@@ -147,12 +113,17 @@ func cachedEntry[K comparable, V any](s *Store, ctx context.Context, field func(
 	}
 	c.mu.Lock()
 	if c.at(gen) {
-		m := field(c)
-		if *m == nil || len(*m) >= maxVerifyEntries {
-			*m = map[K]V{}
-		}
-		(*m)[k] = v
+		put(c, v)
 	}
 	c.mu.Unlock()
 	return v, nil
+}
+
+// bounded is m with k set to v, started again when full.
+func bounded[K comparable, V any](m map[K]V, k K, v V) map[K]V {
+	if m == nil || len(m) >= maxVerifyEntries {
+		m = map[K]V{}
+	}
+	m[k] = v
+	return m
 }
