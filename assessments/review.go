@@ -43,7 +43,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if in.Decision == DecisionApprove && s.issuer != nil {
 		pre = s.presign(ctx, id)
 	}
-	var scored Answers // the answers approved, when presign had read them
+	var approved *View // what an approval knows of the view it answers with
 	// Approvals queue to the batch writer (see batch.go): several cards are
 	// appended to the log under one checkpoint, and each answer waits for
 	// the commit that holds its card.
@@ -68,13 +68,14 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 		now := s.now()
 		from := a.Status
 		var svc *Service // read by an approval; nil: notifyAssessment reads it
+		var answers Answers
+		var res Result
 		switch in.Decision {
 		case DecisionApprove:
 			// The presigned card scored the answers already: a submitted
 			// assessment's answers do not change while it is the same
 			// submission.
-			answers, res := pre.answersOf(&a)
-			scored = answers
+			answers, res = pre.answersOf(&a)
 			if answers == nil {
 				if answers, err = loadAnswers(tx, a.ID); err != nil {
 					return err
@@ -108,6 +109,11 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			a.Status, a.ApprovedAt, a.Score, a.Level, a.UpdatedAt, a.ID); err != nil {
 			return err
 		}
+		if in.Decision == DecisionApprove {
+			known := a
+			known.Service = *svc
+			approved = &View{Assessment: &known, Edition: ed, Answers: answers, Result: res}
+		}
 		tr := Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: in.Comment, At: now}
 		if err := insertTransition(tx, &tr); err != nil {
 			return err
@@ -133,7 +139,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 	if err != nil {
 		return nil, err
 	}
-	return s.readViewOf(s.db.WithContext(ctx), by, id, scored)
+	return s.readViewOf(s.db.WithContext(ctx), by, id, approved)
 }
 
 // insertTransition records a status change and sets its id, in one

@@ -95,30 +95,36 @@ func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
 	return s.readViewOf(tx, by, id, nil)
 }
 
-// readViewOf is readView with the assessment's own answers when the
-// caller has them already (nil: read them).
-func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, answers Answers) (*View, error) {
-	var a Assessment
-	err := visibleTo(tx, by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	v := &View{Assessment: &a, Comments: map[string]ReviewComment{}}
-	if v.Edition, err = s.Edition(&a); err != nil {
-		return nil, err
-	}
-	if v.Answers = answers; answers == nil {
+// readViewOf is readView completing what the caller knows already: an
+// approval has the assessment as it wrote it (with its service), its
+// edition, answers and result (nil: read them all).
+func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, error) {
+	v := known
+	if v == nil {
+		var a Assessment
+		err := visibleTo(tx, by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		v = &View{Assessment: &a}
+		if v.Edition, err = s.Edition(&a); err != nil {
+			return nil, err
+		}
 		if v.Answers, err = loadAnswers(tx, a.ID); err != nil {
 			return nil, err
 		}
 	}
+	a := v.Assessment
+	v.Comments = map[string]ReviewComment{}
 	if err := s.inheritInto(tx, v); err != nil {
 		return nil, err
 	}
-	v.Result = Score(v.Edition, v.Answers)
+	if known == nil {
+		v.Result = Score(v.Edition, v.Answers)
+	}
 	var org Organisation
 	if err := tx.First(&org, a.OrganisationID).Error; err != nil {
 		return nil, err
