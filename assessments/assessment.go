@@ -286,6 +286,12 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 // runs it in the batch writer's turn, where GORM's reflection cost more
 // than the read.
 func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
+	return selectVisible(tx, by, id, true)
+}
+
+// selectVisible reads an assessment the actor may see, locked for a
+// change if lock (on PostgreSQL; SQLite's writer holds its one lock).
+func selectVisible(tx *gorm.DB, by Actor, id uint, lock bool) (*Assessment, error) {
 	q, args := selectAssessment+" WHERE id = ?", []any{id}
 	switch {
 	case by.SeesAllOrganisations():
@@ -294,7 +300,7 @@ func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 	default:
 		return nil, ErrNotFound
 	}
-	if tx.Dialector.Name() == "postgres" {
+	if lock && tx.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}
 	rows, err := querySQL(tx, q, args...)

@@ -96,11 +96,18 @@ func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
 }
 
 // readViewOf is readView completing what the caller knows already: an
-// approval has the assessment as it wrote it (with its service), its
-// edition, answers and result (nil: read them all).
+// approval has the assessment's service, edition, answers and result (nil:
+// read them all). The assessment row itself is read again, as stored.
 func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, error) {
 	v := known
-	if v == nil {
+	if v != nil {
+		a, err := selectVisible(tx, by, id, false)
+		if err != nil {
+			return nil, err
+		}
+		a.Service = v.Assessment.Service
+		v.Assessment = a
+	} else {
 		var a Assessment
 		err := visibleTo(tx, by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
