@@ -360,7 +360,6 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	clean := normaliseAll(answers)
 	v := &View{}
 	var saved answerData
-	var country int // the version of the country answers it inherits
 	// The save is checked and written in one turn of the batch writer (see
 	// batch.go), its checks first, and answered only once committed.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
@@ -384,10 +383,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	// now is at least as recent as the save. The light view has no
 	// CountryBy.
 	if len(v.Edition.CountryIndicators()) > 0 {
-		if country, err = countryVersion(s.db.WithContext(ctx), v.Assessment.countryKey()); err != nil {
-			return nil, err
-		}
-		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey(), country); err != nil {
+		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey()); err != nil {
 			return nil, err
 		}
 		v.Answers = Inherit(v.Edition, v.Answers, v.CountryAnswers)

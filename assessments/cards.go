@@ -204,10 +204,11 @@ func statusUse(tx *gorm.DB) (list, used int, err error) {
 	if p != nil && p.statusCounted {
 		return p.statusList, p.statusUsed, nil
 	}
-	var n, u int64
-	if err := tx.Raw("SELECT COUNT(*) FROM status_lists").Row().Scan(&n); err != nil {
+	n, err := statusLists(tx)
+	if err != nil {
 		return 0, 0, err
 	}
+	var u int64
 	if n > 0 {
 		if err := tx.Raw("SELECT COUNT(*) FROM cards WHERE status_list = ?", n).Row().Scan(&u); err != nil {
 			return 0, 0, err
@@ -217,6 +218,13 @@ func statusUse(tx *gorm.DB) (list, used int, err error) {
 		p.statusList, p.statusUsed, p.statusCounted = int(n), int(u), true
 	}
 	return int(n), int(u), nil
+}
+
+// statusLists is how many status lists there are; the last is current.
+func statusLists(db *gorm.DB) (int64, error) {
+	var n int64
+	err := db.Raw("SELECT COUNT(*) FROM status_lists").Row().Scan(&n)
+	return n, err
 }
 
 // countStatus records in the batch that a card took an entry of list.
@@ -374,8 +382,8 @@ func (s *Store) allocateStatus(tx *gorm.DB) (list, index int, err error) {
 func (s *Store) peekStatus(db *gorm.DB) (list, index int, err error) {
 	// Whether the list is full is left to stillHolds, counted once per
 	// batch of approvals.
-	var n int64
-	if err := db.Raw("SELECT COUNT(*) FROM status_lists").Row().Scan(&n); err != nil || n == 0 {
+	n, err := statusLists(db)
+	if err != nil || n == 0 {
 		return 0, 0, err
 	}
 	for {

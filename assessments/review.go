@@ -110,9 +110,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			return err
 		}
 		if in.Decision == DecisionApprove {
-			known := a
-			known.Service = *svc
-			approved = &View{Assessment: &known, Edition: ed, Answers: answers, Result: res}
+			approved = &View{Assessment: &Assessment{Service: *svc}, Edition: ed, Answers: answers, Result: res}
 		}
 		tr := Transition{AssessmentID: a.ID, From: from, To: a.Status, ActorID: by.UserID, Comment: in.Comment, At: now}
 		if err := insertTransition(tx, &tr); err != nil {

@@ -30,33 +30,19 @@ func insertRows(tx *gorm.DB, table string, columns []string, n int, row func(i i
 	if n == 0 {
 		return nil
 	}
-	// The statement goes to the connection as built, without GORM's
-	// parsing of its hundreds of placeholders: PostgreSQL's are numbered.
-	numbered := tx.Dialector.Name() == "postgres"
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+	values := "(" + strings.Repeat("?, ", len(columns)-1) + "?)"
 	args := make([]any, 0, n*len(columns))
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteByte('(')
-		for j := range columns {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			if numbered {
-				b.WriteString("$" + strconv.Itoa(len(args)+j+1))
-			} else {
-				b.WriteByte('?')
-			}
-		}
-		b.WriteByte(')')
+		b.WriteString(values)
 		args = append(args, row(i)...)
 	}
 	b.WriteString(suffix)
-	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.String(), args...)
-	return err
+	return execSQL(tx, b.String(), args...)
 }
 
 // execSQL runs a fixed statement as written, with ? placeholders, on tx's

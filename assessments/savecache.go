@@ -89,9 +89,14 @@ func countryVersion(tx *gorm.DB, k CountryKey) (int, error) {
 	return version, err
 }
 
-// countryAnswers returns the country answers of set k at version, from
-// the cache or read (and then cached).
-func (s *Store) countryAnswers(tx *gorm.DB, k CountryKey, version int) (Answers, error) {
+// countryAnswers returns the country answers of set k as they are now:
+// from the cache if it holds the set's current version, else read (and
+// then cached).
+func (s *Store) countryAnswers(tx *gorm.DB, k CountryKey) (Answers, error) {
+	version, err := countryVersion(tx, k)
+	if err != nil {
+		return nil, err
+	}
 	if answers, ok := s.country.get(k, version); ok {
 		return answers, nil
 	}
