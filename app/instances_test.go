@@ -124,12 +124,16 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 			t.Errorf("log forked between %d and %d: %v", cp1.Size, cp2.Size, err)
 		}
 	}
-	// Every card is in the log and verifies on both instances.
-	for _, id := range ids {
+	// cardOf is the signed card of an approved assessment and its id.
+	cardOf := func(id int) ([]byte, string) {
 		_, data := revs[0].raw(http.MethodGet, fmt.Sprintf("/api/v1/assessments/%d/card", id), nil)
 		var c struct{ ID string }
 		json.Unmarshal(data, &c)
-		cardID := c.ID[strings.LastIndex(c.ID, "/")+1:]
+		return data, c.ID[strings.LastIndex(c.ID, "/")+1:]
+	}
+	// Every card is in the log and verifies on both instances.
+	for _, id := range ids {
+		data, cardID := cardOf(id)
 		for _, r := range revs {
 			_, pf := r.raw(http.MethodGet, "/api/v1/cards/"+cardID+"/tlog-proof", nil)
 			if _, _, err := card.VerifyInclusion(data, string(pf), vkey); err != nil {
@@ -142,10 +146,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	}
 	// Both instances keep what verification reads (keys, status lists,
 	// proofs); a revocation on one counts on the other's next verification.
-	_, data := revs[0].raw(http.MethodGet, fmt.Sprintf("/api/v1/assessments/%d/card", ids[0]), nil)
-	var c struct{ ID string }
-	json.Unmarshal(data, &c)
-	cardID := c.ID[strings.LastIndex(c.ID, "/")+1:]
+	data, cardID := cardOf(ids[0])
 	if status, body := revs[0].call(http.MethodPost, "/api/v1/cards/"+cardID+"/revoke", map[string]string{"reason": "Evidence withdrawn."}); status != http.StatusOK {
 		t.Fatalf("revoke on %s: %d %v", revs[0].base, status, body)
 	}

@@ -404,7 +404,7 @@ func (v *view) Maybe(x float64) string {
 	if math.IsNaN(x) {
 		return "—"
 	}
-	return formatNumber(v.Lang, assessments.Round1(x), 1)
+	return v.Score(x)
 }
 
 // Tens is a score rounded down to tens (0–10), for bar widths set by
