@@ -266,7 +266,19 @@ func TestCompareExports(t *testing.T) {
 	status, raw = rev.raw(http.MethodGet, "/api/v1/exports/approved.csv", nil)
 	all, _ := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 	if status != http.StatusOK || len(all) != 1+10 || all[0][10] != "overall" {
-		t.Errorf("approved export: %d, %d rows", status, len(all))
+		t.Fatalf("approved export: %d, %d rows", status, len(all))
+	}
+	// Each assessment's dimension scores, within its country's range.
+	for _, r := range all[1:] {
+		if r[5] != "2026" {
+			continue
+		}
+		for j, dim := range all[0][12:] {
+			v, err := strconv.ParseFloat(r[12+j], 64)
+			if span := want[r[1]][dim]; err != nil || v < span[1] || v > span[2] {
+				t.Errorf("approved export: assessment %s, %s = %q, want within %v", r[0], dim, r[12+j], span)
+			}
+		}
 	}
 	if status, _ := a.api(p.a, pw).raw(http.MethodGet, "/api/v1/exports/approved.csv", nil); status != http.StatusForbidden {
 		t.Errorf("respondent export: %d", status)

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/unescap/dmf/frameworks"
+	"gorm.io/gorm"
 )
 
 // Stat is a mean with its range, over approved services.
@@ -115,13 +116,15 @@ func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version str
 	if !by.SeesAllOrganisations() {
 		return nil, ErrForbidden
 	}
-	q := s.db.WithContext(ctx).Preload("Service").
-		Where("framework_id = ? AND framework_version = ? AND status = ?", frameworkID, version, StatusApproved)
-	if period != 0 {
-		q = q.Where("period = ?", period)
+	approved := func(db *gorm.DB) *gorm.DB {
+		db = db.Where("framework_id = ? AND framework_version = ? AND status = ?", frameworkID, version, StatusApproved)
+		if period != 0 {
+			db = db.Where("period = ?", period)
+		}
+		return db
 	}
 	var as []Assessment
-	if err := q.Order("country, period, id").Find(&as).Error; err != nil {
+	if err := approved(s.db.WithContext(ctx).Preload("Service")).Order("country, period, id").Find(&as).Error; err != nil {
 		return nil, err
 	}
 	orgs, err := s.Organisations(ctx)
@@ -133,11 +136,10 @@ func (s *Store) Approved(ctx context.Context, by Actor, frameworkID, version str
 		names[o.ID] = o.Name
 	}
 	var ds []dimensionScore
-	dq := s.db.WithContext(ctx).Where("framework_id = ? AND framework_version = ? AND approved = ?", frameworkID, version, true)
-	if period != 0 {
-		dq = dq.Where("period = ?", period)
-	}
-	if err := dq.Find(&ds).Error; err != nil {
+	// By assessment, through the primary key (dimension_scores has no
+	// other index).
+	ids := approved(s.db.Model(&Assessment{}).Select("id"))
+	if err := s.db.WithContext(ctx).Where("approved = ? AND assessment_id IN (?)", true, ids).Find(&ds).Error; err != nil {
 		return nil, err
 	}
 	scores := map[uint]map[string]float64{}

@@ -275,16 +275,17 @@ func (clearedAnswer) TableName() string { return "cleared_answers" }
 // dimensionScore is a dimension's score stored at submission and approval,
 // so that comparisons aggregate rows instead of re-scoring answers. It
 // repeats the assessment's edition, period and country, and whether it is
-// approved, so that one index covers the comparison query.
+// approved, for rebuilding the country totals. It has no index beyond its
+// key: each would move on every submission and approval (migration 00017).
 type dimensionScore struct {
 	AssessmentID     uint    `gorm:"primaryKey"`
-	DimensionID      string  `gorm:"primaryKey;size:64;index:ix_dimension_compare,priority:6"`
-	FrameworkID      string  `gorm:"not null;index:ix_dimension_compare,priority:1"`
-	FrameworkVersion string  `gorm:"not null;index:ix_dimension_compare,priority:2"`
-	Period           int     `gorm:"not null;index:ix_dimension_compare,priority:3"`
-	Approved         bool    `gorm:"not null;index:ix_dimension_compare,priority:4"`
-	Country          string  `gorm:"not null;size:3;index:ix_dimension_compare,priority:5"`
-	Score            float64 `gorm:"not null;index:ix_dimension_compare,priority:7"`
+	DimensionID      string  `gorm:"primaryKey;size:64"`
+	FrameworkID      string  `gorm:"not null"`
+	FrameworkVersion string  `gorm:"not null"`
+	Period           int     `gorm:"not null"`
+	Approved         bool    `gorm:"not null"`
+	Country          string  `gorm:"not null;size:3"`
+	Score            float64 `gorm:"not null"`
 	Level            int     `gorm:"not null"`
 }
 

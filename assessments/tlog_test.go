@@ -276,6 +276,7 @@ func BenchmarkApproveAndIssue(b *testing.B) {
 	close(ids)
 	b.SetParallelism((32 + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.ResetTimer()
+	defer reportWritten(b, written())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := w.s.Review(ctx, w.rev, <-ids, assessments.ReviewInput{Decision: assessments.DecisionApprove}); err != nil {
