@@ -360,6 +360,7 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	clean := normaliseAll(answers)
 	v := &View{}
 	var saved answerData
+	var before Answers // decoded, as of the version the save was based on, if cached
 	// The save is checked and written in one turn of the batch writer (see
 	// batch.go), its checks first, and answered only once committed.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
@@ -368,16 +369,18 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 			return err
 		}
 		v.Assessment = a
-		v.Edition, saved, err = s.saveAnswers(tx, by, a, base, clean)
+		v.Edition, saved, before, err = s.saveAnswers(tx, by, a, base, clean)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.answers.put(id, v.Assessment.Version, saved, maxAnswersEntries)
-	if v.Answers, err = saved.decode(id); err != nil {
+	after, err := decodeAfter(id, saved, before, clean)
+	if err != nil {
 		return nil, err
 	}
+	s.answers.put(id, v.Assessment.Version, savedAnswers{saved, after}, maxAnswersEntries)
+	v.Answers = maps.Clone(after) // the cached map stays as it is
 	// Read (or taken from the cache) and scored after the commit, to keep
 	// the writer's turn short: the version of the country's answers read
 	// now is at least as recent as the save. The light view has no
@@ -406,12 +409,12 @@ func normaliseAll(answers Answers) Answers {
 }
 
 // saveAnswers merges normalised answers into an editable assessment
-// locked in tx, and returns its edition and all its answers after the
-// save, as stored.
-func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, clean Answers) (*frameworks.Edition, answerData, error) {
+// locked in tx, and returns its edition, all its answers after the save
+// as stored, and, if cached, those before it decoded (else nil).
+func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, clean Answers) (*frameworks.Edition, answerData, Answers, error) {
 	ed, err := s.Edition(a)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	v := invalid{}
 	refuseCountryScoped(ed, clean, v)
@@ -423,18 +426,17 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 		}
 	}
 	if err := v.err(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if base != nil && *base != a.Version {
-		return nil, nil, s.conflict(tx, a, *base)
+		return nil, nil, nil, s.conflict(tx, a, *base)
 	}
-	all, ok := s.answers.get(a.ID, a.Version)
-	if ok {
-		all = maps.Clone(all) // the cached map stays as it was
-	} else {
+	cached, ok := s.answers.get(a.ID, a.Version)
+	all := maps.Clone(cached.data) // the cached map stays as it was
+	if !ok {
 		var err error
 		if all, err = loadAnswerData(tx, a.ID); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	old := answerData{}
@@ -443,9 +445,9 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 			old[ind] = data
 		}
 	}
-	before, err := old.decode(a.ID)
+	replaced, err := old.decode(a.ID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	a.Version++
 	now := s.now()
@@ -459,19 +461,19 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 		}
 		data, err := json.Marshal(ans)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		all[ind] = data
 		// One fixed statement per answer, prepared once, rather than
 		// GORM building a multi-row upsert for each save: a save is
 		// usually one answer, and this runs in the batch writer's turn.
 		if err := execSQL(tx, upsertAnswer, a.ID, ind, data, a.Version, by.UserID, now); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if len(cleared) > 0 {
 		if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, cleared).Delete(&answerRecord{}).Error; err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		// A cleared answer leaves no row to carry its version, so the
 		// clearing is marked for a later conflict to name it.
@@ -480,16 +482,16 @@ func (s *Store) saveAnswers(tx *gorm.DB, by Actor, a *Assessment, base *int, cle
 			marks[i] = clearedAnswer{AssessmentID: a.ID, IndicatorID: ind, Version: a.Version}
 		}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&marks).Error; err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if err := execSQL(tx, "UPDATE assessments SET version = ?, updated_at = ? WHERE id = ?", a.Version, now, a.ID); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, before, clean); err != nil {
-		return nil, nil, err
+	if err := s.audit(tx, &by, "answers.saved", "assessment", a.ID, replaced, clean); err != nil {
+		return nil, nil, nil, err
 	}
-	return ed, all, nil
+	return ed, all, cached.decoded, nil
 }
 
 // upsertAnswer stores one answer (SQLite and PostgreSQL alike).

@@ -202,7 +202,7 @@ func (s *Store) Import(ctx context.Context, by Actor, id uint, data []byte) (_ *
 		for id := range countryScopedOf(ed, ex.Answers) {
 			delete(ex.Answers, id)
 		}
-		if _, _, err := s.saveAnswers(tx, by, a, nil, normaliseAll(ex.Answers)); err != nil {
+		if _, _, _, err := s.saveAnswers(tx, by, a, nil, normaliseAll(ex.Answers)); err != nil {
 			return err
 		}
 		view, err = s.readView(tx, by, a.ID)

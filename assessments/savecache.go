@@ -1,8 +1,9 @@
 package assessments
 
 import (
-	"database/sql"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"maps"
 	"sync"
 
 	"gorm.io/gorm"
@@ -10,9 +11,10 @@ import (
 
 // What an autosave reuses from the saves before it.
 
-// answersCache keeps each recently saved assessment's answers as stored,
-// with the version they are at. A save answers with all the assessment's
-// answers, and reading them back took a third of the writer's turn. The
+// answersCache keeps each recently saved assessment's answers, as stored
+// and decoded, with the version they are at. A save answers with all the
+// assessment's answers: reading them back took a third of the writer's
+// turn, and decoding them all again a tenth of a save's CPU. The
 // version is what makes an entry true: every save of an assessment's own
 // answers raises it, on whichever instance, so an entry of the version
 // just locked is what the database holds. (The copies of country answers
@@ -20,7 +22,37 @@ import (
 // indicators, which a save may not change and whose own answers a save's
 // view replaces with the country's: see Inherit.) Entries are never
 // changed: a save changes a copy (maps.Clone) and caches that.
-type answersCache = versionedCache[uint, answerData]
+type answersCache = versionedCache[uint, savedAnswers]
+
+// savedAnswers are an assessment's answers at one version.
+type savedAnswers struct {
+	data    answerData // as stored
+	decoded Answers
+}
+
+// decodeAfter decodes the answers a save left (data). When the answers
+// before it are known (before, else nil), only those it wrote (clean)
+// are decoded; the others are as they were, since the save was based on
+// that version.
+func decodeAfter(id uint, data answerData, before, clean Answers) (Answers, error) {
+	if before == nil {
+		return data.decode(id)
+	}
+	out := maps.Clone(before)
+	for ind := range clean {
+		raw, ok := data[ind]
+		if !ok { // cleared
+			delete(out, ind)
+			continue
+		}
+		var a Answer
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, fmt.Errorf("answer %s of assessment %d: %w", ind, id, err)
+		}
+		out[ind] = a
+	}
+	return out, nil
+}
 
 // countryCache keeps the country answers that editable assessments
 // inherit, by country, edition and period, with the version of the set
@@ -79,14 +111,21 @@ func (c *versionedCache[K, V]) put(k K, version int, v V, max int) {
 }
 
 // countryVersion is the version of the country answers set k (0: none).
+// A fixed statement (see execSQL): every autosave runs it.
 func countryVersion(tx *gorm.DB, k CountryKey) (int, error) {
-	var version int
-	err := tx.Raw("SELECT version FROM country_answer_sets WHERE country = ? AND framework_id = ? AND framework_version = ? AND period = ?",
-		k.Country, k.FrameworkID, k.Version, k.Period).Row().Scan(&version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+	rows, err := querySQL(tx, "SELECT version FROM country_answer_sets WHERE country = ? AND framework_id = ? AND framework_version = ? AND period = ?",
+		k.Country, k.FrameworkID, k.Version, k.Period)
+	if err != nil {
+		return 0, err
 	}
-	return version, err
+	defer rows.Close()
+	version := 0
+	if rows.Next() {
+		if err := rows.Scan(&version); err != nil {
+			return 0, err
+		}
+	}
+	return version, rows.Err()
 }
 
 // countryAnswers returns the country answers of set k as they are now:

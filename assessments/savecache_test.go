@@ -3,6 +3,8 @@ package assessments_test
 import (
 	"context"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/unescap/dmf/assessments"
@@ -81,5 +83,45 @@ func TestSaveCachesAcrossInstances(t *testing.T) {
 	v = save(w.s, own[0], 5)
 	if level(v, ci) != 4 || level(v, own[1]) != 2 {
 		t.Fatalf("after the coordinator's save on the other instance, a save answers %s=%d and %s=%d; want 4 and 2", ci, level(v, ci), own[1], level(v, own[1]))
+	}
+}
+
+// TestSaveAnswersAsStored: a run of autosaves on one instance (setting,
+// changing, clearing, several at once) answers each time with exactly the
+// answers stored, although only the first decodes them all: the next ones
+// decode only what they wrote, over the answers the save before returned.
+func TestSaveAnswersAsStored(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	a, err := w.s.CreateAssessment(ctx, w.a, assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for id := range serviceAnswers(w.ed, 1) {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	steps := []assessments.Answers{
+		{ids[0]: {Level: lv(1)}},
+		{ids[1]: {Level: lv(2)}, ids[2]: {Level: lv(3), Comment: "as published in the register"}},
+		{ids[0]: {Level: lv(4)}},
+		{ids[1]: {}}, // cleared
+		{ids[3]: {Level: lv(5), Comment: "since the 2025 reform"}, ids[2]: {}},
+	}
+	version := a.Version
+	for i, step := range steps {
+		v, err := w.s.SaveAnswers(ctx, w.a, a.ID, &version, step)
+		if err != nil {
+			t.Fatalf("save %d: %v", i, err)
+		}
+		version = v.Assessment.Version
+		stored, err := w.s.Answers(ctx, v.Assessment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(v.Answers, stored) {
+			t.Fatalf("save %d answers %v, but %v is stored", i, v.Answers, stored)
+		}
 	}
 }
