@@ -532,7 +532,7 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err != nil {
 			return err
 		}
-		country, err := inherited(tx, a, ed)
+		country, err := s.inherited(tx, a, ed)
 		if err != nil {
 			return err
 		}

@@ -306,13 +306,14 @@ func (s *Store) CountrySets(ctx context.Context, by Actor, country string) (_ []
 }
 
 // inherited returns the country answers an assessment of ed inherits
-// now, or nil when the edition has no country indicators.
-func inherited(tx *gorm.DB, a *Assessment, ed *frameworks.Edition) (Answers, error) {
+// now, or nil when the edition has no country indicators. They come from
+// the cache when it holds the set's version read in tx (see
+// countryAnswers): the caller must not change them.
+func (s *Store) inherited(tx *gorm.DB, a *Assessment, ed *frameworks.Edition) (Answers, error) {
 	if len(ed.CountryIndicators()) == 0 {
 		return nil, nil
 	}
-	country, _, err := loadCountryAnswers(tx, CountryKey{a.Country, a.FrameworkID, a.FrameworkVersion, a.Period})
-	return country, err
+	return s.countryAnswers(tx, a.countryKey())
 }
 
 // countryScopedOf is the scope: country subset of answers.
@@ -347,7 +348,13 @@ func (s *Store) snapshotCountryAnswers(tx *gorm.DB, by Actor, a *Assessment, ed 
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := tx.Where("assessment_id = ? AND indicator_id IN ?", a.ID, ids).Delete(&answerRecord{}).Error; err != nil {
+	// Fixed statements (see execSQL): a submission runs in the saves'
+	// batch writer's turn.
+	args := []any{a.ID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	if err := execSQL(tx, "DELETE FROM answers WHERE assessment_id = ? AND indicator_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...); err != nil {
 		return err
 	}
 	var rows []answerRecord
@@ -363,10 +370,11 @@ func (s *Store) snapshotCountryAnswers(tx *gorm.DB, by Actor, a *Assessment, ed 
 		}
 		rows = append(rows, answerRecord{AssessmentID: a.ID, IndicatorID: id, Data: data, Version: a.Version, UpdatedByID: by.UserID, UpdatedAt: now})
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.Create(&rows).Error
+	return insertRows(tx, "answers", []string{"assessment_id", "indicator_id", "data", "version", "updated_by_id", "updated_at"}, len(rows),
+		func(i int) []any {
+			r := &rows[i]
+			return []any{r.AssessmentID, r.IndicatorID, r.Data, r.Version, r.UpdatedByID, r.UpdatedAt}
+		}, "")
 }
 
 // inheritInto gives a view of an assessment its country answers: the

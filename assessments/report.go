@@ -125,7 +125,7 @@ func (s *Store) Export(ctx context.Context, by Actor, id uint) (_ *Export, err e
 	scored := answers
 	if a.Status.Editable() {
 		err = s.read(ctx, func(tx *gorm.DB) error {
-			country, err := inherited(tx, a, ed)
+			country, err := s.inherited(tx, a, ed)
 			if country != nil {
 				scored = Inherit(ed, answers, country)
 			}
