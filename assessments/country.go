@@ -388,17 +388,26 @@ func (s *Store) inheritInto(tx *gorm.DB, v *View) error {
 		v.CountryAnswers = countryScopedOf(ed, v.Answers)
 		return nil
 	}
-	country, set, err := loadCountryAnswers(tx, a.countryKey())
+	// The answers as a save's (cached under the set's version), and who
+	// answered them last, in fixed statements: every creation, submission
+	// and page of a draft reads them.
+	k := a.countryKey()
+	country, err := s.countryAnswers(tx, k)
 	if err != nil {
 		return err
 	}
 	v.CountryAnswers = country
 	v.Answers = Inherit(ed, v.Answers, country)
-	if set != nil {
-		var u User
-		if err := tx.Select("name").First(&u, set.UpdatedByID).Error; err == nil {
-			v.CountryBy = u.Name
+	rows, err := querySQL(tx, "SELECT u.name FROM country_answer_sets s JOIN users u ON u.id = s.updated_by_id "+
+		"WHERE s.country = ? AND s.framework_id = ? AND s.framework_version = ? AND s.period = ?", k.Country, k.FrameworkID, k.Version, k.Period)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&v.CountryBy); err != nil {
+			return err
 		}
 	}
-	return nil
+	return rows.Err()
 }

@@ -397,12 +397,36 @@ func (s *Store) CreateOrganisation(ctx context.Context, by *Actor, o Organisatio
 // Organisation returns one organisation.
 func (s *Store) Organisation(ctx context.Context, id uint) (_ *Organisation, err error) {
 	defer wrap(&err, "read organisation %d", id)
-	var o Organisation
-	err = s.db.WithContext(ctx).First(&o, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	return readOrganisation(s.db.WithContext(ctx), id)
+}
+
+// readOrganisation reads an organisation in a fixed statement (see
+// execSQL): every creation and every full view of an assessment reads its
+// organisation.
+func readOrganisation(tx *gorm.DB, id uint) (*Organisation, error) {
+	rows, err := querySQL(tx, "SELECT id, name, country, kind, created_at, updated_at FROM organisations WHERE id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 		return nil, ErrNotFound
 	}
-	return &o, err
+	var o Organisation
+	var created, updated *time.Time
+	if err := rows.Scan(&o.ID, &o.Name, &o.Country, &o.Kind, &created, &updated); err != nil {
+		return nil, err
+	}
+	if created != nil {
+		o.CreatedAt = *created
+	}
+	if updated != nil {
+		o.UpdatedAt = *updated
+	}
+	return &o, rows.Err()
 }
 
 // OrganisationByName finds an organisation by name and country.

@@ -132,11 +132,11 @@ func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, 
 	if known == nil {
 		v.Result = Score(v.Edition, v.Answers)
 	}
-	var org Organisation
-	if err := tx.First(&org, a.OrganisationID).Error; err != nil {
+	org, err := readOrganisation(tx, a.OrganisationID)
+	if err != nil {
 		return nil, err
 	}
-	v.Organisation = &org
+	v.Organisation = org
 	v.Country, _ = s.countries.Country(a.Country)
 	if err := tx.Preload("Actor").Where("assessment_id = ?", a.ID).Order("at, id").Find(&v.History).Error; err != nil {
 		return nil, err
