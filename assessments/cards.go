@@ -239,9 +239,13 @@ func countStatus(tx *gorm.DB, list int) {
 
 // statusFree reports whether no card has entry index of list.
 func statusFree(db *gorm.DB, list, index int) (bool, error) {
-	var taken int64
-	err := db.Raw("SELECT COUNT(*) FROM cards WHERE status_list = ? AND status_index = ?", list, index).Row().Scan(&taken)
-	return taken == 0, err
+	rows, err := querySQL(db, "SELECT 1 FROM cards WHERE status_list = ? AND status_index = ?", list, index)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	taken := rows.Next()
+	return !taken, rows.Err()
 }
 
 // presign builds and signs the card an approval of a submitted assessment

@@ -88,8 +88,7 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 			if err := addToAggregates(tx, &a, res); err != nil {
 				return err
 			}
-			svc = &Service{}
-			if err := tx.First(svc, a.ServiceID).Error; err != nil {
+			if svc, err = readService(tx, a.ServiceID); err != nil {
 				return err
 			}
 			if err := addToHistograms(tx, histogramRows(&a, svc.Category, ed, answers, res)); err != nil {

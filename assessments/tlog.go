@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/unescap/dmf/assessments/card"
 	"golang.org/x/mod/sumdb/note"
@@ -33,14 +34,32 @@ func (tlogCheckpoint) TableName() string { return "tlog_checkpoints" }
 // not.
 type hashReader struct{ db *gorm.DB }
 
+// ReadHashes reads in a fixed statement (see execSQL): every approval
+// reads a few hashes to append its card, in the writer's turn.
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	var rows []tlogHash
-	if err := r.db.Where("\"index\" IN ?", indexes).Find(&rows).Error; err != nil {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(indexes))
+	for i, idx := range indexes {
+		args[i] = idx
+	}
+	rows, err := querySQL(r.db, `SELECT "index", hash FROM tlog_hashes WHERE "index" IN (?`+strings.Repeat(", ?", len(indexes)-1)+")", args...)
+	if err != nil {
 		return nil, err
 	}
-	byIndex := make(map[int64][]byte, len(rows))
-	for _, row := range rows {
-		byIndex[row.Index] = row.Hash
+	defer rows.Close()
+	byIndex := make(map[int64][]byte, len(indexes))
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return nil, err
+		}
+		byIndex[idx] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
 	out := make([]tlog.Hash, len(indexes))
 	for i, idx := range indexes {
