@@ -2,12 +2,12 @@ package assessments
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"strings"
-	"time"
 
 	"github.com/unescap/dmf/frameworks"
 	"gorm.io/gorm"
@@ -303,30 +303,14 @@ func selectVisible(tx *gorm.DB, by Actor, id uint, lock bool) (*Assessment, erro
 	if lock && tx.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}
-	rows, err := querySQL(tx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, ErrNotFound
-	}
 	var a Assessment
-	var created, updated *time.Time
-	if err := rows.Scan(&a.ID, &a.ServiceID, &a.OrganisationID, &a.Country, &a.FrameworkID, &a.FrameworkVersion, &a.Period,
+	var created, updated sql.NullTime
+	if err := queryOne(tx, q, args, &a.ID, &a.ServiceID, &a.OrganisationID, &a.Country, &a.FrameworkID, &a.FrameworkVersion, &a.Period,
 		&a.Status, &a.Version, &a.Score, &a.Level, &a.CreatedByID, &a.SubmittedAt, &a.ApprovedAt, &created, &updated); err != nil {
 		return nil, err
 	}
-	if created != nil {
-		a.CreatedAt = *created
-	}
-	if updated != nil {
-		a.UpdatedAt = *updated
-	}
-	return &a, rows.Err()
+	a.CreatedAt, a.UpdatedAt = created.Time, updated.Time
+	return &a, nil
 }
 
 // selectAssessment reads every column of an Assessment, in lockVisible's order.

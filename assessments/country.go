@@ -398,16 +398,11 @@ func (s *Store) inheritInto(tx *gorm.DB, v *View) error {
 	}
 	v.CountryAnswers = country
 	v.Answers = Inherit(ed, v.Answers, country)
-	rows, err := querySQL(tx, "SELECT u.name FROM country_answer_sets s JOIN users u ON u.id = s.updated_by_id "+
-		"WHERE s.country = ? AND s.framework_id = ? AND s.framework_version = ? AND s.period = ?", k.Country, k.FrameworkID, k.Version, k.Period)
-	if err != nil {
-		return err
+	err = queryOne(tx, "SELECT u.name FROM country_answer_sets s JOIN users u ON u.id = s.updated_by_id "+
+		"WHERE s.country = ? AND s.framework_id = ? AND s.framework_version = ? AND s.period = ?",
+		[]any{k.Country, k.FrameworkID, k.Version, k.Period}, &v.CountryBy)
+	if errors.Is(err, ErrNotFound) {
+		return nil
 	}
-	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(&v.CountryBy); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return err
 }

@@ -2,7 +2,6 @@ package assessments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -142,22 +141,8 @@ func (s *Store) Review(ctx context.Context, by Actor, id uint, in ReviewInput) (
 // insertTransition records a status change and sets its id, in one
 // fixed statement (an approval's and a submission's, in the writer's turn).
 func insertTransition(tx *gorm.DB, tr *Transition) error {
-	rows, err := querySQL(tx, `INSERT INTO transitions (assessment_id, "from", "to", actor_id, comment, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		tr.AssessmentID, tr.From, tr.To, tr.ActorID, tr.Comment, tr.At)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return errors.New("record the status change: no id returned")
-	}
-	if err := rows.Scan(&tr.ID); err != nil {
-		return err
-	}
-	return rows.Close()
+	return queryOne(tx, `INSERT INTO transitions (assessment_id, "from", "to", actor_id, comment, at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		[]any{tr.AssessmentID, tr.From, tr.To, tr.ActorID, tr.Comment, tr.At}, &tr.ID)
 }
 
 func cleanReviewText(t string) string { return strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n")) }

@@ -54,6 +54,26 @@ func execSQL(tx *gorm.DB, query string, args ...any) error {
 	return err
 }
 
+// queryOne runs a fixed statement (see execSQL) that reads at most one
+// row, into dest; ErrNotFound if it reads none.
+func queryOne(tx *gorm.DB, query string, args []any, dest ...any) error {
+	rows, err := querySQL(tx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // querySQL is execSQL for a query.
 func querySQL(tx *gorm.DB, query string, args ...any) (*sql.Rows, error) {
 	return tx.Statement.ConnPool.QueryContext(tx.Statement.Context, bindVars(tx, query), args...)

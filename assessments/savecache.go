@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -113,19 +114,13 @@ func (c *versionedCache[K, V]) put(k K, version int, v V, max int) {
 // countryVersion is the version of the country answers set k (0: none).
 // A fixed statement (see execSQL): every autosave runs it.
 func countryVersion(tx *gorm.DB, k CountryKey) (int, error) {
-	rows, err := querySQL(tx, "SELECT version FROM country_answer_sets WHERE country = ? AND framework_id = ? AND framework_version = ? AND period = ?",
-		k.Country, k.FrameworkID, k.Version, k.Period)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
 	version := 0
-	if rows.Next() {
-		if err := rows.Scan(&version); err != nil {
-			return 0, err
-		}
+	err := queryOne(tx, "SELECT version FROM country_answer_sets WHERE country = ? AND framework_id = ? AND framework_version = ? AND period = ?",
+		[]any{k.Country, k.FrameworkID, k.Version, k.Period}, &version)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
 	}
-	return version, rows.Err()
+	return version, err
 }
 
 // countryAnswers returns the country answers of set k as they are now:

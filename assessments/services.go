@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -103,29 +104,14 @@ func (s *Store) Service(ctx context.Context, by Actor, id uint) (_ *Service, err
 // readService reads a service in a fixed statement (see execSQL): each
 // approval reads its assessment's, in the writer's turn.
 func readService(tx *gorm.DB, id uint) (*Service, error) {
-	rows, err := querySQL(tx, "SELECT id, organisation_id, name, category, life_event, url, description, retired_at, created_at, updated_at FROM services WHERE id = ?", id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, ErrNotFound
-	}
 	var v Service
-	var created, updated *time.Time
-	if err := rows.Scan(&v.ID, &v.OrganisationID, &v.Name, &v.Category, &v.LifeEvent, &v.URL, &v.Description, &v.RetiredAt, &created, &updated); err != nil {
+	var created, updated sql.NullTime
+	if err := queryOne(tx, "SELECT id, organisation_id, name, category, life_event, url, description, retired_at, created_at, updated_at FROM services WHERE id = ?", []any{id},
+		&v.ID, &v.OrganisationID, &v.Name, &v.Category, &v.LifeEvent, &v.URL, &v.Description, &v.RetiredAt, &created, &updated); err != nil {
 		return nil, err
 	}
-	if created != nil {
-		v.CreatedAt = *created
-	}
-	if updated != nil {
-		v.UpdatedAt = *updated
-	}
-	return &v, rows.Err()
+	v.CreatedAt, v.UpdatedAt = created.Time, updated.Time
+	return &v, nil
 }
 
 // ServiceByName returns the respondent's service with this name.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"net/mail"
@@ -404,29 +405,14 @@ func (s *Store) Organisation(ctx context.Context, id uint) (_ *Organisation, err
 // execSQL): every creation and every full view of an assessment reads its
 // organisation.
 func readOrganisation(tx *gorm.DB, id uint) (*Organisation, error) {
-	rows, err := querySQL(tx, "SELECT id, name, country, kind, created_at, updated_at FROM organisations WHERE id = ?", id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		return nil, ErrNotFound
-	}
 	var o Organisation
-	var created, updated *time.Time
-	if err := rows.Scan(&o.ID, &o.Name, &o.Country, &o.Kind, &created, &updated); err != nil {
+	var created, updated sql.NullTime
+	if err := queryOne(tx, "SELECT id, name, country, kind, created_at, updated_at FROM organisations WHERE id = ?", []any{id},
+		&o.ID, &o.Name, &o.Country, &o.Kind, &created, &updated); err != nil {
 		return nil, err
 	}
-	if created != nil {
-		o.CreatedAt = *created
-	}
-	if updated != nil {
-		o.UpdatedAt = *updated
-	}
-	return &o, rows.Err()
+	o.CreatedAt, o.UpdatedAt = created.Time, updated.Time
+	return &o, nil
 }
 
 // OrganisationByName finds an organisation by name and country.
