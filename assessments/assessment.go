@@ -87,9 +87,16 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 		FrameworkID: ed.ID, FrameworkVersion: ed.Version, Period: na.Period,
 		Status: StatusDraft, Version: 1, CreatedByID: by.UserID,
 	}
+	// Fixed statements (see execSQL), as a save's: a respondent starts an
+	// assessment for every service, and this holds SQLite's write lock.
 	err = s.write(ctx, func(tx *gorm.DB) error {
+		now := s.now()
 		if svc.ID == 0 {
-			if err := tx.Create(svc).Error; err != nil {
+			svc.CreatedAt, svc.UpdatedAt = now, now
+			err := queryOne(tx, "INSERT INTO services (organisation_id, name, category, life_event, url, description, created_at, updated_at) "+
+				"VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+				[]any{svc.OrganisationID, svc.Name, svc.Category, svc.LifeEvent, svc.URL, svc.Description, svc.CreatedAt, svc.UpdatedAt}, &svc.ID)
+			if err := translated(tx, err); err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {
 					return fieldError("service.name", "your organisation already has a service with this name")
 				}
@@ -99,8 +106,11 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 				return err
 			}
 		}
-		a.ServiceID = svc.ID
-		if err := tx.Omit(clause.Associations).Create(a).Error; err != nil {
+		a.ServiceID, a.CreatedAt, a.UpdatedAt = svc.ID, now, now
+		err := queryOne(tx, "INSERT INTO assessments (service_id, organisation_id, country, framework_id, framework_version, period, status, version, created_by_id, created_at, updated_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			[]any{a.ServiceID, a.OrganisationID, a.Country, a.FrameworkID, a.FrameworkVersion, a.Period, a.Status, a.Version, a.CreatedByID, a.CreatedAt, a.UpdatedAt}, &a.ID)
+		if err := translated(tx, err); err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return fmt.Errorf("%w: this service already has an assessment for %d with this framework", ErrDuplicate, na.Period)
 			}
@@ -109,7 +119,7 @@ func (s *Store) CreateAssessment(ctx context.Context, by Actor, na NewAssessment
 		if err := s.lockEdition(tx, ed); err != nil {
 			return err
 		}
-		if err := tx.Create(&Transition{AssessmentID: a.ID, From: "", To: StatusDraft, ActorID: by.UserID, At: s.now()}).Error; err != nil {
+		if err := insertTransition(tx, &Transition{AssessmentID: a.ID, From: "", To: StatusDraft, ActorID: by.UserID, At: now}); err != nil {
 			return err
 		}
 		return s.audit(tx, &by, "assessment.created", "assessment", a.ID, nil, a)
@@ -610,9 +620,9 @@ func (s *Store) Previous(ctx context.Context, by Actor, a *Assessment) (_ *Asses
 
 // lockEdition marks an edition used, inside the transaction that uses it.
 func (s *Store) lockEdition(tx *gorm.DB, ed *frameworks.Edition) error {
-	return tx.Model(&editionRecord{}).
-		Where("framework_id = ? AND version = ? AND locked_at IS NULL", ed.ID, ed.Version).
-		Update("locked_at", s.now()).Error
+	now := s.now()
+	return execSQL(tx, "UPDATE editions SET locked_at = ?, updated_at = ? WHERE framework_id = ? AND version = ? AND locked_at IS NULL",
+		now, now, ed.ID, ed.Version)
 }
 
 // StoredScores returns the dimension scores stored at an assessment's

@@ -549,3 +549,33 @@ func BenchmarkSaveAnswers(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "saves/s")
 }
+
+// TestCreateAssessmentTwice: a service has one assessment per framework
+// and period; a second is refused as a duplicate (the API's 409) and
+// leaves nothing behind, on SQLite and PostgreSQL alike.
+func TestCreateAssessmentTwice(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	na := assessments.NewAssessment{ServiceID: w.svcA.ID, FrameworkID: w.ed.ID, Version: w.ed.Version, Period: 2026}
+	first, err := w.s.CreateAssessment(ctx, w.a, na)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.s.CreateAssessment(ctx, w.a, na); !errors.Is(err, assessments.ErrDuplicate) {
+		t.Fatalf("second assessment of the same service and period: %v, want ErrDuplicate", err)
+	}
+	all, err := w.s.Assessments(ctx, w.a, assessments.Filter{ServiceID: w.svcA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 1 || all[0].ID != first.ID {
+		t.Fatalf("the service has %d assessments after the refusal, want only %d", len(all), first.ID)
+	}
+	v, err := w.s.View(ctx, w.a, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.History) != 1 || v.History[0].To != assessments.StatusDraft || v.Assessment.Service.Name != w.svcA.Name {
+		t.Fatalf("the first assessment's view: history %v, service %q", v.History, v.Assessment.Service.Name)
+	}
+}

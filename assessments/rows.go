@@ -54,6 +54,15 @@ func execSQL(tx *gorm.DB, query string, args ...any) error {
 	return err
 }
 
+// translated is err as GORM would return it from the same statement:
+// gorm.ErrDuplicatedKey for a unique key's violation, on either database.
+func translated(tx *gorm.DB, err error) error {
+	if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && err != nil {
+		return t.Translate(err)
+	}
+	return err
+}
+
 // queryOne runs a fixed statement (see execSQL) that reads at most one
 // row, into dest; ErrNotFound if it reads none.
 func queryOne(tx *gorm.DB, query string, args []any, dest ...any) error {

@@ -108,16 +108,17 @@ func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, 
 		a.Service = v.Assessment.Service
 		v.Assessment = a
 	} else {
-		var a Assessment
-		err := visibleTo(tx, by, "assessments.organisation_id").Joins("Service").First(&a, id).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, ErrNotFound
-		}
+		a, err := selectVisible(tx, by, id, false)
 		if err != nil {
 			return nil, err
 		}
-		v = &View{Assessment: &a}
-		if v.Edition, err = s.Edition(&a); err != nil {
+		svc, err := readService(tx, a.ServiceID)
+		if err != nil {
+			return nil, err
+		}
+		a.Service = *svc
+		v = &View{Assessment: a}
+		if v.Edition, err = s.Edition(a); err != nil {
 			return nil, err
 		}
 		if v.Answers, err = loadAnswers(tx, a.ID); err != nil {
