@@ -374,16 +374,18 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 		return nil, err
 	}
 	s.answers.put(id, v.Assessment.Version, savedAnswers{saved, after}, maxAnswersEntries)
-	v.Answers = maps.Clone(after) // the cached map stays as it is
 	// Read (or taken from the cache) and scored after the commit, to keep
 	// the writer's turn short: the version of the country's answers read
 	// now is at least as recent as the save. The light view has no
-	// CountryBy.
+	// CountryBy. The view's answers are a new map (Inherit makes one):
+	// the cached map stays as it is.
 	if len(v.Edition.CountryIndicators()) > 0 {
 		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey()); err != nil {
 			return nil, err
 		}
-		v.Answers = Inherit(v.Edition, v.Answers, v.CountryAnswers)
+		v.Answers = Inherit(v.Edition, after, v.CountryAnswers)
+	} else {
+		v.Answers = maps.Clone(after)
 	}
 	v.Result = Score(v.Edition, v.Answers)
 	return v, nil

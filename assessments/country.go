@@ -2,6 +2,7 @@ package assessments
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -354,7 +355,7 @@ func (s *Store) snapshotCountryAnswers(tx *gorm.DB, by Actor, a *Assessment, ed 
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	if err := execSQL(tx, "DELETE FROM answers WHERE assessment_id = ? AND indicator_id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...); err != nil {
+	if err := execSQL(tx, "DELETE FROM answers WHERE assessment_id = ? AND indicator_id IN "+inList(len(ids)), args...); err != nil {
 		return err
 	}
 	var rows []answerRecord
@@ -388,21 +389,23 @@ func (s *Store) inheritInto(tx *gorm.DB, v *View) error {
 		v.CountryAnswers = countryScopedOf(ed, v.Answers)
 		return nil
 	}
-	// The answers as a save's (cached under the set's version), and who
-	// answered them last, in fixed statements: every creation, submission
-	// and page of a draft reads them.
+	// The set's version and who answered it last in one fixed statement,
+	// then the answers as a save's (cached under that version): every
+	// creation, submission and page of a draft reads them.
 	k := a.countryKey()
-	country, err := s.countryAnswers(tx, k)
+	version := 0 // no set yet
+	var by sql.NullString
+	err := queryOne(tx, "SELECT s.version, u.name FROM country_answer_sets s LEFT JOIN users u ON u.id = s.updated_by_id "+
+		"WHERE s.country = ? AND s.framework_id = ? AND s.framework_version = ? AND s.period = ?",
+		[]any{k.Country, k.FrameworkID, k.Version, k.Period}, &version, &by)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	country, err := s.countryAnswersAt(tx, k, version)
 	if err != nil {
 		return err
 	}
-	v.CountryAnswers = country
+	v.CountryAnswers, v.CountryBy = country, by.String
 	v.Answers = Inherit(ed, v.Answers, country)
-	err = queryOne(tx, "SELECT u.name FROM country_answer_sets s JOIN users u ON u.id = s.updated_by_id "+
-		"WHERE s.country = ? AND s.framework_id = ? AND s.framework_version = ? AND s.period = ?",
-		[]any{k.Country, k.FrameworkID, k.Version, k.Period}, &v.CountryBy)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	return err
+	return nil
 }

@@ -54,6 +54,10 @@ func execSQL(tx *gorm.DB, query string, args ...any) error {
 	return err
 }
 
+// inList is the placeholders of an IN list of n values, "(?, ?, …)";
+// n > 0.
+func inList(n int) string { return "(?" + strings.Repeat(", ?", n-1) + ")" }
+
 // translated is err as GORM would return it from the same statement:
 // gorm.ErrDuplicatedKey for a unique key's violation, on either database.
 func translated(tx *gorm.DB, err error) error {

@@ -123,14 +123,19 @@ func countryVersion(tx *gorm.DB, k CountryKey) (int, error) {
 	return version, err
 }
 
-// countryAnswers returns the country answers of set k as they are now:
-// from the cache if it holds the set's current version, else read (and
-// then cached).
+// countryAnswers returns the country answers of set k as they are now.
 func (s *Store) countryAnswers(tx *gorm.DB, k CountryKey) (Answers, error) {
 	version, err := countryVersion(tx, k)
 	if err != nil {
 		return nil, err
 	}
+	return s.countryAnswersAt(tx, k, version)
+}
+
+// countryAnswersAt returns the country answers of set k at version, just
+// read in tx: from the cache if it holds that version, else read (and
+// then cached).
+func (s *Store) countryAnswersAt(tx *gorm.DB, k CountryKey, version int) (Answers, error) {
 	if answers, ok := s.country.get(k, version); ok {
 		return answers, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/unescap/dmf/assessments/card"
 	"golang.org/x/mod/sumdb/note"
@@ -44,7 +43,7 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	for i, idx := range indexes {
 		args[i] = idx
 	}
-	rows, err := querySQL(r.db, `SELECT "index", hash FROM tlog_hashes WHERE "index" IN (?`+strings.Repeat(", ?", len(indexes)-1)+")", args...)
+	rows, err := querySQL(r.db, `SELECT "index", hash FROM tlog_hashes WHERE "index" IN `+inList(len(indexes)), args...)
 	if err != nil {
 		return nil, err
 	}
