@@ -278,17 +278,27 @@ func (d answerData) decode(id uint) (Answers, error) {
 	return out, nil
 }
 
-// editable loads an assessment for a change by its organisation, in tx.
-func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
-	a, err := lockVisible(tx, by, id)
+// editable loads an assessment for a change by its organisation, locked
+// in tx, with the version of the country answers it inherits (0: none),
+// read in the same statement. A save answers with those answers: read on
+// their own, after the commit, the version cost a reader connection's
+// turn as dear as the locked row's.
+func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, int, error) {
+	country := 0
+	a, err := selectVisible(tx, by, id, true, countryVersionOfRow, &country)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := mayEdit(by, a); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return a, nil
+	return a, country, nil
 }
+
+// countryVersionOfRow is the version of the country answers set an
+// assessment's row inherits from (0: none), as a column of its select.
+const countryVersionOfRow = "(SELECT COALESCE(MAX(c.version), 0) FROM country_answer_sets c WHERE c.country = assessments.country " +
+	"AND c.framework_id = assessments.framework_id AND c.framework_version = assessments.framework_version AND c.period = assessments.period)"
 
 // lockVisible loads an assessment the actor may see, in tx, for a change.
 //
@@ -296,13 +306,22 @@ func (s *Store) editable(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
 // runs it in the batch writer's turn, where GORM's reflection cost more
 // than the read.
 func lockVisible(tx *gorm.DB, by Actor, id uint) (*Assessment, error) {
-	return selectVisible(tx, by, id, true)
+	return selectVisible(tx, by, id, true, "", nil)
 }
 
 // selectVisible reads an assessment the actor may see, locked for a
 // change if lock (on PostgreSQL; SQLite's writer holds its one lock).
-func selectVisible(tx *gorm.DB, by Actor, id uint, lock bool) (*Assessment, error) {
-	q, args := selectAssessment+" WHERE id = ?", []any{id}
+// With column set, that expression over the row is read into dest too.
+func selectVisible(tx *gorm.DB, by Actor, id uint, lock bool, column string, dest any) (*Assessment, error) {
+	var a Assessment
+	var created, updated sql.NullTime
+	into := []any{&a.ID, &a.ServiceID, &a.OrganisationID, &a.Country, &a.FrameworkID, &a.FrameworkVersion, &a.Period,
+		&a.Status, &a.Version, &a.Score, &a.Level, &a.CreatedByID, &a.SubmittedAt, &a.ApprovedAt, &created, &updated}
+	q := selectAssessment
+	if column != "" {
+		q, into = selectColumns+", "+column+" FROM assessments", append(into, dest)
+	}
+	q, args := q+" WHERE id = ?", []any{id}
 	switch {
 	case by.SeesAllOrganisations():
 	case by.CanAssess():
@@ -313,19 +332,19 @@ func selectVisible(tx *gorm.DB, by Actor, id uint, lock bool) (*Assessment, erro
 	if lock && tx.Dialector.Name() == "postgres" {
 		q += " FOR UPDATE"
 	}
-	var a Assessment
-	var created, updated sql.NullTime
-	if err := queryOne(tx, q, args, &a.ID, &a.ServiceID, &a.OrganisationID, &a.Country, &a.FrameworkID, &a.FrameworkVersion, &a.Period,
-		&a.Status, &a.Version, &a.Score, &a.Level, &a.CreatedByID, &a.SubmittedAt, &a.ApprovedAt, &created, &updated); err != nil {
+	if err := queryOne(tx, q, args, into...); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = created.Time, updated.Time
 	return &a, nil
 }
 
-// selectAssessment reads every column of an Assessment, in lockVisible's order.
-const selectAssessment = "SELECT id, service_id, organisation_id, country, framework_id, framework_version, period, " +
-	"status, version, score, level, created_by_id, submitted_at, approved_at, created_at, updated_at FROM assessments"
+// selectAssessment reads every column of an Assessment, in selectVisible's order.
+const (
+	selectColumns = "SELECT id, service_id, organisation_id, country, framework_id, framework_version, period, " +
+		"status, version, score, level, created_by_id, submitted_at, approved_at, created_at, updated_at"
+	selectAssessment = selectColumns + " FROM assessments"
+)
 
 // mayEdit says why the actor may not change a visible assessment's
 // answers now, if they may not.
@@ -355,14 +374,15 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 	v := &View{}
 	var saved answerData
 	var before Answers // decoded, as of the version the save was based on, if cached
+	var country int    // the version of the country answers it inherits
 	// The save is checked and written in one turn of the batch writer (see
 	// batch.go), its checks first, and answered only once committed.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
-		a, err := s.editable(tx, by, id)
+		a, cv, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
 		}
-		v.Assessment = a
+		v.Assessment, country = a, cv
 		v.Edition, saved, before, err = s.saveAnswers(tx, by, a, base, clean)
 		return err
 	})
@@ -374,13 +394,12 @@ func (s *Store) SaveAnswers(ctx context.Context, by Actor, id uint, base *int, a
 		return nil, err
 	}
 	s.answers.put(id, v.Assessment.Version, savedAnswers{saved, after}, maxAnswersEntries)
-	// Read (or taken from the cache) and scored after the commit, to keep
-	// the writer's turn short: the version of the country's answers read
-	// now is at least as recent as the save. The light view has no
-	// CountryBy. The view's answers are a new map (Inherit makes one):
-	// the cached map stays as it is.
+	// Taken from the cache (or read) and scored after the commit, to keep
+	// the writer's turn short, at the country set's version the save's
+	// transaction saw. The light view has no CountryBy. The view's answers
+	// are a new map (Inherit makes one): the cached map stays as it is.
 	if len(v.Edition.CountryIndicators()) > 0 {
-		if v.CountryAnswers, err = s.countryAnswers(s.db.WithContext(ctx), v.Assessment.countryKey()); err != nil {
+		if v.CountryAnswers, err = s.countryAnswersAt(s.db.WithContext(ctx), v.Assessment.countryKey(), country); err != nil {
 			return nil, err
 		}
 		v.Answers = Inherit(v.Edition, after, v.CountryAnswers)
@@ -516,7 +535,7 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 	// A submission queues with the answer saves (see batch.go): it shares
 	// their commit, and its checks all come before its writes.
 	err = s.saves.do(ctx, id, func(tx *gorm.DB) error {
-		a, err := s.editable(tx, by, id)
+		a, cv, err := s.editable(tx, by, id)
 		if err != nil {
 			return err
 		}
@@ -528,9 +547,11 @@ func (s *Store) Submit(ctx context.Context, by Actor, id uint) (_ *View, err err
 		if err != nil {
 			return err
 		}
-		country, err := s.inherited(tx, a, ed)
-		if err != nil {
-			return err
+		var country Answers
+		if len(ed.CountryIndicators()) > 0 {
+			if country, err = s.countryAnswersAt(tx, a.countryKey(), cv); err != nil {
+				return err
+			}
 		}
 		if country != nil {
 			answers = Inherit(ed, answers, country)

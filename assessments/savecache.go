@@ -60,9 +60,9 @@ func decodeAfter(id uint, data answerData, before, clean Answers) (Answers, erro
 // they were read at. Every autosave answers with scores that include
 // them, and reading them took three queries, a tenth of the server's CPU
 // under load; they change when a coordinator saves, rarely. A save reads
-// the set's version once it has committed (countryVersion, one point
-// read), so the answers it returns are never older than the save, on
-// whichever instance the coordinator saved.
+// the set's version in its own transaction, with the assessment's row
+// (editable), so the answers it returns are those its transaction saw,
+// on whichever instance the coordinator saved.
 type countryCache = versionedCache[CountryKey, Answers]
 
 // versionedCache keeps values with the version they were read or written
@@ -132,9 +132,9 @@ func (s *Store) countryAnswers(tx *gorm.DB, k CountryKey) (Answers, error) {
 	return s.countryAnswersAt(tx, k, version)
 }
 
-// countryAnswersAt returns the country answers of set k at version, just
-// read in tx: from the cache if it holds that version, else read (and
-// then cached).
+// countryAnswersAt returns the country answers of set k at version, read
+// in tx or a transaction before it: from the cache if it holds that
+// version, else read in tx (and then cached), as recent or more.
 func (s *Store) countryAnswersAt(tx *gorm.DB, k CountryKey, version int) (Answers, error) {
 	if answers, ok := s.country.get(k, version); ok {
 		return answers, nil

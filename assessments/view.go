@@ -101,14 +101,14 @@ func (s *Store) readView(tx *gorm.DB, by Actor, id uint) (*View, error) {
 func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, error) {
 	v := known
 	if v != nil {
-		a, err := selectVisible(tx, by, id, false)
+		a, err := selectVisible(tx, by, id, false, "", nil)
 		if err != nil {
 			return nil, err
 		}
 		a.Service = v.Assessment.Service
 		v.Assessment = a
 	} else {
-		a, err := selectVisible(tx, by, id, false)
+		a, err := selectVisible(tx, by, id, false, "", nil)
 		if err != nil {
 			return nil, err
 		}
