@@ -44,10 +44,11 @@ const maxAuthEntries = 10000
 func (s *Store) generation(ctx context.Context) (int64, error) { return s.readGeneration(ctx, 1) }
 
 // readGeneration reads generation id: 1 counts changes to access, 2 to
-// what verification reads (verifycache.go).
+// what verification reads (verifycache.go). A fixed statement (see
+// execSQL): every request reads one.
 func (s *Store) readGeneration(ctx context.Context, id int) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Raw("SELECT n FROM auth_generations WHERE id = ?", id).Row().Scan(&n)
+	err := queryOne(s.db.WithContext(ctx), "SELECT n FROM auth_generations WHERE id = ?", []any{id}, &n)
 	return n, err
 }
 
