@@ -22,7 +22,7 @@ type View struct {
 	Organisation *Organisation
 	Country      *Country // nil for a code missing from the country list
 	Answers      Answers
-	History      []Transition             // oldest first, each with its actor
+	History      []Transition             // oldest first, each with its actor's id, name and email
 	Comments     map[string]ReviewComment // by indicator, of the last return; empty if never returned
 	Card         *CardRecord              // the issued card, without its signed bytes; nil if none
 	Result       Result                   // the live scores of Answers
@@ -139,7 +139,7 @@ func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, 
 	}
 	v.Organisation = org
 	v.Country, _ = s.countries.Country(a.Country)
-	if err := tx.Preload("Actor").Where("assessment_id = ?", a.ID).Order("at, id").Find(&v.History).Error; err != nil {
+	if v.History, err = readHistory(tx, a.ID); err != nil {
 		return nil, err
 	}
 	// The comments shown are those of the last return, which the history
@@ -171,6 +171,30 @@ func (s *Store) readViewOf(tx *gorm.DB, by Actor, id uint, known *View) (*View, 
 		}
 	}
 	return v, nil
+}
+
+// readHistory reads an assessment's transitions, oldest first, each with
+// its actor's id, name and email (what the pages and the API show). A
+// fixed statement with a join rather than GORM's Preload, which cost a
+// tenth of every creation's and submission's CPU.
+func readHistory(tx *gorm.DB, id uint) ([]Transition, error) {
+	rows, err := querySQL(tx, `SELECT t.id, t."from", t."to", t.actor_id, t.comment, t.at, u.name, u.email `+
+		`FROM transitions t LEFT JOIN users u ON u.id = t.actor_id WHERE t.assessment_id = ? ORDER BY t.at, t.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Transition
+	for rows.Next() {
+		t := Transition{AssessmentID: id}
+		var name, email sql.NullString
+		if err := rows.Scan(&t.ID, &t.From, &t.To, &t.ActorID, &t.Comment, &t.At, &name, &email); err != nil {
+			return nil, err
+		}
+		t.Actor = User{ID: t.ActorID, Name: name.String, Email: email.String}
+		out = append(out, t)
+	}
+	return out, rows.Err()
 }
 
 // read runs fn in one read-only transaction, so that its queries see one
